@@ -1,0 +1,61 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/surveyd/surveyd/survey"
+)
+
+// cmdDemo seeds the demo workspace (once), prints a fresh API key and a live link per
+// survey, and serves.
+func cmdDemo(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	var responses int
+	cfg, _, err := loadConfig("demo", args, getenv, stderr, func(fs *flag.FlagSet) {
+		fs.IntVar(&responses, "responses", 2500, "about how many responses to seed on the first run")
+	})
+	if err != nil {
+		return err
+	}
+	log := newLogger(stderr, cfg.LogLevel)
+	a, err := initApp(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+
+	fmt.Fprintln(stderr, "seeding the demo workspace…")
+	demo, err := a.svc.SeedDemo(ctx, survey.DemoOptions{
+		Responses: responses,
+		Catalog:   a.catalog,
+		Progress: func(stage string, done, total int) {
+			fmt.Fprintf(stderr, "\r  %s: %d/%d", stage, done, total)
+			if done == total {
+				fmt.Fprintln(stderr)
+			}
+		},
+	})
+	if err != nil {
+		return err
+	}
+	if !demo.Seeded {
+		fmt.Fprintln(stderr, "  already seeded; nothing added")
+	}
+	// The key is shown once, so each run makes a new one and retires the previous demo keys.
+	if err := a.svc.RevokeAPIKeysNamed(ctx, demo.Workspace.ID, "demo"); err != nil {
+		return err
+	}
+	_, secret, err := a.svc.CreateAPIKey(ctx, demo.Workspace.ID, "demo", survey.ScopeAdmin)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "\nDemo workspace %q is ready.\n\nAPI key (admin):\n  %s\n\nTry it:\n", demo.Workspace.Name, secret)
+	fmt.Fprintf(stdout, "  curl -H 'Authorization: Bearer %s' %s/api/v1/surveys\n\nLive survey links:\n", secret, cfg.BaseURL)
+	for _, l := range demo.Links {
+		fmt.Fprintf(stdout, "  %-18s %s\n", l.Survey, l.Link)
+	}
+	fmt.Fprintln(stdout, "\nAdd ?lang=vi or ?lang=en to a link to pick the language. Ctrl-C stops the server.")
+	return a.serve(ctx, nil)
+}

@@ -1,0 +1,229 @@
+package httpx
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"reflect"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-playground/validator/v10"
+	"github.com/labstack/echo/v5"
+)
+
+// MaxBody is the largest request body any JSON endpoint reads; a batch of 1,000 invitations
+// fits with room to spare.
+const MaxBody = 2 << 20
+
+// BindJSON decodes the request body strictly into v — one JSON object, no unknown fields,
+// right types — then validates it. Every failure is a 4xx problem naming the field.
+func BindJSON(c *echo.Context, v any) error {
+	if err := DecodeBody(c, v); err != nil {
+		return err
+	}
+	return Validate(v)
+}
+
+// DecodeBody is BindJSON without the validation, for handlers that tidy values first.
+func DecodeBody(c *echo.Context, v any) error {
+	req := c.Request()
+	if ct := req.Header.Get(echo.HeaderContentType); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+			return NewProblem(http.StatusUnsupportedMediaType, "Send the body as application/json.")
+		}
+	}
+	return DecodeJSON(http.MaxBytesReader(c.Response(), req.Body, MaxBody), v)
+}
+
+// DecodeJSON decodes exactly one JSON value from r into v, rejecting unknown fields.
+func DecodeJSON(r io.Reader, v any) error {
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return decodeProblem(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return decodeProblem(err)
+		}
+		return NewProblem(http.StatusBadRequest, "The body must hold a single JSON value; found more after it.")
+	}
+	return nil
+}
+
+func decodeProblem(err error) error {
+	var (
+		syntax *json.SyntaxError
+		typ    *json.UnmarshalTypeError
+		mbe    *http.MaxBytesError
+	)
+	switch {
+	case errors.Is(err, io.EOF):
+		return NewProblem(http.StatusBadRequest, "The request body is empty; send a JSON object.")
+	case errors.As(err, &mbe):
+		return NewProblem(http.StatusRequestEntityTooLarge, fmt.Sprintf("The request body is larger than %d bytes.", mbe.Limit))
+	case errors.As(err, &syntax):
+		return NewProblem(http.StatusBadRequest, fmt.Sprintf("The body is not valid JSON (at byte %d): %v.", syntax.Offset, syntax))
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return NewProblem(http.StatusBadRequest, "The body is not valid JSON: it ends too early.")
+	case errors.As(err, &typ):
+		field := typ.Field
+		if field == "" {
+			field = "body"
+		}
+		return BadField(field, "must be "+jsonKind(typ.Type)+", got "+typ.Value)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return BadField(name, "is not a known field")
+	}
+	var p *Problem
+	if errors.As(err, &p) {
+		return p
+	}
+	return NewProblem(http.StatusBadRequest, "The body could not be read as JSON: "+err.Error())
+}
+
+func jsonKind(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == reflect.TypeFor[Timestamp]() {
+		return "an RFC 3339 timestamp such as 2026-11-23T09:30:00Z"
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	}
+	return t.String()
+}
+
+var (
+	validateOnce sync.Once
+	validate     *validator.Validate
+)
+
+// Validator is the shared validator, naming fields by their JSON names.
+func Validator() *validator.Validate {
+	validateOnce.Do(func() {
+		validate = validator.New(validator.WithRequiredStructEnabled())
+		validate.RegisterTagNameFunc(func(f reflect.StructField) string {
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if name == "-" {
+				return ""
+			}
+			return name
+		})
+	})
+	return validate
+}
+
+// Validate runs validator tags on v and turns failures into a 422 listing each field.
+func Validate(v any) error {
+	err := Validator().Struct(v)
+	if err == nil {
+		return nil
+	}
+	var verrs validator.ValidationErrors
+	if !errors.As(err, &verrs) {
+		return err
+	}
+	out := make([]FieldError, 0, len(verrs))
+	for _, fe := range verrs {
+		out = append(out, FieldError{Field: fieldPath(fe.Namespace()), Message: message(fe)})
+	}
+	return Invalid(out...)
+}
+
+// fieldPath drops the Go type name validator puts first: "createReq.customer.email" → "customer.email".
+func fieldPath(ns string) string {
+	_, rest, ok := strings.Cut(ns, ".")
+	if !ok {
+		return ns
+	}
+	return rest
+}
+
+func message(fe validator.FieldError) string {
+	switch fe.Tag() {
+	case "required":
+		return "is required"
+	case "email":
+		return "must be a valid email address"
+	case "oneof":
+		return "must be one of: " + strings.Join(strings.Fields(fe.Param()), ", ")
+	case "max":
+		if isText(fe) {
+			return "must be at most " + fe.Param() + " characters"
+		}
+		if fe.Kind() == reflect.Slice {
+			return "must have at most " + fe.Param() + " items"
+		}
+		return "must be at most " + fe.Param()
+	case "min":
+		if isText(fe) {
+			return "must be at least " + fe.Param() + " characters"
+		}
+		if fe.Kind() == reflect.Slice {
+			return "must have at least " + fe.Param() + " items"
+		}
+		return "must be at least " + fe.Param()
+	case "gte":
+		return "must be at least " + fe.Param()
+	case "lte":
+		return "must be at most " + fe.Param()
+	case "len":
+		return "must be exactly " + fe.Param() + " characters"
+	case "iso3166_1_alpha2":
+		return "must be a two-letter ISO 3166-1 country code such as VN or US"
+	case "bcp47_language_tag":
+		return "must be a language tag such as vi or en"
+	case "mongodb":
+		return "must be a 24-character hexadecimal id"
+	case "timezone":
+		return "must be an IANA time zone such as Asia/Ho_Chi_Minh"
+	case "unique":
+		return "must not repeat " + fe.Param()
+	case "url", "http_url":
+		return "must be an absolute http(s) URL"
+	case "printascii", "alphanum", "excludesall":
+		return "has characters that are not allowed"
+	}
+	return "is invalid (" + fe.Tag() + ")"
+}
+
+func isText(fe validator.FieldError) bool {
+	return fe.Kind() == reflect.String
+}
+
+// Timestamp is an RFC 3339 time in a request body. A malformed one is reported as a type error,
+// which the JSON decoder ties to the field's path.
+type Timestamp struct{ time.Time }
+
+// UnmarshalJSON parses an RFC 3339 string.
+func (t *Timestamp) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err == nil {
+		if t.Time, err = time.Parse(time.RFC3339Nano, s); err == nil {
+			return nil
+		}
+	}
+	return &json.UnmarshalTypeError{Value: string(b), Type: reflect.TypeFor[Timestamp]()}
+}

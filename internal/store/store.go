@@ -1,0 +1,149 @@
+// Package store connects surveyd to MongoDB, or, when no URI is configured, to an embedded
+// FerretDB that keeps its data in SQLite files under the data dir and speaks the same wire
+// protocol, so every query is written once against the mongo driver.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/FerretDB/FerretDB/ferretdb"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// Options says where the data lives.
+type Options struct {
+	URI      string // MongoDB URI; empty starts the embedded store
+	Database string
+	DataDir  string // the embedded store's files go in DataDir/db
+	Logger   *slog.Logger
+}
+
+// Store is an open connection to the database.
+type Store struct {
+	Client   *mongo.Client
+	DB       *mongo.Database
+	Embedded bool
+
+	stopEmbedded func()
+}
+
+// Open connects, starting the embedded store first when opts.URI is empty.
+func Open(ctx context.Context, opts Options) (*Store, error) {
+	s := &Store{}
+	uri := opts.URI
+	if uri == "" {
+		var err error
+		if uri, s.stopEmbedded, err = startEmbedded(opts.DataDir, opts.Logger); err != nil {
+			return nil, err
+		}
+		s.Embedded = true
+	}
+	client, err := mongo.Connect(options.Client().ApplyURI(uri).
+		SetAppName("surveyd").
+		SetServerSelectionTimeout(10 * time.Second).
+		SetTimeout(30 * time.Second))
+	if err != nil {
+		s.stop()
+		return nil, fmt.Errorf("store: connect: %w", err)
+	}
+	s.Client, s.DB = client, client.Database(opts.Database)
+	if err := s.Ping(ctx); err != nil {
+		_ = client.Disconnect(context.Background())
+		s.stop()
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	return s, nil
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	return s.Client.Ping(ctx, nil)
+}
+
+// Close disconnects and stops the embedded store.
+func (s *Store) Close(ctx context.Context) error {
+	err := s.Client.Disconnect(ctx)
+	s.stop()
+	return err
+}
+
+func (s *Store) stop() {
+	if s.stopEmbedded != nil {
+		s.stopEmbedded()
+	}
+}
+
+// startEmbedded runs FerretDB in-process on a free loopback port and returns its URI.
+func startEmbedded(dataDir string, logger *slog.Logger) (string, func(), error) {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	dir, err := filepath.Abs(filepath.Join(dataDir, "db"))
+	if err != nil {
+		return "", nil, fmt.Errorf("store: data dir: %w", err)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", nil, fmt.Errorf("store: data dir: %w", err)
+	}
+	// WAL is FerretDB's default; synchronous=normal keeps WAL durable across process crashes
+	// while saving an fsync per commit.
+	sqliteURL := (&url.URL{Scheme: "file", Path: dir + "/", RawQuery: "_pragma=synchronous(normal)"}).String()
+	f, err := ferretdb.New(&ferretdb.Config{
+		Listener:  ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
+		Handler:   "sqlite",
+		SQLiteURL: sqliteURL,
+		Logger:    slog.New(&levelFloor{Handler: logger.Handler(), min: slog.LevelWarn}),
+	})
+	if err != nil {
+		return "", nil, fmt.Errorf("store: embedded: %w", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = f.Run(ctx)
+	}()
+	stop := func() {
+		cancel()
+		<-done
+	}
+	return f.MongoDBURI(), stop, nil
+}
+
+// levelFloor passes on only records at or above min: FerretDB logs every command at debug.
+type levelFloor struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (h *levelFloor) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.Handler.Enabled(ctx, l)
+}
+
+func (h *levelFloor) WithAttrs(a []slog.Attr) slog.Handler {
+	return &levelFloor{h.Handler.WithAttrs(a), h.min}
+}
+
+func (h *levelFloor) WithGroup(name string) slog.Handler {
+	return &levelFloor{h.Handler.WithGroup(name), h.min}
+}
+
+// IsDuplicateKey reports whether err is a unique-index violation.
+func IsDuplicateKey(err error) bool {
+	return mongo.IsDuplicateKeyError(err)
+}
+
+// IsNotFound reports whether err says no document matched.
+func IsNotFound(err error) bool {
+	return errors.Is(err, mongo.ErrNoDocuments)
+}

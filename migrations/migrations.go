@@ -1,0 +1,196 @@
+// Package migrations brings a database to the schema this build expects: ordered, recorded
+// steps that are each idempotent, run under a lease so that several instances starting at once
+// apply each step once and wait for each other.
+package migrations
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/surveyd/surveyd/internal/store"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// Migration is one step. Up must be safe to run again after a crash part-way through it.
+type Migration struct {
+	ID   int
+	Name string
+	Up   func(ctx context.Context, db *mongo.Database) error
+}
+
+const (
+	appliedColl = "migrations"
+	lockColl    = "migration_lock"
+	lockTTL     = 2 * time.Minute
+)
+
+// All is every migration in the order it runs. IDs only grow; a released step never changes.
+var All = []Migration{
+	{1, "core indexes: workspaces, api keys, surveys, invitations, responses", coreIndexes},
+}
+
+// Run applies every pending migration and returns how many it applied.
+func Run(ctx context.Context, db *mongo.Database, log *slog.Logger) (int, error) {
+	release, err := acquire(ctx, db)
+	if err != nil {
+		return 0, err
+	}
+	defer release()
+
+	done, err := applied(ctx, db)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, m := range All {
+		if done[m.ID] {
+			continue
+		}
+		start := time.Now()
+		if err := m.Up(ctx, db); err != nil {
+			return n, fmt.Errorf("migrations: %d %s: %w", m.ID, m.Name, err)
+		}
+		_, err := db.Collection(appliedColl).UpdateOne(ctx,
+			bson.D{{Key: "_id", Value: m.ID}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "name", Value: m.Name}, {Key: "applied_at", Value: time.Now().UTC()}}}},
+			options.UpdateOne().SetUpsert(true))
+		if err != nil {
+			return n, fmt.Errorf("migrations: record %d: %w", m.ID, err)
+		}
+		log.Info("migration applied", "id", m.ID, "name", m.Name, "took", time.Since(start).Round(time.Millisecond))
+		n++
+	}
+	return n, nil
+}
+
+// Pending returns how many migrations this build knows that the database has not applied.
+func Pending(ctx context.Context, db *mongo.Database) (int, error) {
+	done, err := applied(ctx, db)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, m := range All {
+		if !done[m.ID] {
+			n++
+		}
+	}
+	return n, nil
+}
+
+func applied(ctx context.Context, db *mongo.Database) (map[int]bool, error) {
+	cur, err := db.Collection(appliedColl).Find(ctx, bson.D{})
+	if err != nil {
+		return nil, fmt.Errorf("migrations: read applied: %w", err)
+	}
+	var rows []struct {
+		ID int `bson:"_id"`
+	}
+	if err := cur.All(ctx, &rows); err != nil {
+		return nil, fmt.Errorf("migrations: read applied: %w", err)
+	}
+	done := make(map[int]bool, len(rows))
+	for _, r := range rows {
+		done[r.ID] = true
+	}
+	return done, nil
+}
+
+// acquire takes the migration lease: a single document whose unique _id lets one instance
+// in; a lease left by a crashed instance expires after lockTTL and is taken over.
+func acquire(ctx context.Context, db *mongo.Database) (release func(), err error) {
+	owner := make([]byte, 8)
+	_, _ = rand.Read(owner)
+	me := hex.EncodeToString(owner)
+	coll := db.Collection(lockColl)
+	for {
+		now := time.Now().UTC()
+		_, err := coll.InsertOne(ctx, bson.D{{Key: "_id", Value: "lock"}, {Key: "owner", Value: me}, {Key: "expires_at", Value: now.Add(lockTTL)}})
+		if err == nil {
+			break
+		}
+		if !store.IsDuplicateKey(err) {
+			return nil, fmt.Errorf("migrations: lock: %w", err)
+		}
+		res, err := coll.UpdateOne(ctx,
+			bson.D{{Key: "_id", Value: "lock"}, {Key: "expires_at", Value: bson.D{{Key: "$lt", Value: now}}}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "owner", Value: me}, {Key: "expires_at", Value: now.Add(lockTTL)}}}})
+		if err != nil {
+			return nil, fmt.Errorf("migrations: lock: %w", err)
+		}
+		if res.ModifiedCount == 1 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("migrations: waiting for another instance's lock: %w", ctx.Err())
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	return func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		_, _ = coll.DeleteOne(ctx, bson.D{{Key: "_id", Value: "lock"}, {Key: "owner", Value: me}})
+	}, nil
+}
+
+// index is shorthand for the index declarations below.
+func index(unique bool, keys ...string) mongo.IndexModel {
+	d := bson.D{}
+	for _, k := range keys {
+		dir := 1
+		if k[0] == '-' {
+			k, dir = k[1:], -1
+		}
+		d = append(d, bson.E{Key: k, Value: dir})
+	}
+	m := mongo.IndexModel{Keys: d}
+	if unique {
+		m.Options = options.Index().SetUnique(true)
+	}
+	return m
+}
+
+func createIndexes(ctx context.Context, db *mongo.Database, coll string, models ...mongo.IndexModel) error {
+	if _, err := db.Collection(coll).Indexes().CreateMany(ctx, models); err != nil {
+		return fmt.Errorf("%s indexes: %w", coll, err)
+	}
+	return nil
+}
+
+func coreIndexes(ctx context.Context, db *mongo.Database) error {
+	steps := []struct {
+		coll   string
+		models []mongo.IndexModel
+	}{
+		// Workspaces are found by name from the CLI.
+		{"workspaces", []mongo.IndexModel{index(true, "name")}},
+		// API keys are found by the hash of the presented key; listed per workspace.
+		{"api_keys", []mongo.IndexModel{index(true, "hash"), index(false, "workspace_id", "-_id")}},
+		// Survey lists are newest first per workspace.
+		{"surveys", []mongo.IndexModel{index(false, "workspace_id", "-_id")}},
+		// Invitation lists: per workspace, optionally per survey and status, newest first.
+		{"invitations", []mongo.IndexModel{
+			index(false, "workspace_id", "-_id"),
+			index(false, "workspace_id", "survey_id", "-_id"),
+			index(false, "workspace_id", "status", "-_id"),
+		}},
+		// One response per invitation; lists per survey, newest first.
+		{"responses", []mongo.IndexModel{
+			index(true, "invitation_id"),
+			index(false, "workspace_id", "survey_id", "-_id"),
+		}},
+	}
+	for _, s := range steps {
+		if err := createIndexes(ctx, db, s.coll, s.models...); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,198 @@
+package survey
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v5"
+	"github.com/surveyd/surveyd/internal/httpx"
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// MaxBatch is the most invitations one batch request creates.
+const MaxBatch = 1000
+
+type invitationRequest struct {
+	SurveyID    string            `json:"survey_id" validate:"required,mongodb"`
+	Customer    *Customer         `json:"customer" validate:"required"`
+	Interaction *interactionInput `json:"interaction"`
+	Send        *bool             `json:"send"`
+}
+
+type interactionInput struct {
+	ID         string           `json:"id" validate:"max=200"`
+	Agent      string           `json:"agent" validate:"max=200"`
+	Team       string           `json:"team" validate:"max=200"`
+	Channel    string           `json:"channel" validate:"max=50"`
+	Country    string           `json:"country" validate:"omitempty,iso3166_1_alpha2"`
+	OccurredAt *httpx.Timestamp `json:"occurred_at"`
+}
+
+type batchRequest struct {
+	Invitations []invitationRequest `json:"invitations" validate:"required,min=1,max=1000,dive"`
+}
+
+func (h *Handler) createInvitation(c *echo.Context) error {
+	var req invitationRequest
+	if err := httpx.DecodeBody(c, &req); err != nil {
+		return err
+	}
+	req.normalize()
+	if err := httpx.Validate(&req); err != nil {
+		return err
+	}
+	invs, err := h.prepare(c.Request().Context(), workspaceID(c), []invitationRequest{req}, "")
+	if err != nil {
+		return err
+	}
+	if err := h.svc.CreateInvitations(c.Request().Context(), invs); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, invs[0])
+}
+
+func (h *Handler) createInvitationBatch(c *echo.Context) error {
+	var req batchRequest
+	if err := httpx.DecodeBody(c, &req); err != nil {
+		return err
+	}
+	for i := range req.Invitations {
+		req.Invitations[i].normalize()
+	}
+	if err := httpx.Validate(&req); err != nil {
+		return err
+	}
+	invs, err := h.prepare(c.Request().Context(), workspaceID(c), req.Invitations, "invitations")
+	if err != nil {
+		return err
+	}
+	if err := h.svc.CreateInvitations(c.Request().Context(), invs); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, struct {
+		Data []*Invitation `json:"data"`
+	}{invs})
+}
+
+// normalize tidies values a CRM may send in another case or with stray spaces.
+func (r *invitationRequest) normalize() {
+	r.SurveyID = strings.TrimSpace(r.SurveyID)
+	if r.Customer != nil {
+		r.Customer.Email = strings.TrimSpace(r.Customer.Email)
+		r.Customer.Name = strings.TrimSpace(r.Customer.Name)
+		r.Customer.Locale = strings.TrimSpace(r.Customer.Locale)
+	}
+	if r.Interaction != nil {
+		r.Interaction.Country = strings.ToUpper(strings.TrimSpace(r.Interaction.Country))
+		r.Interaction.Channel = strings.ToLower(strings.TrimSpace(r.Interaction.Channel))
+	}
+}
+
+// prepare resolves each request's survey in the workspace and builds the invitations, or
+// reports every bad item by its path; nothing is stored unless every item is good.
+func (h *Handler) prepare(ctx context.Context, ws bson.ObjectID, reqs []invitationRequest, prefix string) ([]*Invitation, error) {
+	surveys := map[string]*Survey{}
+	var errs []httpx.FieldError
+	invs := make([]*Invitation, 0, len(reqs))
+	now := h.svc.now()
+	for i, r := range reqs {
+		path := func(f string) string {
+			if prefix == "" {
+				return f
+			}
+			return fmt.Sprintf("%s[%d].%s", prefix, i, f)
+		}
+		sv, ok := surveys[r.SurveyID]
+		if !ok {
+			id, err := bson.ObjectIDFromHex(r.SurveyID) // validated as hex already
+			if err != nil {
+				return nil, err
+			}
+			sv, err = h.svc.Survey(ctx, ws, id)
+			if err != nil && !errors.Is(err, ErrNotFound) {
+				return nil, err
+			}
+			surveys[r.SurveyID] = sv
+		}
+		switch {
+		case sv == nil:
+			errs = append(errs, httpx.FieldError{Field: path("survey_id"), Message: "does not name a survey in this workspace"})
+			continue
+		case sv.Archived:
+			errs = append(errs, httpx.FieldError{Field: path("survey_id"), Message: "names an archived survey; restore it first"})
+			continue
+		}
+		var in Interaction
+		if ri := r.Interaction; ri != nil {
+			in = Interaction{ID: ri.ID, Agent: ri.Agent, Team: ri.Team, Channel: ri.Channel, Country: ri.Country}
+			if ri.OccurredAt != nil {
+				if ri.OccurredAt.After(now.Add(24 * time.Hour)) {
+					errs = append(errs, httpx.FieldError{Field: path("interaction.occurred_at"), Message: "is more than a day in the future"})
+					continue
+				}
+				t := ri.OccurredAt.UTC()
+				in.OccurredAt = &t
+			}
+		}
+		send := r.Send == nil || *r.Send
+		invs = append(invs, h.svc.NewInvitation(sv, *r.Customer, in, send))
+	}
+	if len(errs) > 0 {
+		return nil, httpx.Invalid(errs...)
+	}
+	return invs, nil
+}
+
+func (h *Handler) getInvitation(c *echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	inv, err := h.svc.Invitation(c.Request().Context(), workspaceID(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, inv)
+}
+
+var invitationStatuses = []string{StatusCreated, StatusOpened, StatusResponded}
+
+func (h *Handler) listInvitations(c *echo.Context) error {
+	p, err := httpx.Pagination(c, 50, 500)
+	if err != nil {
+		return err
+	}
+	var f InvitationFilter
+	if f.SurveyID, err = queryID(c, "survey_id"); err != nil {
+		return err
+	}
+	if f.Status = c.QueryParam("status"); f.Status != "" && !slices.Contains(invitationStatuses, f.Status) {
+		return httpx.BadField("status", "must be one of: "+strings.Join(invitationStatuses, ", "))
+	}
+	rows, err := h.svc.ListInvitations(c.Request().Context(), workspaceID(c), f, p)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, httpx.NewPage(rows, p.Limit, func(i Invitation) bson.ObjectID { return i.ID }))
+}
+
+func (h *Handler) listResponses(c *echo.Context) error {
+	p, err := httpx.Pagination(c, 50, 500)
+	if err != nil {
+		return err
+	}
+	surveyID, err := queryID(c, "survey_id")
+	if err != nil {
+		return err
+	}
+	rows, err := h.svc.ListResponses(c.Request().Context(), workspaceID(c), surveyID, p)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, httpx.NewPage(rows, p.Limit, func(r Response) bson.ObjectID { return r.ID }))
+}

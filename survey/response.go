@@ -1,0 +1,64 @@
+package survey
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/surveyd/surveyd/internal/httpx"
+	"github.com/surveyd/surveyd/internal/store"
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// Signals are what the page saw of how an answer was given; the bias filters read them.
+type Signals struct {
+	SinceInviteSeconds float64  `bson:"since_invite_s" json:"since_invite_seconds"`
+	OnPageSeconds      *float64 `bson:"on_page_s,omitempty" json:"on_page_seconds,omitempty"`
+	UAClass            string   `bson:"ua_class" json:"ua_class"`
+	IPHash             string   `bson:"ip_hash" json:"ip_hash"`
+	Interacted         bool     `bson:"interacted" json:"interacted"`
+}
+
+// Response is a customer's answer to an invitation; there is at most one per invitation.
+// It carries copies of the survey kind and the interaction's dimensions so scoring never
+// has to join.
+type Response struct {
+	ID           bson.ObjectID `bson:"_id" json:"id"`
+	WorkspaceID  bson.ObjectID `bson:"workspace_id" json:"-"`
+	SurveyID     bson.ObjectID `bson:"survey_id" json:"survey_id"`
+	InvitationID bson.ObjectID `bson:"invitation_id" json:"invitation_id"`
+	Kind         Kind          `bson:"kind" json:"kind"`
+	Points       int           `bson:"points" json:"points"`
+	Score        int           `bson:"score" json:"score"`
+	Comment      string        `bson:"comment,omitempty" json:"comment,omitempty"`
+	Reason       string        `bson:"reason,omitempty" json:"reason,omitempty"`
+	Locale       string        `bson:"locale" json:"locale"`
+	Customer     Customer      `bson:"customer" json:"customer"`
+	Interaction  Interaction   `bson:"interaction" json:"interaction"`
+	Signals      Signals       `bson:"signals" json:"signals"`
+	Revision     int           `bson:"revision" json:"revision"`
+	CreatedAt    time.Time     `bson:"created_at" json:"created_at"`
+	UpdatedAt    time.Time     `bson:"updated_at" json:"updated_at"`
+}
+
+// responseFor finds the answer already given to an invitation, or nil.
+func (s *Service) responseFor(ctx context.Context, inv bson.ObjectID) (*Response, error) {
+	var r Response
+	err := s.responses.FindOne(ctx, bson.D{{Key: "invitation_id", Value: inv}}).Decode(&r)
+	if store.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("survey: find response for %s: %w", inv.Hex(), err)
+	}
+	return &r, nil
+}
+
+// ListResponses returns a page of the workspace's responses, newest first.
+func (s *Service) ListResponses(ctx context.Context, ws, surveyID bson.ObjectID, p httpx.PageParams) ([]Response, error) {
+	filter := bson.D{{Key: "workspace_id", Value: ws}}
+	if !surveyID.IsZero() {
+		filter = append(filter, bson.E{Key: "survey_id", Value: surveyID})
+	}
+	return findPage[Response](ctx, s.responses, filter, p)
+}

@@ -1,0 +1,192 @@
+package survey
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// Writer records answers by group commit: submissions that arrive while a write is in flight
+// wait and go together in the next one, so the store sees one bulk insert per batch instead
+// of one round trip per answer. Submit returns only once the batch is acknowledged.
+type Writer struct {
+	svc      *Service
+	log      *slog.Logger
+	queue    chan *submission
+	stopped  chan struct{}
+	maxBatch int
+}
+
+type submission struct {
+	resp   *Response
+	window time.Duration // how long after the first answer an edit is accepted
+	done   chan error
+}
+
+// NewWriter makes a writer for svc's responses; Run must be running for Submit to return.
+func NewWriter(svc *Service, log *slog.Logger) *Writer {
+	return &Writer{svc: svc, log: log, queue: make(chan *submission, 4096), stopped: make(chan struct{}), maxBatch: 512}
+}
+
+// Run writes batches until ctx ends, then writes what is queued and returns.
+func (w *Writer) Run(ctx context.Context) {
+	defer close(w.stopped)
+	batch := make([]*submission, 0, w.maxBatch)
+	for {
+		select {
+		case sub := <-w.queue:
+			batch = w.fill(append(batch[:0], sub))
+		case <-ctx.Done():
+			// Writes in flight must finish even though the server is stopping.
+			for {
+				batch = w.fill(batch[:0])
+				if len(batch) == 0 {
+					return
+				}
+				w.write(context.WithoutCancel(ctx), batch)
+			}
+		}
+		w.write(ctx, batch)
+	}
+}
+
+// fill takes whatever else is queued, up to the batch limit, without waiting.
+func (w *Writer) fill(batch []*submission) []*submission {
+	for len(batch) < w.maxBatch {
+		select {
+		case sub := <-w.queue:
+			batch = append(batch, sub)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+// Submit records r, or, if the invitation was answered before, updates that answer when its
+// first answer is younger than window (ErrEditWindowClosed otherwise).
+func (w *Writer) Submit(ctx context.Context, r *Response, window time.Duration) error {
+	sub := &submission{resp: r, window: window, done: make(chan error, 1)}
+	select {
+	case w.queue <- sub:
+	case <-w.stopped:
+		return ErrWriterClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case err := <-sub.done:
+		return err
+	case <-w.stopped:
+		select {
+		case err := <-sub.done:
+			return err
+		default:
+			return ErrWriterClosed
+		}
+	}
+}
+
+func (w *Writer) write(ctx context.Context, batch []*submission) {
+	errs := make([]error, len(batch))
+	edits := w.insert(ctx, batch, errs)
+	for _, i := range edits {
+		errs[i] = w.edit(ctx, batch[i])
+	}
+
+	// Invitations of recorded answers move to responded, in one write for the batch.
+	var ids []bson.ObjectID
+	for i, sub := range batch {
+		if errs[i] == nil {
+			ids = append(ids, sub.resp.InvitationID)
+		}
+	}
+	if len(ids) > 0 {
+		_, err := w.svc.invitations.UpdateMany(ctx,
+			bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}, {Key: "status", Value: bson.D{{Key: "$ne", Value: StatusResponded}}}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: StatusResponded}, {Key: "responded_at", Value: w.svc.now()}}}})
+		if err != nil {
+			// The answers are stored, but the caller hears of the failure and retries; a retry
+			// takes the edit path, which is idempotent, and sets the status again.
+			err = fmt.Errorf("survey: mark invitations responded: %w", err)
+			for i := range errs {
+				if errs[i] == nil {
+					errs[i] = err
+				}
+			}
+		}
+	}
+	for i, sub := range batch {
+		if errs[i] != nil && !errors.Is(errs[i], ErrEditWindowClosed) {
+			w.log.Error("response write failed", "invitation_id", sub.resp.InvitationID.Hex(), "err", errs[i])
+		}
+		sub.done <- errs[i]
+	}
+}
+
+// insert writes the batch's new answers and returns the indexes of those whose invitation
+// already has an answer.
+func (w *Writer) insert(ctx context.Context, batch []*submission, errs []error) (edits []int) {
+	docs := make([]any, len(batch))
+	for i, sub := range batch {
+		docs[i] = sub.resp
+	}
+	_, err := w.svc.responses.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+	if err == nil {
+		return nil
+	}
+	var bwe mongo.BulkWriteException
+	if !errors.As(err, &bwe) || bwe.WriteConcernError != nil || len(bwe.WriteErrors) == 0 {
+		err = fmt.Errorf("survey: insert responses: %w", err)
+		for i := range errs {
+			errs[i] = err
+		}
+		return nil
+	}
+	for _, we := range bwe.WriteErrors {
+		if we.Index < 0 || we.Index >= len(batch) {
+			continue
+		}
+		if mongo.IsDuplicateKeyError(we) {
+			edits = append(edits, we.Index)
+		} else {
+			errs[we.Index] = fmt.Errorf("survey: insert response: %w", we)
+		}
+	}
+	return edits
+}
+
+// edit updates an earlier answer in place, atomically refusing once the window has passed.
+func (w *Writer) edit(ctx context.Context, sub *submission) error {
+	r := sub.resp
+	now := w.svc.now()
+	res, err := w.svc.responses.UpdateOne(ctx,
+		bson.D{
+			{Key: "invitation_id", Value: r.InvitationID},
+			{Key: "created_at", Value: bson.D{{Key: "$gt", Value: now.Add(-sub.window)}}},
+		},
+		bson.D{
+			{Key: "$set", Value: bson.D{
+				{Key: "score", Value: r.Score},
+				{Key: "comment", Value: r.Comment},
+				{Key: "reason", Value: r.Reason},
+				{Key: "locale", Value: r.Locale},
+				{Key: "signals", Value: r.Signals},
+				{Key: "updated_at", Value: now},
+			}},
+			{Key: "$inc", Value: bson.D{{Key: "revision", Value: 1}}},
+		})
+	if err != nil {
+		return fmt.Errorf("survey: update response for %s: %w", r.InvitationID.Hex(), err)
+	}
+	if res.MatchedCount == 0 {
+		return ErrEditWindowClosed
+	}
+	return nil
+}

@@ -1,0 +1,168 @@
+package survey
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"time"
+
+	"github.com/surveyd/surveyd/internal/store"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// Workspace is one customer-service organisation: its surveys, keys and data are its own.
+type Workspace struct {
+	ID            bson.ObjectID `bson:"_id" json:"id"`
+	Name          string        `bson:"name" json:"name"`
+	TimeZone      string        `bson:"time_zone" json:"time_zone"`
+	DefaultLocale string        `bson:"default_locale" json:"default_locale"`
+	CompanyName   string        `bson:"company_name" json:"company_name"`
+	CreatedAt     time.Time     `bson:"created_at" json:"created_at"`
+}
+
+// Location is the workspace's time zone; a stored zone is validated on write, so UTC is only
+// a fallback for a zone database that lost an entry.
+func (w *Workspace) Location() *time.Location {
+	if loc, err := time.LoadLocation(w.TimeZone); err == nil {
+		return loc
+	}
+	return time.UTC
+}
+
+// NewWorkspace fills a workspace's defaults: Vietnamese customers, Vietnam's time zone.
+func NewWorkspace(name string) *Workspace {
+	return &Workspace{
+		ID: bson.NewObjectID(), Name: name, TimeZone: "Asia/Ho_Chi_Minh", DefaultLocale: "vi",
+		CompanyName: name, CreatedAt: time.Now().UTC(),
+	}
+}
+
+// CreateWorkspace stores w; a taken name is ErrWorkspaceExists.
+func (s *Service) CreateWorkspace(ctx context.Context, w *Workspace) error {
+	if _, err := s.workspaces.InsertOne(ctx, w); err != nil {
+		if store.IsDuplicateKey(err) {
+			return fmt.Errorf("survey: workspace %q: %w", w.Name, ErrWorkspaceExists)
+		}
+		return fmt.Errorf("survey: create workspace: %w", err)
+	}
+	return nil
+}
+
+// WorkspaceByName finds a workspace by its unique name.
+func (s *Service) WorkspaceByName(ctx context.Context, name string) (*Workspace, error) {
+	return s.findWorkspace(ctx, bson.D{{Key: "name", Value: name}})
+}
+
+// WorkspaceByID finds a workspace by id.
+func (s *Service) WorkspaceByID(ctx context.Context, id bson.ObjectID) (*Workspace, error) {
+	return s.findWorkspace(ctx, bson.D{{Key: "_id", Value: id}})
+}
+
+func (s *Service) findWorkspace(ctx context.Context, filter bson.D) (*Workspace, error) {
+	var w Workspace
+	if err := s.workspaces.FindOne(ctx, filter).Decode(&w); err != nil {
+		if store.IsNotFound(err) {
+			return nil, fmt.Errorf("survey: workspace: %w", ErrNotFound)
+		}
+		return nil, fmt.Errorf("survey: find workspace: %w", err)
+	}
+	return &w, nil
+}
+
+// UpdateWorkspace saves a workspace's settings.
+func (s *Service) UpdateWorkspace(ctx context.Context, w *Workspace) error {
+	_, err := s.workspaces.UpdateOne(ctx, bson.D{{Key: "_id", Value: w.ID}}, bson.D{{Key: "$set", Value: bson.D{
+		{Key: "time_zone", Value: w.TimeZone},
+		{Key: "default_locale", Value: w.DefaultLocale},
+		{Key: "company_name", Value: w.CompanyName},
+	}}})
+	if err != nil {
+		return fmt.Errorf("survey: update workspace: %w", err)
+	}
+	s.workspaceCache.forget(w.ID)
+	return nil
+}
+
+// Service is the survey domain over the database: workspaces, keys, surveys, invitations
+// and responses.
+type Service struct {
+	db          *mongo.Database
+	workspaces  *mongo.Collection
+	apiKeys     *mongo.Collection
+	surveys     *mongo.Collection
+	invitations *mongo.Collection
+	responses   *mongo.Collection
+
+	signer  *Signer
+	baseURL string
+	ipSalt  []byte
+	now     func() time.Time
+
+	surveyCache    *ttlCache[Survey]
+	workspaceCache *ttlCache[Workspace]
+}
+
+// cacheTTL bounds how long another instance's change to a survey or workspace takes to show on
+// the respondent pages.
+const cacheTTL = 5 * time.Second
+
+// NewService binds the survey domain to db. Links are signed by signer and point at baseURL;
+// ipSalt keys the hash that stands in for respondents' IP addresses.
+func NewService(db *mongo.Database, signer *Signer, baseURL string, ipSalt []byte) *Service {
+	return &Service{
+		db:          db,
+		workspaces:  db.Collection("workspaces"),
+		apiKeys:     db.Collection("api_keys"),
+		surveys:     db.Collection("surveys"),
+		invitations: db.Collection("invitations"),
+		responses:   db.Collection("responses"),
+		signer:      signer,
+		baseURL:     baseURL,
+		ipSalt:      ipSalt,
+		now:         func() time.Time { return time.Now().UTC() },
+
+		surveyCache:    newTTLCache[Survey](cacheTTL),
+		workspaceCache: newTTLCache[Workspace](cacheTTL),
+	}
+}
+
+// cachedWorkspace is WorkspaceByID through the respondent pages' cache.
+func (s *Service) cachedWorkspace(ctx context.Context, id bson.ObjectID) (*Workspace, error) {
+	now := s.now()
+	if w, ok := s.workspaceCache.get(id, now); ok {
+		return w, nil
+	}
+	w, err := s.WorkspaceByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	s.workspaceCache.put(id, w, now)
+	return w, nil
+}
+
+// LoadIPSalt returns the install's salt for hashing respondents' IP addresses, creating it on
+// first use. It lives in the database so every instance hashes alike and key rotation leaves
+// the hashes comparable.
+func LoadIPSalt(ctx context.Context, db *mongo.Database) ([]byte, error) {
+	fresh := make([]byte, 32)
+	if _, err := rand.Read(fresh); err != nil {
+		return nil, err
+	}
+	coll := db.Collection("settings")
+	filter := bson.D{{Key: "_id", Value: "ip_salt"}}
+	var doc struct {
+		Value []byte `bson:"value"`
+	}
+	err := coll.FindOneAndUpdate(ctx, filter,
+		bson.D{{Key: "$setOnInsert", Value: bson.D{{Key: "value", Value: fresh}}}},
+		options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)).Decode(&doc)
+	if store.IsDuplicateKey(err) { // another instance created it in the same instant
+		err = coll.FindOne(ctx, filter).Decode(&doc)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("survey: ip salt: %w", err)
+	}
+	return doc.Value, nil
+}
