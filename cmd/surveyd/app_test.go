@@ -1,0 +1,194 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"io"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/surveyd/surveyd/docs"
+	"github.com/surveyd/surveyd/internal/config"
+	"go.yaml.in/yaml/v3"
+)
+
+// testApp assembles surveyd on the embedded store in a temporary data dir.
+func testApp(t *testing.T, env map[string]string) *app {
+	t.Helper()
+	vars := map[string]string{"SURVEYD_DATA_DIR": t.TempDir(), "SURVEYD_ADDR": "127.0.0.1:0"}
+	for k, v := range env {
+		vars[k] = v
+	}
+	cfg, err := config.Load(flag.NewFlagSet("test", flag.ContinueOnError), nil, func(k string) string { return vars[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := initApp(context.Background(), cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.close)
+	return a
+}
+
+// The OpenAPI document is the contract: every served route is in it and it lists no other.
+func TestOpenAPIMatchesRoutes(t *testing.T) {
+	a := testApp(t, nil)
+	e := a.routes(prometheus.NewRegistry())
+
+	param := regexp.MustCompile(`:([A-Za-z_]+)`)
+	var served []string
+	for _, r := range e.Router().Routes() {
+		if !slices.Contains([]string{"GET", "POST", "PUT", "PATCH", "DELETE"}, r.Method) {
+			continue // Echo's own not-found routes for groups
+		}
+		p := param.ReplaceAllString(r.Path, "{$1}")
+		p = strings.Replace(p, "/*", "/{path}", 1)
+		served = append(served, r.Method+" "+p)
+	}
+
+	var doc struct {
+		OpenAPI string                               `yaml:"openapi"`
+		Paths   map[string]map[string]any `yaml:"paths"`
+	}
+	if err := yaml.Unmarshal(docs.OpenAPI, &doc); err != nil {
+		t.Fatalf("docs/openapi.yaml: %v", err)
+	}
+	if !strings.HasPrefix(doc.OpenAPI, "3.1") {
+		t.Errorf("openapi version %q, want 3.1.x", doc.OpenAPI)
+	}
+	var documented []string
+	for path, ops := range doc.Paths {
+		for method := range ops {
+			switch method {
+			case "get", "post", "put", "patch", "delete":
+				documented = append(documented, strings.ToUpper(method)+" "+path)
+			}
+		}
+	}
+	slices.Sort(served)
+	slices.Sort(documented)
+	for _, r := range served {
+		if !slices.Contains(documented, r) {
+			t.Errorf("route %s is served but missing from docs/openapi.yaml", r)
+		}
+	}
+	for _, r := range documented {
+		if !slices.Contains(served, r) {
+			t.Errorf("docs/openapi.yaml documents %s, which is not served", r)
+		}
+	}
+}
+
+// A real server on a free port: health, readiness, metrics and the contract, then a clean
+// shutdown when the context ends.
+func TestServeAndShutdown(t *testing.T) {
+	a := testApp(t, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	addr := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- a.serve(ctx, func(s string) { addr <- s }) }()
+	base := "http://" + <-addr
+
+	for path, want := range map[string]string{
+		"/healthz":      `"ok"`,
+		"/readyz":       `"ready"`,
+		"/openapi.yaml": "openapi: 3.1",
+		"/":             `"surveyd"`,
+	} {
+		body, status := get(t, base+path)
+		if status != http.StatusOK || !strings.Contains(body, want) {
+			t.Errorf("GET %s = %d %q, want 200 containing %q", path, status, body, want)
+		}
+	}
+	// After a request has been served its series exist.
+	if body, _ := get(t, base+"/metrics"); !strings.Contains(body, `surveyd_http_requests_total{method="GET",route="/healthz",status="200"} 1`) {
+		t.Errorf("metrics lack the request counter:\n%s", body)
+	}
+	if body, status := get(t, base+"/static/surveyd.css"); status != http.StatusOK || !strings.Contains(body, "--accent") {
+		t.Errorf("GET /static/surveyd.css = %d", status)
+	}
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve returned %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not stop after its context ended")
+	}
+}
+
+func get(t *testing.T, url string) (string, int) {
+	t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return string(b), res.StatusCode
+}
+
+func TestKeysCommand(t *testing.T) {
+	dir := t.TempDir()
+	env := func(k string) string {
+		if k == "SURVEYD_DATA_DIR" {
+			return dir
+		}
+		return ""
+	}
+	run1 := func(args ...string) (string, string, error) {
+		var out, errOut bytes.Buffer
+		err := run(context.Background(), args, env, &out, &errOut)
+		return out.String(), errOut.String(), err
+	}
+
+	key, note, err := run1("keys", "create", "--workspace", "Acme", "--scope", "read")
+	if err != nil {
+		t.Fatal(err, note)
+	}
+	if !strings.HasPrefix(strings.TrimSpace(key), "sd_") || !strings.Contains(note, `created workspace "Acme"`) {
+		t.Fatalf("create printed %q / %q", key, note)
+	}
+	list, _, err := run1("keys", "list", "--workspace", "Acme")
+	if err != nil || !strings.Contains(list, "read") || !strings.Contains(list, strings.TrimSpace(key)[:9]) {
+		t.Fatalf("list = %q, %v", list, err)
+	}
+	if strings.Contains(list, strings.TrimSpace(key)) {
+		t.Fatal("list must never show a whole key")
+	}
+	if _, _, err := run1("keys", "revoke", "--workspace", "Acme", strings.TrimSpace(key)[:9]); err != nil {
+		t.Fatal(err)
+	}
+	if list, _, _ = run1("keys", "list", "--workspace", "Acme"); strings.Contains(list, "\t-") || !strings.Contains(list, time.Now().UTC().Format("2006-01-02")) {
+		t.Fatalf("revoked key not shown as revoked: %q", list)
+	}
+	if _, _, err := run1("keys", "create", "--workspace", "Acme", "--scope", "root"); err == nil || !strings.Contains(err.Error(), "scope") {
+		t.Fatalf("bad scope: %v", err)
+	}
+	if _, _, err := run1("keys", "list"); err == nil || !strings.Contains(err.Error(), "--workspace") {
+		t.Fatalf("missing workspace: %v", err)
+	}
+}
+
+func TestBadConfigStopsStart(t *testing.T) {
+	env := map[string]string{"SURVEYD_BASE_URL": "localhost", "SURVEYD_RATE_LIMIT": "-1", "SURVEYD_DATA_DIR": t.TempDir()}
+	err := run(context.Background(), []string{"serve"}, func(k string) string { return env[k] }, io.Discard, io.Discard)
+	if err == nil {
+		t.Fatal("serve started with bad settings")
+	}
+	for _, name := range []string{"SURVEYD_BASE_URL", "SURVEYD_RATE_LIMIT"} {
+		if !strings.Contains(err.Error(), name) {
+			t.Errorf("error %q does not name %s", err, name)
+		}
+	}
+}

@@ -1,0 +1,68 @@
+package migrations_test
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"testing"
+
+	"github.com/surveyd/surveyd/internal/storetest"
+	"github.com/surveyd/surveyd/migrations"
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+func TestMain(m *testing.M) { storetest.Main(m) }
+
+// Several instances starting at once apply each migration exactly once, and all of them
+// start on a current schema.
+func TestConcurrentRunsApplyOnce(t *testing.T) {
+	db := storetest.Open(t).Client.Database("migrations_concurrent")
+	t.Cleanup(func() { _ = db.Drop(context.Background()) })
+	log := slog.New(slog.DiscardHandler)
+
+	var wg sync.WaitGroup
+	applied := make([]int, 4)
+	errs := make([]error, 4)
+	for i := range applied {
+		wg.Go(func() { applied[i], errs[i] = migrations.Run(context.Background(), db, log) })
+	}
+	wg.Wait()
+	total := 0
+	for i := range applied {
+		if errs[i] != nil {
+			t.Fatalf("instance %d: %v", i, errs[i])
+		}
+		total += applied[i]
+	}
+	if total != len(migrations.All) {
+		t.Fatalf("applied %d migrations across instances, want %d", total, len(migrations.All))
+	}
+	if n, err := migrations.Pending(context.Background(), db); err != nil || n != 0 {
+		t.Fatalf("pending = %d, %v", n, err)
+	}
+	if n, _ := db.Collection("migration_lock").CountDocuments(context.Background(), bson.D{}); n != 0 {
+		t.Fatal("the lock was not released")
+	}
+	// The unique index the response writer relies on exists.
+	specs, err := db.Collection("responses").Indexes().ListSpecifications(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	unique := false
+	for _, s := range specs {
+		if s.Unique != nil && *s.Unique && s.Name == "invitation_id_1" {
+			unique = true
+		}
+	}
+	if !unique {
+		t.Fatalf("responses.invitation_id is not unique: %+v", specs)
+	}
+}
+
+func TestRunAgainIsANoop(t *testing.T) {
+	db := storetest.DB(t) // already migrated
+	n, err := migrations.Run(context.Background(), db, slog.New(slog.DiscardHandler))
+	if err != nil || n != 0 {
+		t.Fatalf("second run applied %d, %v", n, err)
+	}
+}

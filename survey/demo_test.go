@@ -1,0 +1,46 @@
+package survey
+
+import (
+	"strings"
+	"testing"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+func TestSeedDemoIsIdempotent(t *testing.T) {
+	en := newEnv(t)
+	opts := DemoOptions{Responses: 300, Catalog: catalog}
+	first, err := en.svc.SeedDemo(t.Context(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws := bson.D{{Key: "workspace_id", Value: first.Workspace.ID}}
+	counts := func() [3]int64 {
+		return [3]int64{en.count("surveys", ws), en.count("invitations", ws), en.count("responses", ws)}
+	}
+	seeded := counts()
+	if !first.Seeded || seeded[0] != 4 || seeded[2] != 300 || seeded[1] < 450 || len(first.Links) != 4 {
+		t.Fatalf("first seed: %+v, counts %v", first, seeded)
+	}
+	for _, l := range first.Links {
+		if !strings.HasPrefix(l.Link, "http://surveyd.test/s/") {
+			t.Fatalf("link %q", l.Link)
+		}
+	}
+	again, err := en.svc.SeedDemo(t.Context(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Seeded || counts() != seeded || len(again.Links) != 4 {
+		t.Fatalf("second run added data: %v → %v", seeded, counts())
+	}
+	// Distributions differ by group, so the demo has something to show.
+	for _, team := range []string{"Billing", "Technical", "Onboarding"} {
+		if en.count("responses", append(ws, bson.E{Key: "interaction.team", Value: team})) == 0 {
+			t.Errorf("no responses for team %s", team)
+		}
+	}
+	if en.count("responses", append(ws, bson.E{Key: "locale", Value: "vi"})) == 0 || en.count("responses", append(ws, bson.E{Key: "locale", Value: "en"})) == 0 {
+		t.Error("demo responses should be in both languages")
+	}
+}

@@ -1,0 +1,284 @@
+package survey
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+func formAnswer(score string, kv ...string) url.Values {
+	v := url.Values{"score": {score}}
+	for i := 0; i+1 < len(kv); i += 2 {
+		v.Set(kv[i], kv[i+1])
+	}
+	return v
+}
+
+func TestPagesRenderEveryKind(t *testing.T) {
+	en := newEnv(t)
+	tests := map[string]struct {
+		survey   string
+		control  string
+		min, max int
+		text     []string
+	}{
+		"csat stars":   {`{"kind":"csat","name":"a"}`, "stars", 1, 5, []string{"5 of 5 stars, Very satisfied"}},
+		"csat faces":   {`{"kind":"csat","name":"a","scale":"faces"}`, "faces", 1, 5, []string{"Very dissatisfied", `class="icon face face-1"`}},
+		"nps numbers":  {`{"kind":"nps","name":"a"}`, "numbers", 0, 10, []string{"10 = Extremely likely", "0 out of 10"}},
+		"ces 7 points": {`{"kind":"ces","name":"a"}`, "agree", 1, 7, []string{"Somewhat agree", "How much do you agree", "Acme Ltd made it easy"}},
+		"ces 5 points": {`{"kind":"ces","name":"a","points":5}`, "agree", 1, 5, []string{"Strongly agree"}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			sv := en.createSurvey(tc.survey)
+			_, tok := en.invite(sv, `{"email":"a@example.com","locale":"en"}`)
+			rec := en.do("GET", "/s/"+tok, "", nil)
+			body := rec.Body.String()
+			if rec.Code != 200 || !strings.Contains(body, `class="question `+tc.control+`"`) {
+				t.Fatalf("GET = %d, want the %s control:\n%s", rec.Code, tc.control, body)
+			}
+			if got := strings.Count(body, `type="radio" name="score"`); got != tc.max-tc.min+1 {
+				t.Errorf("%d score choices, want %d", got, tc.max-tc.min+1)
+			}
+			for _, w := range append(tc.text, `value="`+strconv.Itoa(tc.min)+`"`, `value="`+strconv.Itoa(tc.max)+`"`) {
+				if !strings.Contains(body, w) {
+					t.Errorf("page lacks %q", w)
+				}
+			}
+			if strings.Contains(body, `value="`+strconv.Itoa(tc.max+1)+`" `) {
+				t.Error("page offers a score above the scale")
+			}
+		})
+	}
+}
+
+// GET never records an answer: mail scanners fetch every link. It only preselects.
+func TestGetPreselectsAndRecordsNothing(t *testing.T) {
+	en := newEnv(t)
+	sv := en.createSurvey(`{"kind":"nps","name":"a"}`)
+	inv, tok := en.invite(sv, `{"email":"a@example.com","locale":"en"}`)
+	for range 3 {
+		rec := en.do("GET", "/s/"+tok+"?score=9", "", nil, "User-Agent", "Proofpoint URL Defense")
+		if rec.Code != 200 || !strings.Contains(rec.Body.String(), `value="9" checked`) || !strings.Contains(rec.Body.String(), "Press Submit to confirm") {
+			t.Fatalf("GET ?score=9: %d", rec.Code)
+		}
+	}
+	if n := en.count("responses", nil); n != 0 {
+		t.Fatalf("GET recorded %d responses", n)
+	}
+	if got, _ := en.svc.Invitation(t.Context(), en.ws.ID, inv.ID); got.Status != StatusOpened || got.OpenedAt == nil {
+		t.Fatalf("invitation status %q after a visit, want opened", got.Status)
+	}
+	for _, s := range []string{"11", "-1", "abc", "9.5"} {
+		if body := en.do("GET", "/s/"+tok+"?score="+s, "", nil).Body.String(); strings.Contains(body, " checked") {
+			t.Errorf("?score=%s preselected something", s)
+		}
+	}
+}
+
+func TestAnswerAndThankYou(t *testing.T) {
+	en := newEnv(t)
+	sv := en.createSurvey(`{"kind":"csat","name":"a","reasons":[{"code":"wait","label":{"en":"Waiting","vi":"Chờ đợi"},"about":"service"}]}`)
+	inv, tok := en.invite(sv, `{"email":"a@example.com","locale":"vi"}`)
+	rec := en.do("POST", "/s/"+tok, "", formAnswer("4", "comment", "  Nhanh, cảm ơn!  ", "reason", "wait", "interacted", "1",
+		"rendered_at", strconv.FormatInt(en.clock.now().Add(-12*time.Second).UnixMilli(), 10)),
+		"User-Agent", "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148")
+	if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/s/"+tok+"/thanks?lang=vi" {
+		t.Fatalf("POST = %d to %q", rec.Code, rec.Header().Get("Location"))
+	}
+	var r Response
+	if err := en.svc.responses.FindOne(t.Context(), bson.D{{Key: "invitation_id", Value: inv.ID}}).Decode(&r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Score != 4 || r.Comment != "Nhanh, cảm ơn!" || r.Reason != "wait" || r.Locale != "vi" || r.Kind != CSAT || r.Revision != 1 ||
+		r.Interaction.Agent != "Lan" || r.Customer.Email != "a@example.com" {
+		t.Fatalf("stored %+v", r)
+	}
+	if s := r.Signals; s.UAClass != UAMobile || !s.Interacted || s.IPHash == "" || s.OnPageSeconds == nil || *s.OnPageSeconds != 12 {
+		t.Fatalf("signals %+v", s)
+	}
+	if got, _ := en.svc.Invitation(t.Context(), en.ws.ID, inv.ID); got.Status != StatusResponded || got.RespondedAt == nil {
+		t.Fatalf("invitation status %q", got.Status)
+	}
+	page := en.do("GET", "/s/"+tok+"/thanks?lang=vi", "", nil).Body.String()
+	for _, w := range []string{"Cảm ơn bạn!", "Câu trả lời của bạn: 4 trên 5 sao, Hài lòng", "Thay đổi câu trả lời"} {
+		if !strings.Contains(page, w) {
+			t.Errorf("thank-you page lacks %q", w)
+		}
+	}
+	if strings.Contains(page, "Bạn có muốn chia sẻ thêm không?") {
+		t.Error("asks for a comment that was already given")
+	}
+
+	list := en.do("GET", "/api/v1/responses?survey_id="+sv.ID.Hex(), en.key, nil).Body.String()
+	for _, w := range []string{`"score":4`, `"invitation_id":"` + inv.ID.Hex(), `"ua_class":"mobile"`} {
+		if !strings.Contains(list, w) {
+			t.Errorf("responses list lacks %q: %s", w, list)
+		}
+	}
+}
+
+func TestCommentFromThankYouPage(t *testing.T) {
+	en := newEnv(t)
+	sv := en.createSurvey(`{"kind":"nps","name":"a"}`)
+	inv, tok := en.invite(sv, `{"email":"a@example.com","locale":"en"}`)
+	en.do("POST", "/s/"+tok, "", formAnswer("10"))
+	if page := en.do("GET", "/s/"+tok+"/thanks", "", nil).Body.String(); !strings.Contains(page, "Would you like to tell us more?") {
+		t.Fatal("thank-you page does not offer a comment box")
+	}
+	rec := en.do("POST", "/s/"+tok, "", formAnswer("10", "comment", "Great help", "from", "thanks"))
+	if loc := rec.Header().Get("Location"); rec.Code != 303 || !strings.Contains(loc, "saved=comment") {
+		t.Fatalf("comment POST = %d %q", rec.Code, loc)
+	}
+	if n := en.count("responses", bson.D{{Key: "invitation_id", Value: inv.ID}, {Key: "comment", Value: "Great help"}, {Key: "revision", Value: 2}}); n != 1 {
+		t.Fatal("the comment did not update the same response")
+	}
+}
+
+func TestAnswerRejectsBadInput(t *testing.T) {
+	en := newEnv(t)
+	sv := en.createSurvey(`{"kind":"csat","name":"a","reasons":[{"code":"wait","label":{"en":"Waiting"},"about":"service"}]}`)
+	_, tok := en.invite(sv, `{"email":"a@example.com","locale":"en"}`)
+	tests := map[string]struct {
+		form   url.Values
+		body   string
+		status int
+		want   string
+	}{
+		"no score":          {form: url.Values{"comment": {"hi"}}, status: 422, want: "Please choose an answer"},
+		"score above scale": {form: formAnswer("6"), status: 422, want: "Please choose an answer"},
+		"score below scale": {form: formAnswer("0"), status: 422, want: "Please choose an answer"},
+		"score not number":  {form: formAnswer("five"), status: 422, want: "Please choose an answer"},
+		"unknown reason":    {form: formAnswer("3", "reason", "price"), status: 422, want: "choose one of the listed topics"},
+		"comment too long":  {form: formAnswer("3", "comment", strings.Repeat("é", MaxComment+1)), status: 422, want: "longer than 2000 characters"},
+		"oversized body":    {body: "score=3&comment=" + strings.Repeat("x", 70<<10), status: 413},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			var body any = tc.form
+			if tc.body != "" {
+				body = tc.body
+			}
+			rec := en.do("POST", "/s/"+tok, "", body, "Content-Type", "application/x-www-form-urlencoded")
+			if rec.Code != tc.status || !strings.Contains(rec.Body.String(), tc.want) {
+				t.Fatalf("POST = %d, want %d with %q:\n%s", rec.Code, tc.status, tc.want, rec.Body)
+			}
+			if tc.status == 422 && !strings.Contains(rec.Body.String(), `role="alert"`) {
+				t.Error("errors are not announced to screen readers")
+			}
+		})
+	}
+	if n := en.count("responses", nil); n != 0 {
+		t.Fatalf("bad answers stored %d responses", n)
+	}
+}
+
+// Answering again inside the edit window changes the one response; after it, nothing changes.
+func TestEditWindowAndReplay(t *testing.T) {
+	en := newEnv(t)
+	sv := en.createSurvey(`{"kind":"nps","name":"a","edit_window_hours":2}`)
+	inv, tok := en.invite(sv, `{"email":"a@example.com","locale":"en"}`)
+	form := formAnswer("3", "comment", "slow")
+	for i := range 2 { // a double-submit or a replayed form
+		if rec := en.do("POST", "/s/"+tok, "", form); rec.Code != 303 {
+			t.Fatalf("POST %d = %d", i, rec.Code)
+		}
+	}
+	en.clock.advance(90 * time.Minute)
+	if page := en.do("GET", "/s/"+tok, "", nil).Body.String(); !strings.Contains(page, "You can change your answer until") || !strings.Contains(page, `value="3" checked`) {
+		t.Fatalf("editing page does not show the earlier answer:\n%s", page)
+	}
+	if rec := en.do("POST", "/s/"+tok, "", formAnswer("8", "comment", "fixed after all")); rec.Code != 303 {
+		t.Fatalf("edit = %d", rec.Code)
+	}
+	filter := bson.D{{Key: "invitation_id", Value: inv.ID}}
+	if n := en.count("responses", filter); n != 1 {
+		t.Fatalf("%d responses for one invitation", n)
+	}
+	if n := en.count("responses", append(filter, bson.E{Key: "score", Value: 8}, bson.E{Key: "revision", Value: 3})); n != 1 {
+		t.Fatal("the edit did not update the response in place")
+	}
+
+	en.clock.advance(31 * time.Minute) // past the 2-hour window
+	rec := en.do("POST", "/s/"+tok, "", formAnswer("0"))
+	if rec.Code != http.StatusConflict || !strings.Contains(rec.Body.String(), "the time to change it has passed") {
+		t.Fatalf("late edit = %d:\n%s", rec.Code, rec.Body)
+	}
+	if page := en.do("GET", "/s/"+tok, "", nil); page.Code != 200 || !strings.Contains(page.Body.String(), "Your answer is already recorded") {
+		t.Fatalf("late visit = %d", page.Code)
+	}
+	if n := en.count("responses", append(filter, bson.E{Key: "score", Value: 8})); n != 1 {
+		t.Fatal("a late edit changed the stored answer")
+	}
+}
+
+func TestLanguageChoice(t *testing.T) {
+	en := newEnv(t) // the workspace default is vi
+	sv := en.createSurvey(`{"kind":"csat","name":"a"}`)
+	_, tokVi := en.invite(sv, `{"email":"a@example.com","locale":"vi-VN"}`)
+	_, tokNone := en.invite(sv, `{"email":"b@example.com"}`)
+	_, tokFr := en.invite(sv, `{"email":"c@example.com","locale":"fr"}`)
+	tests := map[string]struct {
+		url, accept, lang, text string
+	}{
+		"invitation locale":                  {"/s/" + tokVi, "en-US,en", "vi", "Bạn hài lòng đến mức nào"},
+		"?lang switches":                     {"/s/" + tokVi + "?lang=en", "", "en", "How satisfied are you"},
+		"accept-language without a locale":   {"/s/" + tokNone, "en-GB,en;q=0.9", "en", "How satisfied are you"},
+		"workspace default as the last word": {"/s/" + tokNone, "", "vi", "Bạn hài lòng"},
+		"unsupported locale falls through":   {"/s/" + tokFr, "fr-FR, en;q=0.5", "en", "How satisfied"},
+		"error pages too":                    {"/s/garbage", "vi", "vi", "Liên kết này không hợp lệ"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			rec := en.do("GET", tc.url, "", nil, "Accept-Language", tc.accept)
+			body := rec.Body.String()
+			if !strings.Contains(body, `<html lang="`+tc.lang+`">`) || !strings.Contains(body, tc.text) || rec.Header().Get("Content-Language") != tc.lang {
+				t.Fatalf("want %s page with %q, got:\n%s", tc.lang, tc.text, body)
+			}
+		})
+	}
+}
+
+func TestLinksThatCannotBeAnswered(t *testing.T) {
+	en := newEnv(t)
+	sv := en.createSurvey(`{"kind":"csat","name":"a","link_valid_days":1}`)
+	inv, tok := en.invite(sv, `{"email":"a@example.com","locale":"en"}`)
+	ghost := en.svc.signer.Sign(bson.NewObjectID(), en.clock.now().Add(time.Hour))
+	forged := tok[:len(tok)-2] + "AA"
+	if forged == tok {
+		forged = tok[:len(tok)-2] + "BB"
+	}
+	check := func(name, method, url string, status int, want string) {
+		t.Helper()
+		var body any
+		if method == "POST" {
+			body = formAnswer("5")
+		}
+		rec := en.do(method, url, "", body)
+		if rec.Code != status || !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("%s: %s %s = %d, want %d with %q", name, method, url, rec.Code, status, want)
+		}
+		if rec.Header().Get("Content-Security-Policy") == "" || rec.Header().Get("Cache-Control") != "no-store" {
+			t.Errorf("%s: page without CSP or no-store", name)
+		}
+	}
+	check("forged", "GET", "/s/"+forged, 404, "This link does not work")
+	check("forged answer", "POST", "/s/"+forged, 404, "This link does not work")
+	check("truncated", "GET", "/s/"+tok[:20], 404, "This link does not work")
+	check("unknown invitation", "GET", "/s/"+ghost, 404, "We could not find this survey")
+	en.do("POST", "/api/v1/surveys/"+sv.ID.Hex()+"/archive", en.key, nil)
+	check("archived survey", "GET", "/s/"+tok, 410, "no longer running")
+	check("archived survey answer", "POST", "/s/"+tok, 410, "no longer running")
+	en.do("POST", "/api/v1/surveys/"+sv.ID.Hex()+"/restore", en.key, nil)
+	en.clock.advance(25 * time.Hour)
+	check("expired", "GET", "/s/"+tok, 410, "This survey has closed")
+	check("expired answer", "POST", "/s/"+tok, 410, "This survey has closed")
+	if n := en.count("responses", bson.D{{Key: "invitation_id", Value: inv.ID}}); n != 0 {
+		t.Fatalf("%d responses stored through unusable links", n)
+	}
+}

@@ -1,0 +1,199 @@
+package survey
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/labstack/echo/v5"
+	"github.com/labstack/echo/v5/middleware"
+	"github.com/surveyd/surveyd/internal/config"
+	"github.com/surveyd/surveyd/internal/httpx"
+	"github.com/surveyd/surveyd/internal/storetest"
+	"github.com/surveyd/surveyd/templates"
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+func TestMain(m *testing.M) { storetest.Main(m) }
+
+var (
+	loadOnce sync.Once
+	catalog  *templates.Catalog
+	pages    *templates.Pages
+)
+
+// testKey is a fixed link-signing key, so tests can forge and re-sign tokens.
+var testKey = config.LinkKey{ID: "t1", Secret: bytes.Repeat([]byte{7}, 32)}
+
+// env is one test's surveyd: its own database, the real Echo router with the survey routes,
+// and a running response writer.
+type env struct {
+	t     testing.TB
+	svc   *Service
+	e     *echo.Echo
+	ws    *Workspace
+	key   string // admin key of ws
+	clock *fakeClock
+}
+
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+func newEnv(t testing.TB) *env {
+	t.Helper()
+	loadOnce.Do(func() {
+		var err error
+		if catalog, err = templates.LoadCatalog(); err != nil {
+			panic(err)
+		}
+		if pages, err = templates.LoadPages(); err != nil {
+			panic(err)
+		}
+	})
+	db := storetest.DB(t)
+	signer, err := NewSigner([]config.LinkKey{testKey}, testKey.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := NewService(db, signer, "http://surveyd.test", []byte("salt"))
+	clock := &fakeClock{t: time.Now().UTC().Truncate(time.Millisecond)}
+	svc.now = clock.now
+
+	log := slog.New(slog.DiscardHandler)
+	w := NewWriter(svc, log)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); w.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+
+	e := echo.NewWithConfig(echo.Config{Logger: log, HTTPErrorHandler: httpx.ErrorHandler(log, ErrorStatus)})
+	e.Use(httpx.SecureHeaders)
+	NewPages(svc, w, pages, catalog).Register(e, middleware.BodyLimit(64<<10))
+	NewHandler(svc, catalog).Register(e.Group("/api/v1"))
+
+	en := &env{t: t, svc: svc, e: e, clock: clock}
+	en.ws, en.key = en.workspace("Acme")
+	return en
+}
+
+// workspace creates a workspace with an admin key.
+func (en *env) workspace(name string) (*Workspace, string) {
+	en.t.Helper()
+	ws := NewWorkspace(name)
+	ws.CompanyName = name + " Ltd"
+	if err := en.svc.CreateWorkspace(context.Background(), ws); err != nil {
+		en.t.Fatal(err)
+	}
+	return ws, en.keyFor(ws, ScopeAdmin)
+}
+
+func (en *env) keyFor(ws *Workspace, scope Scope) string {
+	en.t.Helper()
+	_, secret, err := en.svc.CreateAPIKey(context.Background(), ws.ID, "test", scope)
+	if err != nil {
+		en.t.Fatal(err)
+	}
+	return secret
+}
+
+// do sends a request through the router. body may be a string (sent as is) or any value
+// (sent as JSON).
+func (en *env) do(method, target, key string, body any, header ...string) *httptest.ResponseRecorder {
+	en.t.Helper()
+	var r io.Reader
+	ct := "application/json"
+	switch b := body.(type) {
+	case nil:
+	case string:
+		r = strings.NewReader(b)
+	case url.Values:
+		r, ct = strings.NewReader(b.Encode()), "application/x-www-form-urlencoded"
+	default:
+		buf, err := json.Marshal(b)
+		if err != nil {
+			en.t.Fatal(err)
+		}
+		r = bytes.NewReader(buf)
+	}
+	req := httptest.NewRequest(method, target, r)
+	if body != nil {
+		req.Header.Set("Content-Type", ct)
+	}
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	rec := httptest.NewRecorder()
+	en.e.ServeHTTP(rec, req)
+	return rec
+}
+
+// createSurvey makes a survey through the API and returns it.
+func (en *env) createSurvey(body string) *Survey {
+	en.t.Helper()
+	rec := en.do("POST", "/api/v1/surveys", en.key, body)
+	if rec.Code != http.StatusCreated {
+		en.t.Fatalf("create survey %s: %d %s", body, rec.Code, rec.Body)
+	}
+	var sv Survey
+	decode(en.t, rec, &sv)
+	sv.WorkspaceID = en.ws.ID
+	return &sv
+}
+
+// invite makes an invitation through the API and returns it with its link's token.
+func (en *env) invite(sv *Survey, customer string) (*Invitation, string) {
+	en.t.Helper()
+	rec := en.do("POST", "/api/v1/invitations", en.key, `{"survey_id":"`+sv.ID.Hex()+`","customer":`+customer+`,
+		"interaction":{"id":"T-1","agent":"Lan","team":"Billing","channel":"chat","country":"VN"}}`)
+	if rec.Code != http.StatusCreated {
+		en.t.Fatalf("create invitation: %d %s", rec.Code, rec.Body)
+	}
+	var inv Invitation
+	decode(en.t, rec, &inv)
+	return &inv, inv.Link[strings.LastIndex(inv.Link, "/")+1:]
+}
+
+func (en *env) count(coll string, filter bson.D) int64 {
+	en.t.Helper()
+	if filter == nil {
+		filter = bson.D{}
+	}
+	n, err := en.svc.db.Collection(coll).CountDocuments(context.Background(), filter)
+	if err != nil {
+		en.t.Fatal(err)
+	}
+	return n
+}
+
+func decode(t testing.TB, rec *httptest.ResponseRecorder, v any) {
+	t.Helper()
+	if err := json.Unmarshal(rec.Body.Bytes(), v); err != nil {
+		t.Fatalf("decode %q: %v", rec.Body, err)
+	}
+}
