@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
@@ -121,6 +122,9 @@ func startEmbedded(dataDir string, logger *slog.Logger) (string, func(), error) 
 }
 
 // levelFloor passes on only records at or above min: FerretDB logs every command at debug.
+// It also drops FerretDB's wire dumps of the one command it does not implement that every
+// driver sends on disconnect (endSessions), which would otherwise end each CLI run with a
+// screenful of warnings.
 type levelFloor struct {
 	slog.Handler
 	min slog.Level
@@ -128,6 +132,14 @@ type levelFloor struct {
 
 func (h *levelFloor) Enabled(ctx context.Context, l slog.Level) bool {
 	return l >= h.min && h.Handler.Enabled(ctx, l)
+}
+
+func (h *levelFloor) Handle(ctx context.Context, r slog.Record) error {
+	if strings.HasPrefix(r.Message, "Response header:") ||
+		(strings.HasPrefix(r.Message, "Response message:") && strings.Contains(r.Message, "'endSessions'")) {
+		return nil
+	}
+	return h.Handler.Handle(ctx, r)
 }
 
 func (h *levelFloor) WithAttrs(a []slog.Attr) slog.Handler {
