@@ -7,8 +7,10 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/surveyd/surveyd/internal/store"
@@ -157,11 +159,44 @@ func index(unique bool, keys ...string) mongo.IndexModel {
 	return m
 }
 
+// createIndexes creates a collection's indexes. On FerretDB only the unique ones: its SQLite
+// backend answers no query but {_id: …} from an index (see store.IndexIDs), so a secondary
+// index there is pure cost on every write, while a unique one still enforces its constraint.
 func createIndexes(ctx context.Context, db *mongo.Database, coll string, models ...mongo.IndexModel) error {
+	ferret, err := isFerretDB(ctx, db)
+	if err != nil {
+		return err
+	}
+	if ferret {
+		models = slices.DeleteFunc(slices.Clone(models), func(m mongo.IndexModel) bool { return m.Options == nil })
+	}
+	if len(models) == 0 {
+		return createCollection(ctx, db, coll)
+	}
 	if _, err := db.Collection(coll).Indexes().CreateMany(ctx, models); err != nil {
 		return fmt.Errorf("%s indexes: %w", coll, err)
 	}
 	return nil
+}
+
+// createCollection creates coll unless it exists.
+func createCollection(ctx context.Context, db *mongo.Database, coll string) error {
+	err := db.CreateCollection(ctx, coll)
+	var ce mongo.CommandError
+	if err != nil && !(errors.As(err, &ce) && ce.Name == "NamespaceExists") {
+		return fmt.Errorf("create %s: %w", coll, err)
+	}
+	return nil
+}
+
+// isFerretDB reports whether the server is FerretDB, which says so in buildInfo.
+func isFerretDB(ctx context.Context, db *mongo.Database) (bool, error) {
+	var info bson.M
+	if err := db.RunCommand(ctx, bson.D{{Key: "buildInfo", Value: 1}}).Decode(&info); err != nil {
+		return false, fmt.Errorf("buildInfo: %w", err)
+	}
+	_, ok := info["ferretdbVersion"]
+	return ok, nil
 }
 
 func coreIndexes(ctx context.Context, db *mongo.Database) error {
@@ -181,16 +216,16 @@ func coreIndexes(ctx context.Context, db *mongo.Database) error {
 			index(false, "workspace_id", "survey_id", "-_id"),
 			index(false, "workspace_id", "status", "-_id"),
 		}},
-		// One response per invitation; lists per survey, newest first.
-		{"responses", []mongo.IndexModel{
-			index(true, "invitation_id"),
-			index(false, "workspace_id", "survey_id", "-_id"),
-		}},
+		// A response's _id is its invitation's, which makes it one per invitation; lists per
+		// survey, newest first.
+		{"responses", []mongo.IndexModel{index(false, "workspace_id", "survey_id", "-_id")}},
 	}
 	for _, s := range steps {
 		if err := createIndexes(ctx, db, s.coll, s.models...); err != nil {
 			return err
 		}
 	}
-	return nil
+	// Collections with no secondary index still have to exist before the store's _id
+	// indexing runs (store.IndexIDs).
+	return createCollection(ctx, db, "settings")
 }

@@ -238,7 +238,7 @@ func (s *Service) seedDemo(ctx context.Context, ws *Workspace, catalog *template
 			}
 			latent := 0.8 + team.effect + agentEffect[agent] + ch.effect + rng.NormFloat64()
 			r := demoResponse(rng, sv, inv, latent, at)
-			inv.Status, inv.OpenedAt, inv.RespondedAt = StatusResponded, &at, &at
+			inv.Status, inv.OpenedAt = StatusOpened, &at
 			resps = append(resps, r)
 			answered++
 			if answered%250 == 0 || answered == responses {
@@ -285,7 +285,7 @@ func demoResponse(rng *rand.Rand, sv *Survey, inv *Invitation, latent float64, a
 	lang := inv.Customer.Locale
 	good := float64(score-sv.MinScore())/float64(sv.Points-1) >= 0.6
 	r := &Response{
-		ID: bson.NewObjectIDFromTimestamp(at), WorkspaceID: inv.WorkspaceID, SurveyID: sv.ID, InvitationID: inv.ID,
+		ID: inv.ID, WorkspaceID: inv.WorkspaceID, SurveyID: sv.ID, InvitationID: inv.ID,
 		Kind: sv.Kind, Points: sv.Points, Score: score, Locale: lang,
 		Customer: inv.Customer, Interaction: inv.Interaction, Revision: 1, CreatedAt: at, UpdatedAt: at,
 	}

@@ -3,11 +3,13 @@ package survey
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/surveyd/surveyd/internal/httpx"
 	"github.com/surveyd/surveyd/internal/store"
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
 // Customer is who the survey is for.
@@ -29,7 +31,9 @@ type Interaction struct {
 	OccurredAt *time.Time `bson:"occurred_at,omitempty" json:"occurred_at,omitempty"`
 }
 
-// Invitation statuses, in the order an invitation moves through them.
+// Invitation statuses, in the order an invitation moves through them. Created and opened are
+// stored on the invitation; responded is the existence of its response, whose _id is the
+// invitation's, and is never stored, so an answer costs one write.
 const (
 	StatusCreated   = "created"   // link issued, not yet visited
 	StatusOpened    = "opened"    // link visited at least once
@@ -48,7 +52,7 @@ type Invitation struct {
 	ExpiresAt   time.Time     `bson:"expires_at" json:"expires_at"`
 	CreatedAt   time.Time     `bson:"created_at" json:"created_at"`
 	OpenedAt    *time.Time    `bson:"opened_at,omitempty" json:"opened_at,omitempty"`
-	RespondedAt *time.Time    `bson:"responded_at,omitempty" json:"responded_at,omitempty"`
+	RespondedAt *time.Time    `bson:"-" json:"responded_at,omitempty"` // from the response
 
 	Link string `bson:"-" json:"link"`
 }
@@ -87,17 +91,43 @@ func (s *Service) setLink(inv *Invitation) { inv.Link = s.LinkFor(inv) }
 
 // Invitation finds one of the workspace's invitations.
 func (s *Service) Invitation(ctx context.Context, ws, id bson.ObjectID) (*Invitation, error) {
-	inv, err := s.invitationByID(ctx, bson.D{{Key: "_id", Value: id}, {Key: "workspace_id", Value: ws}})
+	inv, err := s.invitationByID(ctx, id)
 	if err != nil {
+		return nil, err
+	}
+	if inv.WorkspaceID != ws {
+		return nil, fmt.Errorf("survey: invitation %s: %w", id.Hex(), ErrNotFound)
+	}
+	if err := s.withResponses(ctx, []*Invitation{inv}); err != nil {
 		return nil, err
 	}
 	s.setLink(inv)
 	return inv, nil
 }
 
-func (s *Service) invitationByID(ctx context.Context, filter bson.D) (*Invitation, error) {
+// withResponses marks the invitations that have a response as responded. Each is one lookup
+// by _id, the embedded store's indexed path, which beats one scan for a whole page.
+func (s *Service) withResponses(ctx context.Context, invs []*Invitation) error {
+	for _, inv := range invs {
+		var r struct {
+			CreatedAt time.Time `bson:"created_at"`
+		}
+		err := s.responses.FindOne(ctx, byID(inv.ID), options.FindOne().SetProjection(bson.D{{Key: "created_at", Value: 1}})).Decode(&r)
+		switch {
+		case store.IsNotFound(err):
+		case err != nil:
+			return fmt.Errorf("survey: response of invitation %s: %w", inv.ID.Hex(), err)
+		default:
+			inv.Status, inv.RespondedAt = StatusResponded, &r.CreatedAt
+		}
+	}
+	return nil
+}
+
+// invitationByID reads an invitation in any workspace; callers check the workspace.
+func (s *Service) invitationByID(ctx context.Context, id bson.ObjectID) (*Invitation, error) {
 	var inv Invitation
-	err := s.invitations.FindOne(ctx, filter).Decode(&inv)
+	err := s.invitations.FindOne(ctx, byID(id)).Decode(&inv)
 	if store.IsNotFound(err) {
 		return nil, fmt.Errorf("survey: invitation: %w", ErrNotFound)
 	}
@@ -113,20 +143,54 @@ type InvitationFilter struct {
 	Status   string        // empty: all statuses
 }
 
-// ListInvitations returns a page of the workspace's invitations, newest first.
-func (s *Service) ListInvitations(ctx context.Context, ws bson.ObjectID, f InvitationFilter, p httpx.PageParams) ([]Invitation, error) {
+// ListInvitations returns a page of the workspace's invitations, newest first. Responded
+// invitations are found through their responses. Filtering by a stored status drops the
+// invitations answered since, so such a page may hold fewer than the limit while its cursor
+// still moves past them.
+func (s *Service) ListInvitations(ctx context.Context, ws bson.ObjectID, f InvitationFilter, p httpx.PageParams) (httpx.Page[Invitation], error) {
+	rows, err := s.listInvitations(ctx, ws, f, p)
+	if err != nil {
+		return httpx.Page[Invitation]{}, err
+	}
+	page := httpx.NewPage(rows, p.Limit, func(i Invitation) bson.ObjectID { return i.ID })
+	ptrs := make([]*Invitation, len(page.Data))
+	for i := range page.Data {
+		ptrs[i] = &page.Data[i]
+		s.setLink(ptrs[i])
+	}
+	if err := s.withResponses(ctx, ptrs); err != nil {
+		return httpx.Page[Invitation]{}, err
+	}
+	if f.Status != "" && f.Status != StatusResponded {
+		page.Data = slices.DeleteFunc(page.Data, func(i Invitation) bool { return i.Status == StatusResponded })
+	}
+	return page, nil
+}
+
+func (s *Service) listInvitations(ctx context.Context, ws bson.ObjectID, f InvitationFilter, p httpx.PageParams) ([]Invitation, error) {
 	filter := bson.D{{Key: "workspace_id", Value: ws}}
 	if !f.SurveyID.IsZero() {
 		filter = append(filter, bson.E{Key: "survey_id", Value: f.SurveyID})
 	}
+	var rows []Invitation
+	if f.Status == StatusResponded {
+		answered, err := findPage[Response](ctx, s.responses, filter, p)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range answered {
+			inv, err := s.invitationByID(ctx, r.InvitationID)
+			if err != nil {
+				return nil, err
+			}
+			rows = append(rows, *inv)
+		}
+		return rows, nil
+	}
 	if f.Status != "" {
 		filter = append(filter, bson.E{Key: "status", Value: f.Status})
 	}
-	rows, err := findPage[Invitation](ctx, s.invitations, filter, p)
-	for i := range rows {
-		s.setLink(&rows[i])
-	}
-	return rows, err
+	return findPage[Invitation](ctx, s.invitations, filter, p)
 }
 
 // markOpened records the first visit of a link. It never records an answer: mail scanners
@@ -135,10 +199,10 @@ func (s *Service) markOpened(ctx context.Context, inv *Invitation) error {
 	if inv.Status != StatusCreated {
 		return nil
 	}
-	now := s.now()
-	_, err := s.invitations.UpdateOne(ctx,
-		bson.D{{Key: "_id", Value: inv.ID}, {Key: "status", Value: StatusCreated}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: StatusOpened}, {Key: "opened_at", Value: now}}}})
+	// The filter is the _id alone, to stay on the indexed path; the status was just read, and
+	// an answer cannot land in the millisecond between that read and this write.
+	_, err := s.invitations.UpdateOne(ctx, byID(inv.ID),
+		bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: StatusOpened}, {Key: "opened_at", Value: s.now()}}}})
 	if err != nil {
 		return fmt.Errorf("survey: mark opened %s: %w", inv.ID.Hex(), err)
 	}

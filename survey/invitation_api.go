@@ -174,11 +174,11 @@ func (h *Handler) listInvitations(c *echo.Context) error {
 	if f.Status = c.QueryParam("status"); f.Status != "" && !slices.Contains(invitationStatuses, f.Status) {
 		return httpx.BadField("status", "must be one of: "+strings.Join(invitationStatuses, ", "))
 	}
-	rows, err := h.svc.ListInvitations(c.Request().Context(), workspaceID(c), f, p)
+	page, err := h.svc.ListInvitations(c.Request().Context(), workspaceID(c), f, p)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, httpx.NewPage(rows, p.Limit, func(i Invitation) bson.ObjectID { return i.ID }))
+	return c.JSON(http.StatusOK, page)
 }
 
 func (h *Handler) listResponses(c *echo.Context) error {

@@ -12,7 +12,6 @@ import (
 
 	"github.com/labstack/echo/v5"
 	"github.com/surveyd/surveyd/templates"
-	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 // MaxComment is the longest comment accepted, in characters.
@@ -119,7 +118,7 @@ func (p *Pages) load(c *echo.Context) (*visit, error) {
 	case err != nil:
 		return nil, p.message(c, http.StatusNotFound, p.localizer(c, nil, nil), "", "msg.invalid")
 	}
-	inv, err := p.svc.invitationByID(ctx, bson.D{{Key: "_id", Value: claims.InvitationID}})
+	inv, err := p.svc.invitationByID(ctx, claims.InvitationID)
 	if errors.Is(err, ErrNotFound) {
 		return nil, p.message(c, http.StatusNotFound, p.localizer(c, nil, nil), "", "msg.unknown")
 	}
@@ -229,7 +228,7 @@ func (p *Pages) submit(c *echo.Context) error {
 	}
 	now := p.svc.now()
 	r := &Response{
-		ID: bson.NewObjectID(), WorkspaceID: v.inv.WorkspaceID, SurveyID: v.sv.ID, InvitationID: v.inv.ID,
+		ID: v.inv.ID, WorkspaceID: v.inv.WorkspaceID, SurveyID: v.sv.ID, InvitationID: v.inv.ID,
 		Kind: v.sv.Kind, Points: v.sv.Points, Score: f.Score, Comment: f.Comment, Reason: f.Reason,
 		Locale: v.L.Lang, Customer: v.inv.Customer, Interaction: v.inv.Interaction,
 		Signals:  p.signals(c, v.inv, f, now),

@@ -19,9 +19,10 @@ type Signals struct {
 	Interacted         bool     `bson:"interacted" json:"interacted"`
 }
 
-// Response is a customer's answer to an invitation; there is at most one per invitation.
-// It carries copies of the survey kind and the interaction's dimensions so scoring never
-// has to join.
+// Response is a customer's answer to an invitation. Its id is the invitation's, which keeps it
+// one per invitation and lets every lookup on the answer path be by _id alone (see
+// store.IndexIDs). It carries copies of the survey kind and the interaction's dimensions so
+// scoring never has to join.
 type Response struct {
 	ID           bson.ObjectID `bson:"_id" json:"id"`
 	WorkspaceID  bson.ObjectID `bson:"workspace_id" json:"-"`
@@ -44,7 +45,7 @@ type Response struct {
 // responseFor finds the answer already given to an invitation, or nil.
 func (s *Service) responseFor(ctx context.Context, inv bson.ObjectID) (*Response, error) {
 	var r Response
-	err := s.responses.FindOne(ctx, bson.D{{Key: "invitation_id", Value: inv}}).Decode(&r)
+	err := s.responses.FindOne(ctx, bson.D{{Key: "_id", Value: inv}}).Decode(&r)
 	if store.IsNotFound(err) {
 		return nil, nil
 	}
@@ -54,7 +55,7 @@ func (s *Service) responseFor(ctx context.Context, inv bson.ObjectID) (*Response
 	return &r, nil
 }
 
-// ListResponses returns a page of the workspace's responses, newest first.
+// ListResponses returns a page of the workspace's responses, newest invitation first.
 func (s *Service) ListResponses(ctx context.Context, ws, surveyID bson.ObjectID, p httpx.PageParams) ([]Response, error) {
 	filter := bson.D{{Key: "workspace_id", Value: ws}}
 	if !surveyID.IsZero() {

@@ -105,8 +105,8 @@ func (s *Service) CreateSurvey(ctx context.Context, sv *Survey) error {
 // Survey finds one of the workspace's surveys.
 func (s *Service) Survey(ctx context.Context, ws, id bson.ObjectID) (*Survey, error) {
 	var sv Survey
-	err := s.surveys.FindOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "workspace_id", Value: ws}}).Decode(&sv)
-	if store.IsNotFound(err) {
+	err := s.surveys.FindOne(ctx, byID(id)).Decode(&sv)
+	if store.IsNotFound(err) || (err == nil && sv.WorkspaceID != ws) {
 		return nil, fmt.Errorf("survey: survey %s: %w", id.Hex(), ErrNotFound)
 	}
 	if err != nil {
@@ -143,10 +143,10 @@ func (s *Service) ListSurveys(ctx context.Context, ws bson.ObjectID, f SurveyFil
 	return findPage[Survey](ctx, s.surveys, filter, p)
 }
 
-// SaveSurvey writes a changed survey back.
+// SaveSurvey writes back a survey read with Survey, which checked its workspace.
 func (s *Service) SaveSurvey(ctx context.Context, sv *Survey) error {
 	sv.UpdatedAt = s.now()
-	res, err := s.surveys.ReplaceOne(ctx, bson.D{{Key: "_id", Value: sv.ID}, {Key: "workspace_id", Value: sv.WorkspaceID}}, sv)
+	res, err := s.surveys.ReplaceOne(ctx, byID(sv.ID), sv)
 	if err != nil {
 		return fmt.Errorf("survey: save survey %s: %w", sv.ID.Hex(), err)
 	}
@@ -169,6 +169,10 @@ func (s *Service) SetArchived(ctx context.Context, ws, id bson.ObjectID, archive
 	}
 	return sv, nil
 }
+
+// byID is the filter every hot path uses: exactly {_id: id}, the one shape the embedded
+// store answers from an index (store.IndexIDs).
+func byID(id bson.ObjectID) bson.D { return bson.D{{Key: "_id", Value: id}} }
 
 func sortNewest() *options.FindOptionsBuilder {
 	return options.Find().SetSort(bson.D{{Key: "_id", Value: -1}})

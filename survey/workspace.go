@@ -57,7 +57,7 @@ func (s *Service) WorkspaceByName(ctx context.Context, name string) (*Workspace,
 
 // WorkspaceByID finds a workspace by id.
 func (s *Service) WorkspaceByID(ctx context.Context, id bson.ObjectID) (*Workspace, error) {
-	return s.findWorkspace(ctx, bson.D{{Key: "_id", Value: id}})
+	return s.findWorkspace(ctx, byID(id))
 }
 
 func (s *Service) findWorkspace(ctx context.Context, filter bson.D) (*Workspace, error) {
@@ -73,7 +73,7 @@ func (s *Service) findWorkspace(ctx context.Context, filter bson.D) (*Workspace,
 
 // UpdateWorkspace saves a workspace's settings.
 func (s *Service) UpdateWorkspace(ctx context.Context, w *Workspace) error {
-	_, err := s.workspaces.UpdateOne(ctx, bson.D{{Key: "_id", Value: w.ID}}, bson.D{{Key: "$set", Value: bson.D{
+	_, err := s.workspaces.UpdateOne(ctx, byID(w.ID), bson.D{{Key: "$set", Value: bson.D{
 		{Key: "time_zone", Value: w.TimeZone},
 		{Key: "default_locale", Value: w.DefaultLocale},
 		{Key: "company_name", Value: w.CompanyName},

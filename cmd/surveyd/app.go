@@ -55,7 +55,7 @@ func initApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, e
 	if err != nil {
 		return nil, err
 	}
-	if _, err := migrations.Run(ctx, st.DB, log); err != nil {
+	if err := migrate(ctx, st, log); err != nil {
 		_ = st.Close(context.Background())
 		return nil, err
 	}
@@ -193,10 +193,17 @@ func cmdMigrate(ctx context.Context, args []string, getenv func(string) string, 
 		return err
 	}
 	defer st.Close(context.Background())
-	n, err := migrations.Run(ctx, st.DB, log)
-	if err != nil {
+	if err := migrate(ctx, st, log); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "applied %d migration(s); the database is current (%d known)\n", n, len(migrations.All))
+	fmt.Fprintf(stdout, "the database is current (%d migrations)\n", len(migrations.All))
 	return nil
+}
+
+// migrate brings the schema up to date and indexes _id on the embedded store.
+func migrate(ctx context.Context, st *store.Store, log *slog.Logger) error {
+	if _, err := migrations.Run(ctx, st.DB, log); err != nil {
+		return err
+	}
+	return st.IndexIDs(ctx, st.DB)
 }

@@ -10,7 +10,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/surveyd/surveyd/internal/store"
-	"github.com/surveyd/surveyd/migrations"
 	"github.com/surveyd/surveyd/survey"
 )
 
@@ -38,7 +37,7 @@ func cmdKeys(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	defer st.Close(context.Background())
-	if _, err := migrations.Run(ctx, st.DB, log); err != nil {
+	if err := migrate(ctx, st, log); err != nil {
 		return err
 	}
 	// Keys are not links: the service needs no signer or salt to manage them.

@@ -33,6 +33,7 @@ type Store struct {
 	DB       *mongo.Database
 	Embedded bool
 
+	embeddedDir  string // the embedded store's SQLite files, one per database
 	stopEmbedded func()
 }
 
@@ -42,7 +43,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	uri := opts.URI
 	if uri == "" {
 		var err error
-		if uri, s.stopEmbedded, err = startEmbedded(opts.DataDir, opts.Logger); err != nil {
+		if uri, s.embeddedDir, s.stopEmbedded, err = startEmbedded(opts.DataDir, opts.Logger); err != nil {
 			return nil, err
 		}
 		s.Embedded = true
@@ -84,17 +85,17 @@ func (s *Store) stop() {
 	}
 }
 
-// startEmbedded runs FerretDB in-process on a free loopback port and returns its URI.
-func startEmbedded(dataDir string, logger *slog.Logger) (string, func(), error) {
+// startEmbedded runs FerretDB in-process on a free loopback port and returns its URI and the
+// directory of its files.
+func startEmbedded(dataDir string, logger *slog.Logger) (uri, dir string, stop func(), err error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	dir, err := filepath.Abs(filepath.Join(dataDir, "db"))
-	if err != nil {
-		return "", nil, fmt.Errorf("store: data dir: %w", err)
+	if dir, err = filepath.Abs(filepath.Join(dataDir, "db")); err != nil {
+		return "", "", nil, fmt.Errorf("store: data dir: %w", err)
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", nil, fmt.Errorf("store: data dir: %w", err)
+		return "", "", nil, fmt.Errorf("store: data dir: %w", err)
 	}
 	// WAL is FerretDB's default; synchronous=normal keeps WAL durable across process crashes
 	// while saving an fsync per commit.
@@ -106,7 +107,7 @@ func startEmbedded(dataDir string, logger *slog.Logger) (string, func(), error) 
 		Logger:    slog.New(&levelFloor{Handler: logger.Handler(), min: slog.LevelWarn}),
 	})
 	if err != nil {
-		return "", nil, fmt.Errorf("store: embedded: %w", err)
+		return "", "", nil, fmt.Errorf("store: embedded: %w", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -114,11 +115,11 @@ func startEmbedded(dataDir string, logger *slog.Logger) (string, func(), error) 
 		defer close(done)
 		_ = f.Run(ctx)
 	}()
-	stop := func() {
+	stop = func() {
 		cancel()
 		<-done
 	}
-	return f.MongoDBURI(), stop, nil
+	return f.MongoDBURI(), dir, stop, nil
 }
 
 // levelFloor passes on only records at or above min: FerretDB logs every command at debug.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"regexp"
 	"sync"
 	"sync/atomic"
@@ -57,6 +58,12 @@ func Open(t testing.TB) *store.Store {
 	return shared
 }
 
+// EmbeddedDir is where the embedded store keeps its SQLite files.
+func EmbeddedDir(t testing.TB) string {
+	Open(t)
+	return filepath.Join(dir, "db")
+}
+
 var unsafeChars = regexp.MustCompile(`[^A-Za-z0-9]+`)
 
 // DB returns a fresh, migrated database for this test, dropped when the test ends.
@@ -70,6 +77,9 @@ func DB(t testing.TB) *mongo.Database {
 	db := s.Client.Database(fmt.Sprintf("t%d_%s", counter.Add(1), name))
 	if _, err := migrations.Run(context.Background(), db, slog.New(slog.DiscardHandler)); err != nil {
 		t.Fatalf("storetest: migrate: %v", err)
+	}
+	if err := s.IndexIDs(context.Background(), db); err != nil {
+		t.Fatalf("storetest: %v", err)
 	}
 	t.Cleanup(func() { _ = db.Drop(context.Background()) })
 	return db

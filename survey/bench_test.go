@@ -1,0 +1,218 @@
+package survey
+
+import (
+	"context"
+	"fmt"
+	"github.com/surveyd/surveyd/internal/config"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+const (
+	// benchClients is how many customers submit at once. It is what lets the writer batch:
+	// with one client every batch would hold one answer.
+	benchClients = 64
+	// benchRawInserts is the size of the single-insert baseline: enough round trips for a
+	// stable rate, few enough to keep the run short.
+	benchRawInserts = 2000
+	// benchChunk is how many invitations go into one InsertMany while setting up.
+	benchChunk = 1000
+)
+
+// BenchmarkSubmit measures answer submission end to end — HTTP POST, token check, lookups,
+// the batching writer, the store — with 64 concurrent clients, one answer per invitation.
+// ns/op is wall time per answer, so it is the inverse of the throughput, not a latency; the
+// latency percentiles are reported separately.
+//
+// The same run measures the store's rate for sequential single InsertOne calls of a
+// comparable document, the cost every answer would pay without group commit, and reports
+// the ratio: speedup-vs-raw above 1 means batching buys more than the HTTP path costs.
+//
+// It asserts no timings, only that every request got its 303 and every answer was stored,
+// so it cannot report a fast rate of failures.
+func BenchmarkSubmit(b *testing.B) {
+	config.TuneRuntime(os.Getenv) // as cmd/surveyd runs
+	en := newEnv(b)
+	srv := httptest.NewServer(en.e)
+	b.Cleanup(srv.Close)
+	sv := en.createSurvey(`{"kind":"csat","name":"Bench"}`)
+	ctx := context.Background()
+
+	// All invitations exist before the clock starts: creating them is not what is measured.
+	tokens := make([]string, 0, b.N)
+	customer := Customer{Email: "bench@example.com", Name: "Bench", Locale: "vi"}
+	interaction := Interaction{ID: "T-1", Agent: "Lan", Team: "Billing", Channel: "chat", Country: "VN"}
+	for start := 0; start < b.N; start += benchChunk {
+		invs := make([]*Invitation, min(benchChunk, b.N-start))
+		for i := range invs {
+			invs[i] = en.svc.NewInvitation(sv, customer, interaction, false)
+		}
+		if err := en.svc.CreateInvitations(ctx, invs); err != nil {
+			b.Fatal(err)
+		}
+		for _, inv := range invs {
+			tokens = append(tokens, inv.Link[strings.LastIndex(inv.Link, "/")+1:])
+		}
+	}
+
+	rawRate := rawInsertRate(b, en, sv, customer, interaction)
+
+	// One shared client, as a load balancer in front of surveyd would be: keep-alive
+	// connections for every client goroutine, and the 303 reported instead of followed, so
+	// only the submission is timed, not the thank-you page.
+	transport := &http.Transport{MaxIdleConns: 2 * benchClients, MaxIdleConnsPerHost: 2 * benchClients}
+	b.Cleanup(transport.CloseIdleConnections)
+	client := &http.Client{
+		Transport:     transport,
+		Timeout:       30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	// Form bodies built once, so the clients spend their time waiting on the server.
+	var bodies [5]string
+	for i := range bodies {
+		bodies[i] = url.Values{"score": {strconv.Itoa(i + 1)}, "comment": {"Nhân viên hỗ trợ nhanh, cảm ơn!"}}.Encode()
+	}
+
+	var (
+		next     atomic.Int64 // index of the next unused token
+		failed   atomic.Bool
+		errOnce  sync.Once
+		firstErr error
+		wg       sync.WaitGroup
+	)
+	fail := func(err error) {
+		errOnce.Do(func() { firstErr = err })
+		failed.Store(true)
+	}
+	latencies := make([][]time.Duration, benchClients)
+
+	b.ResetTimer()
+	start := time.Now()
+	for c := range benchClients {
+		wg.Go(func() {
+			lat := make([]time.Duration, 0, b.N/benchClients+1)
+			defer func() { latencies[c] = lat }()
+			for !failed.Load() {
+				i := int(next.Add(1) - 1)
+				if i >= len(tokens) {
+					return
+				}
+				t0 := time.Now()
+				err := submitOnce(client, srv.URL, tokens[i], bodies[i%len(bodies)])
+				lat = append(lat, time.Since(t0))
+				if err != nil {
+					fail(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	b.StopTimer()
+
+	if firstErr != nil {
+		b.Fatal(firstErr)
+	}
+	// Every 303 must stand for a stored answer (which is what makes its invitation responded).
+	if n := en.count("responses", bson.D{{Key: "survey_id", Value: sv.ID}}); n != int64(b.N) {
+		b.Fatalf("%d responses stored, want %d", n, b.N)
+	}
+
+	all := slices.Concat(latencies...)
+	slices.Sort(all)
+	rate := float64(b.N) / elapsed.Seconds()
+	b.ReportMetric(rate, "responses/s")
+	b.ReportMetric(percentile(all, 0.50).Seconds()*1000, "p50-ms")
+	b.ReportMetric(percentile(all, 0.99).Seconds()*1000, "p99-ms")
+	b.ReportMetric(rawRate, "raw-inserts/s")
+	b.ReportMetric(rate/rawRate, "speedup-vs-raw")
+}
+
+// submitOnce posts one answer and checks it was accepted: a 303 to the thank-you page.
+// A 200 would be the form again (a validation error), a 503 the writer giving up.
+func submitOnce(client *http.Client, base, token, body string) error {
+	resp, err := client.Post(base+"/s/"+token, "application/x-www-form-urlencoded", strings.NewReader(body))
+	if err != nil {
+		return err
+	}
+	// Drain the body so the connection goes back to the pool instead of being redialled.
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		return fmt.Errorf("POST /s/{token}: status %d, want 303", resp.StatusCode)
+	}
+	if loc := resp.Header.Get("Location"); !strings.HasPrefix(loc, "/s/"+token+"/thanks") {
+		return fmt.Errorf("POST /s/{token}: redirect to %q, want the thank-you page", loc)
+	}
+	return nil
+}
+
+// rawInsertRate is the store's rate for sequential InsertOne calls of a Response like the
+// pages build, into a scratch collection of the same database with the responses
+// collection's indexes, so each insert maintains the same index entries.
+func rawInsertRate(b *testing.B, en *env, sv *Survey, customer Customer, interaction Interaction) float64 {
+	b.Helper()
+	ctx := context.Background()
+	coll := en.svc.db.Collection("bench_raw_responses")
+	specs, err := en.svc.responses.Indexes().ListSpecifications(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var models []mongo.IndexModel
+	for _, s := range specs {
+		if s.Name == "_id_" {
+			continue
+		}
+		m := mongo.IndexModel{Keys: s.KeysDocument, Options: options.Index().SetName(s.Name)}
+		if s.Unique != nil && *s.Unique {
+			m.Options.SetUnique(true)
+		}
+		models = append(models, m)
+	}
+	if len(models) > 0 {
+		if _, err := coll.Indexes().CreateMany(ctx, models); err != nil {
+			b.Fatal(err)
+		}
+	}
+
+	onPage := 12.5
+	start := time.Now()
+	for i := range benchRawInserts {
+		now := en.svc.now()
+		r := &Response{
+			ID: bson.NewObjectID(), WorkspaceID: sv.WorkspaceID, SurveyID: sv.ID, InvitationID: bson.NewObjectID(),
+			Kind: sv.Kind, Points: sv.Points, Score: i%5 + 1, Comment: "Nhân viên hỗ trợ nhanh, cảm ơn!",
+			Locale: "vi", Customer: customer, Interaction: interaction,
+			Signals:  Signals{SinceInviteSeconds: 60, OnPageSeconds: &onPage, UAClass: UADesktop, IPHash: en.svc.hashIP("127.0.0.1"), Interacted: true},
+			Revision: 1, CreatedAt: now, UpdatedAt: now,
+		}
+		if _, err := coll.InsertOne(ctx, r); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return benchRawInserts / time.Since(start).Seconds()
+}
+
+// percentile is the nearest-rank percentile of sorted durations.
+func percentile(sorted []time.Duration, p float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(float64(len(sorted))*p+0.999999) - 1
+	return sorted[max(0, min(i, len(sorted)-1))]
+}
