@@ -47,7 +47,7 @@ func TestSurveyCreate(t *testing.T) {
 	k := en.key
 	en.run(t, []scenario{
 		{"nps from kind and name alone", "POST", "/api/v1/surveys", k, `{"kind":"nps","name":"x"}`, nil, 201,
-			[]string{`"points":11`, `"How likely are you to recommend {company}`, `"vi":"Bạn có sẵn lòng giới thiệu {company}`, `"thank_you":{"en":"Thank you!`}},
+			[]string{`"points":11`, `"How likely are you to recommend {company}`, `"vi":"Bạn có sẵn lòng giới thiệu {company}`, `"thank_you":{"en":"Your feedback helps us`}},
 		{"csat defaults to stars", "POST", "/api/v1/surveys", k, `{"kind":"csat","name":"Support"}`, nil, 201, []string{`"scale":"stars"`, `"points":5`}},
 		{"csat faces", "POST", "/api/v1/surveys", k, `{"kind":"csat","name":"Chat","scale":"faces"}`, nil, 201, []string{`"scale":"faces"`}},
 		{"ces defaults to 7 points", "POST", "/api/v1/surveys", k, `{"kind":"ces","name":"Effort"}`, nil, 201, []string{`"points":7`}},

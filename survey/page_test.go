@@ -106,7 +106,7 @@ func TestAnswerAndThankYou(t *testing.T) {
 		t.Fatalf("invitation status %q", got.Status)
 	}
 	page := en.do("GET", "/s/"+tok+"/thanks?lang=vi", "", nil).Body.String()
-	for _, w := range []string{"Cảm ơn bạn!", "Câu trả lời của bạn: 4 trên 5 sao, Hài lòng", "Thay đổi câu trả lời"} {
+	for _, w := range []string{"Cảm ơn bạn!", "Chúng tôi đã ghi nhận câu trả lời của bạn: 4 trên 5 sao, Hài lòng.", "Thay đổi câu trả lời"} {
 		if !strings.Contains(page, w) {
 			t.Errorf("thank-you page lacks %q", w)
 		}
