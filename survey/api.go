@@ -20,10 +20,9 @@ func NewHandler(svc *Service, catalog *templates.Catalog) *Handler {
 	return &Handler{svc: svc, catalog: catalog}
 }
 
-// Register adds the API routes to g, which must be the /api/v1 group.
+// Register adds the API routes to g, the /api/v1 group behind Authenticate.
 func (h *Handler) Register(g *echo.Group) {
-	g.Use(h.authenticate)
-	read, write, admin := need(ScopeRead), need(ScopeWrite), need(ScopeAdmin)
+	read, write, admin := RequireScope(ScopeRead), RequireScope(ScopeWrite), RequireScope(ScopeAdmin)
 
 	g.GET("/workspace", h.getWorkspace, read)
 	g.PATCH("/workspace", h.updateWorkspace, admin)
@@ -45,8 +44,9 @@ func (h *Handler) Register(g *echo.Group) {
 
 const ctxKey = "survey.apikey"
 
-// authenticate resolves the bearer key; every handler behind it acts in the key's workspace.
-func (h *Handler) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
+// Authenticate resolves the bearer key; every handler behind it acts in the key's workspace
+// (WorkspaceOf).
+func (h *Handler) Authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c *echo.Context) error {
 		auth := c.Request().Header.Get(echo.HeaderAuthorization)
 		scheme, secret, ok := strings.Cut(auth, " ")
@@ -64,7 +64,8 @@ func (h *Handler) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-func need(scope Scope) echo.MiddlewareFunc {
+// RequireScope lets through requests whose key has at least scope.
+func RequireScope(scope Scope) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c *echo.Context) error {
 			if !apiKey(c).Scope.Allows(scope) {
@@ -77,8 +78,8 @@ func need(scope Scope) echo.MiddlewareFunc {
 
 func apiKey(c *echo.Context) *APIKey { return c.Get(ctxKey).(*APIKey) }
 
-// workspaceID is the workspace every query of this request is scoped to.
-func workspaceID(c *echo.Context) bson.ObjectID { return apiKey(c).WorkspaceID }
+// WorkspaceOf is the workspace every query of an authenticated request is scoped to.
+func WorkspaceOf(c *echo.Context) bson.ObjectID { return apiKey(c).WorkspaceID }
 
 // pathID parses the :id path parameter; a malformed id is a 404, like an unknown one.
 func pathID(c *echo.Context) (bson.ObjectID, error) {
@@ -106,10 +107,14 @@ type workspaceRequest struct {
 	TimeZone      *string `json:"time_zone" validate:"omitempty,timezone"`
 	DefaultLocale *string `json:"default_locale" validate:"omitempty,oneof=vi en"`
 	CompanyName   *string `json:"company_name" validate:"omitempty,min=1,max=200"`
+	SenderName    *string `json:"sender_name" validate:"omitempty,max=100,excludesall=<>\"\r\n"`
+	SenderEmail   *string `json:"sender_email" validate:"omitempty,email,max=254"`
+	LogoURL       *string `json:"logo_url" validate:"omitempty,url,startswith=https://,max=500"`
+	BrandColor    *string `json:"brand_color" validate:"omitempty,hexcolor,len=7"`
 }
 
 func (h *Handler) getWorkspace(c *echo.Context) error {
-	w, err := h.svc.WorkspaceByID(c.Request().Context(), workspaceID(c))
+	w, err := h.svc.WorkspaceByID(c.Request().Context(), WorkspaceOf(c))
 	if err != nil {
 		return err
 	}
@@ -122,7 +127,7 @@ func (h *Handler) updateWorkspace(c *echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	w, err := h.svc.WorkspaceByID(ctx, workspaceID(c))
+	w, err := h.svc.WorkspaceByID(ctx, WorkspaceOf(c))
 	if err != nil {
 		return err
 	}
@@ -134,6 +139,14 @@ func (h *Handler) updateWorkspace(c *echo.Context) error {
 	}
 	if req.CompanyName != nil {
 		w.CompanyName = strings.TrimSpace(*req.CompanyName)
+	}
+	for _, f := range []struct {
+		in  *string
+		out *string
+	}{{req.SenderName, &w.SenderName}, {req.SenderEmail, &w.SenderEmail}, {req.LogoURL, &w.LogoURL}, {req.BrandColor, &w.BrandColor}} {
+		if f.in != nil {
+			*f.out = strings.TrimSpace(*f.in)
+		}
 	}
 	if err := h.svc.UpdateWorkspace(ctx, w); err != nil {
 		return err

@@ -46,7 +46,7 @@ func (h *Handler) createInvitation(c *echo.Context) error {
 	if err := httpx.Validate(&req); err != nil {
 		return err
 	}
-	invs, err := h.prepare(c.Request().Context(), workspaceID(c), []invitationRequest{req}, "")
+	invs, err := h.prepare(c.Request().Context(), WorkspaceOf(c), []invitationRequest{req}, "")
 	if err != nil {
 		return err
 	}
@@ -67,7 +67,7 @@ func (h *Handler) createInvitationBatch(c *echo.Context) error {
 	if err := httpx.Validate(&req); err != nil {
 		return err
 	}
-	invs, err := h.prepare(c.Request().Context(), workspaceID(c), req.Invitations, "invitations")
+	invs, err := h.prepare(c.Request().Context(), WorkspaceOf(c), req.Invitations, "invitations")
 	if err != nil {
 		return err
 	}
@@ -153,7 +153,7 @@ func (h *Handler) getInvitation(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	inv, err := h.svc.Invitation(c.Request().Context(), workspaceID(c), id)
+	inv, err := h.svc.Invitation(c.Request().Context(), WorkspaceOf(c), id)
 	if err != nil {
 		return err
 	}
@@ -174,7 +174,7 @@ func (h *Handler) listInvitations(c *echo.Context) error {
 	if f.Status = c.QueryParam("status"); f.Status != "" && !slices.Contains(invitationStatuses, f.Status) {
 		return httpx.BadField("status", "must be one of: "+strings.Join(invitationStatuses, ", "))
 	}
-	page, err := h.svc.ListInvitations(c.Request().Context(), workspaceID(c), f, p)
+	page, err := h.svc.ListInvitations(c.Request().Context(), WorkspaceOf(c), f, p)
 	if err != nil {
 		return err
 	}
@@ -190,7 +190,7 @@ func (h *Handler) listResponses(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	rows, err := h.svc.ListResponses(c.Request().Context(), workspaceID(c), surveyID, p)
+	rows, err := h.svc.ListResponses(c.Request().Context(), WorkspaceOf(c), surveyID, p)
 	if err != nil {
 		return err
 	}

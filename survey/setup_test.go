@@ -92,7 +92,8 @@ func newEnv(t testing.TB) *env {
 	e := echo.NewWithConfig(echo.Config{Logger: log, HTTPErrorHandler: httpx.ErrorHandler(log, ErrorStatus)})
 	e.Use(httpx.SecureHeaders)
 	NewPages(svc, w, pages, catalog).Register(e, middleware.BodyLimit(64<<10))
-	NewHandler(svc, catalog).Register(e.Group("/api/v1"))
+	h := NewHandler(svc, catalog)
+	h.Register(e.Group("/api/v1", h.Authenticate))
 
 	en := &env{t: t, svc: svc, e: e, clock: clock}
 	en.ws, en.key = en.workspace("Acme")

@@ -19,7 +19,12 @@ type Workspace struct {
 	TimeZone      string        `bson:"time_zone" json:"time_zone"`
 	DefaultLocale string        `bson:"default_locale" json:"default_locale"`
 	CompanyName   string        `bson:"company_name" json:"company_name"`
-	CreatedAt     time.Time     `bson:"created_at" json:"created_at"`
+	// How the workspace's emails look and who they come from; empty means surveyd's defaults.
+	SenderName  string    `bson:"sender_name,omitempty" json:"sender_name,omitempty"`
+	SenderEmail string    `bson:"sender_email,omitempty" json:"sender_email,omitempty"`
+	LogoURL     string    `bson:"logo_url,omitempty" json:"logo_url,omitempty"`
+	BrandColor  string    `bson:"brand_color,omitempty" json:"brand_color,omitempty"` // #rrggbb
+	CreatedAt   time.Time `bson:"created_at" json:"created_at"`
 }
 
 // Location is the workspace's time zone; a stored zone is validated on write, so UTC is only
@@ -73,11 +78,7 @@ func (s *Service) findWorkspace(ctx context.Context, filter bson.D) (*Workspace,
 
 // UpdateWorkspace saves a workspace's settings.
 func (s *Service) UpdateWorkspace(ctx context.Context, w *Workspace) error {
-	_, err := s.workspaces.UpdateOne(ctx, byID(w.ID), bson.D{{Key: "$set", Value: bson.D{
-		{Key: "time_zone", Value: w.TimeZone},
-		{Key: "default_locale", Value: w.DefaultLocale},
-		{Key: "company_name", Value: w.CompanyName},
-	}}})
+	_, err := s.workspaces.ReplaceOne(ctx, byID(w.ID), w)
 	if err != nil {
 		return fmt.Errorf("survey: update workspace: %w", err)
 	}

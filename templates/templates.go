@@ -44,18 +44,30 @@ func LoadCatalog() (*Catalog, error) {
 	b.RegisterUnmarshalFunc("json", json.Unmarshal)
 	ids := map[string]map[string]bool{}
 	for _, lang := range Languages {
-		name := "locales/" + lang + ".json"
-		buf, err := files.ReadFile(name)
+		// A language's messages may be split over files: en.json, email.en.json, …
+		names, err := fs.Glob(files, "locales/*"+lang+".json")
 		if err != nil {
-			return nil, fmt.Errorf("templates: %w", err)
-		}
-		mf, err := b.ParseMessageFileBytes(buf, name)
-		if err != nil {
-			return nil, fmt.Errorf("templates: %s: %w", name, err)
+			return nil, err
 		}
 		ids[lang] = map[string]bool{}
-		for _, m := range mf.Messages {
-			ids[lang][m.ID] = true
+		for _, name := range names {
+			if base := path.Base(name); base != lang+".json" && !strings.HasSuffix(base, "."+lang+".json") {
+				continue
+			}
+			buf, err := files.ReadFile(name)
+			if err != nil {
+				return nil, fmt.Errorf("templates: %w", err)
+			}
+			mf, err := b.ParseMessageFileBytes(buf, name)
+			if err != nil {
+				return nil, fmt.Errorf("templates: %s: %w", name, err)
+			}
+			for _, m := range mf.Messages {
+				if ids[lang][m.ID] {
+					return nil, fmt.Errorf("templates: message %q defined twice for %s", m.ID, lang)
+				}
+				ids[lang][m.ID] = true
+			}
 		}
 	}
 	for id := range ids["en"] {

@@ -44,7 +44,7 @@ func initApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, e
 	if err != nil {
 		return nil, err
 	}
-	if err := cfg.EnsureLinkKeys(); err != nil {
+	if err := cfg.EnsureKeys(); err != nil {
 		return nil, err
 	}
 	signer, err := survey.NewSigner(cfg.LinkKeys, cfg.LinkKeyID)
@@ -116,7 +116,8 @@ func (a *app) routes(reg *prometheus.Registry) *echo.Echo {
 
 	survey.NewPages(a.svc, a.writer, a.pages, a.catalog).Register(e,
 		middleware.BodyLimit(64<<10), httpx.RateLimit(a.cfg.RateLimit))
-	survey.NewHandler(a.svc, a.catalog).Register(e.Group("/api/v1"))
+	api := survey.NewHandler(a.svc, a.catalog)
+	api.Register(e.Group("/api/v1", api.Authenticate))
 	return e
 }
 

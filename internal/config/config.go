@@ -9,8 +9,10 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/mail"
 	"net/url"
 	"os"
+	"path/filepath"
 	"regexp"
 	"runtime/debug"
 	"strconv"
@@ -29,6 +31,14 @@ type Config struct {
 	// Empty on the embedded default: a key is generated once in DataDir.
 	LinkKeys  []LinkKey
 	LinkKeyID string
+
+	// SecretKey derives the integration and webhook signing secrets, so none is stored.
+	// Empty on the embedded default: a key is generated once in DataDir.
+	SecretKey []byte
+
+	SMTPURL  string  // SURVEYD_SMTP_URL; empty writes mail as .eml files under DataDir/mail
+	SMTPRate float64 // SURVEYD_SMTP_RATE, messages per second at most
+	MailFrom string  // SURVEYD_MAIL_FROM, the sender when a workspace sets none
 
 	RateLimit float64 // SURVEYD_RATE_LIMIT, public POSTs per second per client IP; 0 turns it off
 	LogLevel  string  // SURVEYD_LOG_LEVEL: debug, info, warn, error
@@ -66,6 +76,10 @@ var settings = []setting{
 	{"SURVEYD_MONGODB_DATABASE", "mongodb-database", "surveyd", "database name"},
 	{"SURVEYD_LINK_KEYS", "link-keys", "", "link-signing keys: id:base64secret[,id:base64secret...]"},
 	{"SURVEYD_LINK_KEY_ID", "link-key-id", "", "id of the key that signs new links (default: the first)"},
+	{"SURVEYD_SECRET_KEY", "secret-key", "", "base64 key (32+ bytes) from which integration and webhook secrets are derived"},
+	{"SURVEYD_SMTP_URL", "smtp-url", "", "smtp://user:pass@host:587?tls=starttls|tls|none; empty writes .eml files"},
+	{"SURVEYD_SMTP_RATE", "smtp-rate", "20", "emails per second at most"},
+	{"SURVEYD_MAIL_FROM", "mail-from", "", "default sender, e.g. \"Acme Support <cx@acme.example>\""},
 	{"SURVEYD_RATE_LIMIT", "rate-limit", "10", "public POST requests per second per client IP (0: off)"},
 	{"SURVEYD_LOG_LEVEL", "log-level", "info", "debug, info, warn or error"},
 }
@@ -144,6 +158,28 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (*Config,
 	}
 	if c.MongoURI != "" && len(keys) == 0 && err == nil {
 		bad("SURVEYD_LINK_KEYS", "required with SURVEYD_MONGODB_URI, so that every instance signs and verifies links with the same keys")
+	}
+	if v := get("SURVEYD_SECRET_KEY"); v != "" {
+		if c.SecretKey, err = parseSecretKey(v); err != nil {
+			bad("SURVEYD_SECRET_KEY", "%v", err)
+		}
+	} else if c.MongoURI != "" {
+		bad("SURVEYD_SECRET_KEY", "required with SURVEYD_MONGODB_URI, so that every instance derives the same signing secrets")
+	}
+	c.SMTPURL = get("SURVEYD_SMTP_URL")
+	if c.SMTPURL != "" {
+		if _, err := ParseSMTPURL(c.SMTPURL); err != nil {
+			bad("SURVEYD_SMTP_URL", "%v", err)
+		}
+	}
+	if c.SMTPRate, err = strconv.ParseFloat(get("SURVEYD_SMTP_RATE"), 64); err != nil || c.SMTPRate <= 0 {
+		bad("SURVEYD_SMTP_RATE", "must be a number > 0, got %q", get("SURVEYD_SMTP_RATE"))
+	}
+	c.MailFrom = get("SURVEYD_MAIL_FROM")
+	if c.MailFrom != "" {
+		if _, err := mail.ParseAddress(c.MailFrom); err != nil {
+			bad("SURVEYD_MAIL_FROM", "must be an address such as \"Acme <cx@acme.example>\": %v", err)
+		}
 	}
 	rate, perr := strconv.ParseFloat(get("SURVEYD_RATE_LIMIT"), 64)
 	if perr != nil || rate < 0 {
@@ -231,48 +267,78 @@ func hasKey(keys []LinkKey, id string) bool {
 	return false
 }
 
-// linkKeyFile holds the generated link-signing key of an install that configured none.
-const linkKeyFile = "link-signing.key"
+// Files holding the keys generated for an install that configured none.
+const (
+	linkKeyFile   = "link-signing.key"
+	secretKeyFile = "secret.key"
+)
 
-// EnsureLinkKeys fills in LinkKeys on the embedded default: the key generated on the first
-// start is read from the data dir, or made now and written there with mode 0600.
-func (c *Config) EnsureLinkKeys() error {
-	if len(c.LinkKeys) > 0 {
-		return nil
-	}
-	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
-		return fmt.Errorf("config: data dir: %w", err)
-	}
-	path := c.DataDir + string(os.PathSeparator) + linkKeyFile
-	b, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		k := LinkKey{ID: "k1", Secret: make([]byte, MinLinkKeyBytes)}
-		if _, err := rand.Read(k.Secret); err != nil {
+// EnsureKeys fills in the keys left unconfigured on the embedded default: each is read from
+// the data dir where the first start generated it, or generated now and written there with
+// mode 0600.
+func (c *Config) EnsureKeys() error {
+	if len(c.LinkKeys) == 0 {
+		s, err := c.readOrCreate(linkKeyFile, func(b []byte) string { return FormatLinkKey(LinkKey{ID: "k1", Secret: b}) })
+		if err != nil {
 			return err
 		}
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		k, err := ParseLinkKey(s)
 		if err != nil {
-			return fmt.Errorf("config: write %s: %w", path, err)
-		}
-		if _, err := f.WriteString(FormatLinkKey(k) + "\n"); err != nil {
-			f.Close()
-			return fmt.Errorf("config: write %s: %w", path, err)
-		}
-		if err := f.Close(); err != nil {
-			return fmt.Errorf("config: write %s: %w", path, err)
+			return fmt.Errorf("config: %s: %w", linkKeyFile, err)
 		}
 		c.LinkKeys, c.LinkKeyID = []LinkKey{k}, k.ID
-		return nil
 	}
-	if err != nil {
-		return fmt.Errorf("config: read %s: %w", path, err)
+	if c.SecretKey == nil {
+		s, err := c.readOrCreate(secretKeyFile, base64.StdEncoding.EncodeToString)
+		if err != nil {
+			return err
+		}
+		if c.SecretKey, err = parseSecretKey(s); err != nil {
+			return fmt.Errorf("config: %s: %w", secretKeyFile, err)
+		}
 	}
-	k, err := ParseLinkKey(string(b))
-	if err != nil {
-		return fmt.Errorf("config: %s: %w", path, err)
-	}
-	c.LinkKeys, c.LinkKeyID = []LinkKey{k}, k.ID
 	return nil
+}
+
+// readOrCreate returns the contents of a key file in the data dir, creating it from 32 fresh
+// random bytes, formatted by format, when it does not exist.
+func (c *Config) readOrCreate(name string, format func([]byte) string) (string, error) {
+	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
+		return "", fmt.Errorf("config: data dir: %w", err)
+	}
+	path := filepath.Join(c.DataDir, name)
+	b, err := os.ReadFile(path)
+	if err == nil {
+		return strings.TrimSpace(string(b)), nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return "", fmt.Errorf("config: read %s: %w", path, err)
+	}
+	secret := make([]byte, MinLinkKeyBytes)
+	if _, err := rand.Read(secret); err != nil {
+		return "", err
+	}
+	s := format(secret)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return "", fmt.Errorf("config: write %s: %w", path, err)
+	}
+	_, werr := f.WriteString(s + "\n")
+	if err := errors.Join(werr, f.Close()); err != nil {
+		return "", fmt.Errorf("config: write %s: %w", path, err)
+	}
+	return s, nil
+}
+
+func parseSecretKey(s string) ([]byte, error) {
+	b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(s))
+	if err != nil {
+		return nil, errors.New("must be base64")
+	}
+	if len(b) < MinLinkKeyBytes {
+		return nil, fmt.Errorf("must be at least %d bytes, got %d", MinLinkKeyBytes, len(b))
+	}
+	return b, nil
 }
 
 // TuneRuntime trades memory for CPU unless the operator set GOGC or GOMEMLIMIT: the garbage
@@ -285,4 +351,49 @@ func TuneRuntime(getenv func(string) string) {
 	if getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(1 << 30)
 	}
+}
+
+// SMTP is a parsed SURVEYD_SMTP_URL.
+type SMTP struct {
+	Host     string
+	Port     int
+	Username string
+	Password string
+	TLS      string // starttls, tls or none
+}
+
+// ParseSMTPURL reads smtp://[user[:password]@]host[:port][?tls=starttls|tls|none]. smtps://
+// means implicit TLS. The port defaults to 587 for STARTTLS, 465 for TLS and 25 without.
+func ParseSMTPURL(s string) (SMTP, error) {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
+		return SMTP{}, errors.New("must look like smtp://user:password@host:587?tls=starttls")
+	}
+	c := SMTP{Host: u.Hostname(), TLS: "starttls"}
+	if u.Scheme == "smtps" {
+		c.TLS = "tls"
+	}
+	if t := u.Query().Get("tls"); t != "" {
+		if t != "starttls" && t != "tls" && t != "none" {
+			return SMTP{}, fmt.Errorf("tls must be starttls, tls or none, got %q", t)
+		}
+		c.TLS = t
+	}
+	if u.User != nil {
+		c.Username = u.User.Username()
+		c.Password, _ = u.User.Password()
+	}
+	switch p := u.Port(); {
+	case p != "":
+		if c.Port, err = strconv.Atoi(p); err != nil || c.Port < 1 || c.Port > 65535 {
+			return SMTP{}, fmt.Errorf("port %q is not a port number", p)
+		}
+	case c.TLS == "tls":
+		c.Port = 465
+	case c.TLS == "none":
+		c.Port = 25
+	default:
+		c.Port = 587
+	}
+	return c, nil
 }

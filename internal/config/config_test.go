@@ -43,7 +43,13 @@ func TestLoadRejectsBadValues(t *testing.T) {
 		"relative base url":      {map[string]string{"SURVEYD_BASE_URL": "example.com"}, []string{"SURVEYD_BASE_URL"}},
 		"base url with query":    {map[string]string{"SURVEYD_BASE_URL": "https://x.com/?a=1"}, []string{"SURVEYD_BASE_URL"}},
 		"mongodb uri scheme":     {map[string]string{"SURVEYD_MONGODB_URI": "postgres://x", "SURVEYD_LINK_KEYS": goodKey}, []string{"SURVEYD_MONGODB_URI"}},
-		"mongodb without keys":   {map[string]string{"SURVEYD_MONGODB_URI": "mongodb://db:27017"}, []string{"SURVEYD_LINK_KEYS", "required"}},
+		"mongodb without keys":   {map[string]string{"SURVEYD_MONGODB_URI": "mongodb://db:27017"}, []string{"SURVEYD_LINK_KEYS", "SURVEYD_SECRET_KEY", "required"}},
+		"short secret key":       {map[string]string{"SURVEYD_SECRET_KEY": "c2hvcnQ="}, []string{"SURVEYD_SECRET_KEY", "at least 32 bytes"}},
+		"smtp url scheme":        {map[string]string{"SURVEYD_SMTP_URL": "http://mail:25"}, []string{"SURVEYD_SMTP_URL"}},
+		"smtp tls mode":          {map[string]string{"SURVEYD_SMTP_URL": "smtp://mail?tls=maybe"}, []string{"SURVEYD_SMTP_URL", "starttls"}},
+		"smtp port":              {map[string]string{"SURVEYD_SMTP_URL": "smtp://mail:99999"}, []string{"SURVEYD_SMTP_URL"}},
+		"smtp rate":              {map[string]string{"SURVEYD_SMTP_RATE": "0"}, []string{"SURVEYD_SMTP_RATE"}},
+		"mail from":              {map[string]string{"SURVEYD_MAIL_FROM": "not an address"}, []string{"SURVEYD_MAIL_FROM"}},
 		"short link key":         {map[string]string{"SURVEYD_LINK_KEYS": "k1:c2hvcnQ="}, []string{"SURVEYD_LINK_KEYS", "at least 32 bytes"}},
 		"link key not base64":    {map[string]string{"SURVEYD_LINK_KEYS": "k1:%%%"}, []string{"not base64"}},
 		"link key without id":    {map[string]string{"SURVEYD_LINK_KEYS": "AAAA"}, []string{"id:base64secret"}},
@@ -77,7 +83,8 @@ func TestLoadSecretFromFile(t *testing.T) {
 	if err := os.WriteFile(path, []byte(goodKey+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	c, err := load(map[string]string{"SURVEYD_LINK_KEYS_FILE": path, "SURVEYD_MONGODB_URI": "mongodb://db"})
+	c, err := load(map[string]string{"SURVEYD_LINK_KEYS_FILE": path, "SURVEYD_MONGODB_URI": "mongodb://db",
+		"SURVEYD_SECRET_KEY": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,28 +93,46 @@ func TestLoadSecretFromFile(t *testing.T) {
 	}
 }
 
-func TestEnsureLinkKeysGeneratesOnceWithPrivateMode(t *testing.T) {
+func TestEnsureKeysGeneratesOnceWithPrivateMode(t *testing.T) {
 	dir := t.TempDir()
 	c := &Config{DataDir: dir}
-	if err := c.EnsureLinkKeys(); err != nil {
+	if err := c.EnsureKeys(); err != nil {
 		t.Fatal(err)
 	}
-	info, err := os.Stat(filepath.Join(dir, linkKeyFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if info.Mode().Perm() != 0o600 {
-		t.Fatalf("key file mode %v, want 0600", info.Mode().Perm())
+	for _, name := range []string{linkKeyFile, secretKeyFile} {
+		info, err := os.Stat(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.Mode().Perm() != 0o600 {
+			t.Fatalf("%s mode %v, want 0600", name, info.Mode().Perm())
+		}
 	}
 	again := &Config{DataDir: dir}
-	if err := again.EnsureLinkKeys(); err != nil {
+	if err := again.EnsureKeys(); err != nil {
 		t.Fatal(err)
 	}
-	if string(again.LinkKeys[0].Secret) != string(c.LinkKeys[0].Secret) || again.LinkKeyID != c.LinkKeyID {
-		t.Fatal("a restart must reuse the generated key, or every link sent so far breaks")
+	if string(again.LinkKeys[0].Secret) != string(c.LinkKeys[0].Secret) || again.LinkKeyID != c.LinkKeyID ||
+		string(again.SecretKey) != string(c.SecretKey) || len(c.SecretKey) != 32 {
+		t.Fatal("a restart must reuse the generated keys, or every link and secret handed out so far breaks")
 	}
-	configured := &Config{DataDir: t.TempDir(), LinkKeys: []LinkKey{{ID: "x", Secret: make([]byte, 32)}}, LinkKeyID: "x"}
-	if err := configured.EnsureLinkKeys(); err != nil || configured.LinkKeyID != "x" {
+	configured := &Config{DataDir: t.TempDir(), LinkKeys: []LinkKey{{ID: "x", Secret: make([]byte, 32)}}, LinkKeyID: "x", SecretKey: []byte("configured")}
+	if err := configured.EnsureKeys(); err != nil || configured.LinkKeyID != "x" || string(configured.SecretKey) != "configured" {
 		t.Fatal("configured keys must be left alone")
+	}
+}
+
+func TestParseSMTPURL(t *testing.T) {
+	tests := map[string]SMTP{
+		"smtp://mail.example.com":                    {Host: "mail.example.com", Port: 587, TLS: "starttls"},
+		"smtps://u:p%40ss@mail.example.com":          {Host: "mail.example.com", Port: 465, TLS: "tls", Username: "u", Password: "p@ss"},
+		"smtp://mailpit:1025?tls=none":               {Host: "mailpit", Port: 1025, TLS: "none"},
+		"smtp://apikey:secret@smtp.example.com:2525": {Host: "smtp.example.com", Port: 2525, TLS: "starttls", Username: "apikey", Password: "secret"},
+	}
+	for in, want := range tests {
+		got, err := ParseSMTPURL(in)
+		if err != nil || got != want {
+			t.Errorf("ParseSMTPURL(%q) = %+v, %v; want %+v", in, got, err, want)
+		}
 	}
 }

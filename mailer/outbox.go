@@ -1,0 +1,265 @@
+// Package mailer delivers everything surveyd sends: survey emails over SMTP (or to .eml files
+// when no SMTP server is configured) and signed webhooks to the CRM, through one durable
+// outbox in the database that any number of instances work off together.
+package mailer
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	mrand "math/rand/v2"
+	"strconv"
+	"time"
+
+	"github.com/surveyd/surveyd/internal/store"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// Message kinds.
+const (
+	KindEmail   = "email"
+	KindWebhook = "webhook"
+)
+
+// Message statuses: pending until delivered (then removed) or failed for good.
+const (
+	StatusPending = "pending"
+	StatusFailed  = "failed"
+)
+
+// Message is one thing to deliver. Emails name their invitation and are rendered when sent, so
+// a retry sends what is true then (a customer who answered meanwhile gets no reminder).
+type Message struct {
+	ID           bson.ObjectID `bson:"_id" json:"id"`
+	WorkspaceID  bson.ObjectID `bson:"workspace_id" json:"-"`
+	Kind         string        `bson:"kind" json:"kind"`
+	Purpose      string        `bson:"purpose" json:"purpose"` // email: invitation or reminder; webhook: the event type
+	InvitationID bson.ObjectID `bson:"invitation_id,omitempty" json:"invitation_id,omitempty"`
+	EndpointID   bson.ObjectID `bson:"endpoint_id,omitempty" json:"endpoint_id,omitempty"`
+	Body         []byte        `bson:"body,omitempty" json:"-"` // webhook payload
+	DueAt        time.Time     `bson:"due_at" json:"due_at"`
+	Attempts     int           `bson:"attempts" json:"attempts"`
+	MaxAttempts  int           `bson:"max_attempts" json:"max_attempts"`
+	Status       string        `bson:"status" json:"status"`
+	LastError    string        `bson:"last_error,omitempty" json:"last_error,omitempty"`
+	CreatedAt    time.Time     `bson:"created_at" json:"created_at"`
+
+	// Claim counts the leases taken on the message; the next lease is "id:claim". A lease
+	// is taken by inserting that key into the leases collection, which the unique _id lets
+	// exactly one worker do, on MongoDB and on the embedded store alike.
+	Claim      int       `bson:"claim" json:"-"`
+	LeaseUntil time.Time `bson:"lease_until" json:"-"`
+}
+
+// DefaultMaxAttempts is how often a message is tried before it is marked failed: with the
+// backoff below, about a day and a half of trying.
+const DefaultMaxAttempts = 12
+
+// Deliverer sends one kind of message. It returns a Permanent error for a failure that
+// retrying cannot fix (an address the server refuses), any other error to be retried.
+type Deliverer interface {
+	Deliver(ctx context.Context, m *Message) error
+}
+
+// Permanent marks err as not worth retrying.
+func Permanent(err error) error { return permanentError{err} }
+
+type permanentError struct{ error }
+
+func (p permanentError) Unwrap() error { return p.error }
+
+// IsPermanent reports whether err was marked with Permanent.
+func IsPermanent(err error) bool { return errors.As(err, new(permanentError)) }
+
+// Outbox is the durable queue. Enqueued messages survive crashes; a message is delivered by
+// one worker at a time, under a lease that a crashed worker's successor takes over when it
+// expires.
+type Outbox struct {
+	messages *mongo.Collection
+	leases   *mongo.Collection
+	log      *slog.Logger
+	owner    string
+	lease    time.Duration
+	now      func() time.Time
+
+	// OnFailed, if set, hears of each message that failed for good.
+	OnFailed func(ctx context.Context, m *Message)
+}
+
+// NewOutbox opens the outbox in db.
+func NewOutbox(db *mongo.Database, log *slog.Logger) *Outbox {
+	owner := make([]byte, 8)
+	_, _ = rand.Read(owner)
+	return &Outbox{
+		messages: db.Collection("outbox"),
+		leases:   db.Collection("outbox_leases"),
+		log:      log,
+		owner:    hex.EncodeToString(owner),
+		lease:    2 * time.Minute,
+		now:      func() time.Time { return time.Now().UTC() },
+	}
+}
+
+// Enqueue stores messages for delivery at their DueAt (now when zero).
+func (o *Outbox) Enqueue(ctx context.Context, msgs ...*Message) error {
+	if len(msgs) == 0 {
+		return nil
+	}
+	now := o.now()
+	docs := make([]any, len(msgs))
+	for i, m := range msgs {
+		if m.ID.IsZero() {
+			m.ID = bson.NewObjectID()
+		}
+		if m.DueAt.IsZero() {
+			m.DueAt = now
+		}
+		if m.MaxAttempts == 0 {
+			m.MaxAttempts = DefaultMaxAttempts
+		}
+		m.Status, m.CreatedAt = StatusPending, now
+		docs[i] = m
+	}
+	if _, err := o.messages.InsertMany(ctx, docs); err != nil {
+		return fmt.Errorf("mailer: enqueue: %w", err)
+	}
+	return nil
+}
+
+// claim takes the lease on m, or reports false when another worker has it.
+func (o *Outbox) claim(ctx context.Context, m *Message) (bool, error) {
+	now := o.now()
+	if m.LeaseUntil.After(now) {
+		return false, nil
+	}
+	key := m.ID.Hex() + ":" + strconv.Itoa(m.Claim)
+	_, err := o.leases.InsertOne(ctx, bson.D{{Key: "_id", Value: key}, {Key: "owner", Value: o.owner}, {Key: "at", Value: now}})
+	if store.IsDuplicateKey(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("mailer: lease %s: %w", key, err)
+	}
+	m.Claim++
+	m.LeaseUntil = now.Add(o.lease)
+	_, err = o.messages.UpdateOne(ctx, bson.D{{Key: "_id", Value: m.ID}}, bson.D{{Key: "$set", Value: bson.D{
+		{Key: "claim", Value: m.Claim}, {Key: "lease_until", Value: m.LeaseUntil},
+	}}})
+	if err != nil {
+		return false, fmt.Errorf("mailer: lease %s: %w", key, err)
+	}
+	return true, nil
+}
+
+// due lists up to limit deliverable messages, oldest due first. It is the one query that
+// scans the outbox on the embedded store, which holds only what is not yet delivered.
+func (o *Outbox) due(ctx context.Context, kinds []string, limit int) ([]*Message, error) {
+	now := o.now()
+	cur, err := o.messages.Find(ctx, bson.D{
+		{Key: "status", Value: StatusPending},
+		{Key: "kind", Value: bson.D{{Key: "$in", Value: kinds}}},
+		{Key: "due_at", Value: bson.D{{Key: "$lte", Value: now}}},
+		{Key: "lease_until", Value: bson.D{{Key: "$lte", Value: now}}},
+	}, options.Find().SetSort(bson.D{{Key: "due_at", Value: 1}}).SetLimit(int64(limit)))
+	if err != nil {
+		return nil, fmt.Errorf("mailer: due messages: %w", err)
+	}
+	var msgs []*Message
+	if err := cur.All(ctx, &msgs); err != nil {
+		return nil, fmt.Errorf("mailer: due messages: %w", err)
+	}
+	return msgs, nil
+}
+
+// done removes a delivered message and its lease records.
+func (o *Outbox) done(ctx context.Context, m *Message) error {
+	if _, err := o.messages.DeleteOne(ctx, bson.D{{Key: "_id", Value: m.ID}}); err != nil {
+		return fmt.Errorf("mailer: complete %s: %w", m.ID.Hex(), err)
+	}
+	for c := range m.Claim {
+		_, _ = o.leases.DeleteOne(ctx, bson.D{{Key: "_id", Value: m.ID.Hex() + ":" + strconv.Itoa(c)}})
+	}
+	return nil
+}
+
+// retryOrFail records a failed attempt: the message is due again after a backoff, or failed
+// for good when the error is permanent or the attempts are used up.
+func (o *Outbox) retryOrFail(ctx context.Context, m *Message, cause error) error {
+	m.Attempts++
+	m.LastError = cause.Error()
+	set := bson.D{{Key: "attempts", Value: m.Attempts}, {Key: "last_error", Value: m.LastError}, {Key: "lease_until", Value: time.Time{}}}
+	failed := IsPermanent(cause) || m.Attempts >= m.MaxAttempts
+	if failed {
+		m.Status = StatusFailed
+		set = append(set, bson.E{Key: "status", Value: StatusFailed})
+	} else {
+		m.DueAt = o.now().Add(Backoff(m.Attempts))
+		set = append(set, bson.E{Key: "due_at", Value: m.DueAt})
+	}
+	if _, err := o.messages.UpdateOne(ctx, bson.D{{Key: "_id", Value: m.ID}}, bson.D{{Key: "$set", Value: set}}); err != nil {
+		return fmt.Errorf("mailer: record failure of %s: %w", m.ID.Hex(), err)
+	}
+	if failed && o.OnFailed != nil {
+		o.OnFailed(ctx, m)
+	}
+	return nil
+}
+
+// release gives a lease back so another worker can take the message at once.
+func (o *Outbox) release(ctx context.Context, m *Message) {
+	_, err := o.messages.UpdateOne(ctx, bson.D{{Key: "_id", Value: m.ID}}, bson.D{{Key: "$set", Value: bson.D{{Key: "lease_until", Value: time.Time{}}}}})
+	if err != nil {
+		o.log.Warn("outbox: release lease", "message_id", m.ID.Hex(), "err", err)
+	}
+}
+
+// Backoff is the wait before attempt n+1: exponential from 30 s, capped at 6 hours, with
+// ±20% jitter so that a burst of failures does not retry in lockstep.
+func Backoff(attempt int) time.Duration {
+	d := 30 * time.Second * time.Duration(math.Pow(2, float64(min(attempt-1, 20))))
+	d = min(d, 6*time.Hour)
+	return time.Duration(float64(d) * (0.8 + 0.4*mrand.Float64()))
+}
+
+// Failed lists the workspace's messages that failed for good, newest first.
+func (o *Outbox) Failed(ctx context.Context, ws bson.ObjectID, limit int) ([]*Message, error) {
+	cur, err := o.messages.Find(ctx, bson.D{{Key: "workspace_id", Value: ws}, {Key: "status", Value: StatusFailed}},
+		options.Find().SetSort(bson.D{{Key: "_id", Value: -1}}).SetLimit(int64(limit)))
+	if err != nil {
+		return nil, fmt.Errorf("mailer: failed messages: %w", err)
+	}
+	var msgs []*Message
+	if err := cur.All(ctx, &msgs); err != nil {
+		return nil, fmt.Errorf("mailer: failed messages: %w", err)
+	}
+	return msgs, nil
+}
+
+// Retry puts a failed message of the workspace back in the queue with fresh attempts.
+func (o *Outbox) Retry(ctx context.Context, ws, id bson.ObjectID) (*Message, error) {
+	var m Message
+	err := o.messages.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&m)
+	if store.IsNotFound(err) || (err == nil && (m.WorkspaceID != ws || m.Status != StatusFailed)) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("mailer: retry %s: %w", id.Hex(), err)
+	}
+	m.Status, m.Attempts, m.DueAt, m.LastError = StatusPending, 0, o.now(), ""
+	_, err = o.messages.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$set", Value: bson.D{
+		{Key: "status", Value: m.Status}, {Key: "attempts", Value: 0}, {Key: "due_at", Value: m.DueAt}, {Key: "last_error", Value: ""},
+	}}})
+	if err != nil {
+		return nil, fmt.Errorf("mailer: retry %s: %w", id.Hex(), err)
+	}
+	return &m, nil
+}
+
+// ErrNotFound is a message, endpoint or suppression that does not exist in the workspace.
+var ErrNotFound = errors.New("not found")
