@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"math"
 	mrand "math/rand/v2"
+	"slices"
 	"strconv"
 	"time"
 
@@ -55,6 +56,8 @@ type Message struct {
 	// exactly one worker do, on MongoDB and on the embedded store alike.
 	Claim      int       `bson:"claim" json:"-"`
 	LeaseUntil time.Time `bson:"lease_until" json:"-"`
+
+	skipped bool // delivered as "nothing to send"; set by the deliverer, never stored
 }
 
 // DefaultMaxAttempts is how often a message is tried before it is marked failed: with the
@@ -106,7 +109,8 @@ func NewOutbox(db *mongo.Database, log *slog.Logger) *Outbox {
 	}
 }
 
-// Enqueue stores messages for delivery at their DueAt (now when zero).
+// Enqueue stores messages for delivery at their DueAt (now when zero). A message whose ID is
+// already queued is left as it is, so a caller that retries with the same IDs queues once.
 func (o *Outbox) Enqueue(ctx context.Context, msgs ...*Message) error {
 	if len(msgs) == 0 {
 		return nil
@@ -126,7 +130,12 @@ func (o *Outbox) Enqueue(ctx context.Context, msgs ...*Message) error {
 		m.Status, m.CreatedAt = StatusPending, now
 		docs[i] = m
 	}
-	if _, err := o.messages.InsertMany(ctx, docs); err != nil {
+	_, err := o.messages.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+	var bwe mongo.BulkWriteException
+	if errors.As(err, &bwe) && bwe.WriteConcernError == nil && !slices.ContainsFunc(bwe.WriteErrors, func(e mongo.BulkWriteError) bool { return !mongo.IsDuplicateKeyError(e) }) {
+		return nil
+	}
+	if err != nil {
 		return fmt.Errorf("mailer: enqueue: %w", err)
 	}
 	return nil
@@ -209,14 +218,6 @@ func (o *Outbox) retryOrFail(ctx context.Context, m *Message, cause error) error
 		o.OnFailed(ctx, m)
 	}
 	return nil
-}
-
-// release gives a lease back so another worker can take the message at once.
-func (o *Outbox) release(ctx context.Context, m *Message) {
-	_, err := o.messages.UpdateOne(ctx, bson.D{{Key: "_id", Value: m.ID}}, bson.D{{Key: "$set", Value: bson.D{{Key: "lease_until", Value: time.Time{}}}}})
-	if err != nil {
-		o.log.Warn("outbox: release lease", "message_id", m.ID.Hex(), "err", err)
-	}
 }
 
 // Backoff is the wait before attempt n+1: exponential from 30 s, capped at 6 hours, with

@@ -40,6 +40,22 @@ func (h *Handler) Register(g *echo.Group) {
 	g.GET("/invitations/:id", h.getInvitation, read)
 
 	g.GET("/responses", h.listResponses, read)
+
+	g.POST("/integrations", h.createIntegration, admin)
+	g.GET("/integrations", h.listIntegrations, read)
+	g.POST("/integrations/:id/rotate", h.rotateIntegration, admin)
+	g.DELETE("/integrations/:id", h.revokeIntegration, admin)
+
+	g.POST("/rules", h.createRule, write)
+	g.GET("/rules", h.listRules, read)
+	g.PATCH("/rules/:id", h.updateRule, write)
+	g.DELETE("/rules/:id", h.deleteRule, write)
+}
+
+// RegisterWebhooks adds the CRM's interaction webhook, which is signed with an integration's
+// secret instead of carrying an API key.
+func (h *Handler) RegisterWebhooks(e *echo.Echo) {
+	e.POST("/api/v1/webhooks/interactions", h.receiveInteraction)
 }
 
 const ctxKey = "survey.apikey"
@@ -111,6 +127,7 @@ type workspaceRequest struct {
 	SenderEmail   *string `json:"sender_email" validate:"omitempty,email,max=254"`
 	LogoURL       *string `json:"logo_url" validate:"omitempty,url,startswith=https://,max=500"`
 	BrandColor    *string `json:"brand_color" validate:"omitempty,hexcolor,len=7"`
+	ReminderDays  *int    `json:"reminder_days" validate:"omitempty,min=0,max=30"`
 }
 
 func (h *Handler) getWorkspace(c *echo.Context) error {
@@ -139,6 +156,9 @@ func (h *Handler) updateWorkspace(c *echo.Context) error {
 	}
 	if req.CompanyName != nil {
 		w.CompanyName = strings.TrimSpace(*req.CompanyName)
+	}
+	if req.ReminderDays != nil {
+		w.ReminderDays = *req.ReminderDays
 	}
 	for _, f := range []struct {
 		in  *string

@@ -29,6 +29,12 @@ type Interaction struct {
 	Channel    string     `bson:"channel,omitempty" json:"channel,omitempty"`
 	Country    string     `bson:"country,omitempty" json:"country,omitempty"`
 	OccurredAt *time.Time `bson:"occurred_at,omitempty" json:"occurred_at,omitempty"`
+
+	// What the CRM knows of how it went, for the service KPIs.
+	Type                 string `bson:"type,omitempty" json:"type,omitempty"` // ticket, call, chat…
+	FirstContactResolved *bool  `bson:"first_contact_resolved,omitempty" json:"first_contact_resolved,omitempty"`
+	HandleSeconds        *int   `bson:"handle_seconds,omitempty" json:"handle_seconds,omitempty"`
+	Transfers            *int   `bson:"transfers,omitempty" json:"transfers,omitempty"`
 }
 
 // Invitation statuses, in the order an invitation moves through them. Created and opened are
@@ -51,6 +57,11 @@ type Invitation struct {
 	Status      string        `bson:"status" json:"status"`
 	ExpiresAt   time.Time     `bson:"expires_at" json:"expires_at"`
 	CreatedAt   time.Time     `bson:"created_at" json:"created_at"`
+	SentAt      *time.Time    `bson:"sent_at,omitempty" json:"sent_at,omitempty"`
+	RemindedAt  *time.Time    `bson:"reminded_at,omitempty" json:"reminded_at,omitempty"`
+	FailedAt    *time.Time    `bson:"failed_at,omitempty" json:"failed_at,omitempty"`
+	BouncedAt   *time.Time    `bson:"bounced_at,omitempty" json:"bounced_at,omitempty"`
+	Failure     string        `bson:"failure,omitempty" json:"failure,omitempty"`
 	OpenedAt    *time.Time    `bson:"opened_at,omitempty" json:"opened_at,omitempty"`
 	RespondedAt *time.Time    `bson:"-" json:"responded_at,omitempty"` // from the response
 
@@ -68,7 +79,12 @@ func (s *Service) NewInvitation(sv *Survey, c Customer, in Interaction, send boo
 }
 
 // CreateInvitations stores invitations in one write, all or none, and fills in their links.
+// Those that asked to be sent are queued for email now, unless their address is suppressed.
 func (s *Service) CreateInvitations(ctx context.Context, invs []*Invitation) error {
+	now := s.now()
+	if err := s.schedule(ctx, invs, func(*Invitation) time.Time { return now }); err != nil {
+		return err
+	}
 	docs := make([]any, len(invs))
 	for i, inv := range invs {
 		docs[i] = inv
@@ -196,13 +212,17 @@ func (s *Service) listInvitations(ctx context.Context, ws bson.ObjectID, f Invit
 // markOpened records the first visit of a link. It never records an answer: mail scanners
 // visit every link.
 func (s *Service) markOpened(ctx context.Context, inv *Invitation) error {
-	if inv.Status != StatusCreated {
+	if inv.OpenedAt != nil {
 		return nil
+	}
+	set := bson.D{{Key: "opened_at", Value: s.now()}}
+	switch inv.Status {
+	case StatusCreated, StatusScheduled, StatusSent:
+		set = append(set, bson.E{Key: "status", Value: StatusOpened})
 	}
 	// The filter is the _id alone, to stay on the indexed path; the status was just read, and
 	// an answer cannot land in the millisecond between that read and this write.
-	_, err := s.invitations.UpdateOne(ctx, byID(inv.ID),
-		bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: StatusOpened}, {Key: "opened_at", Value: s.now()}}}})
+	_, err := s.invitations.UpdateOne(ctx, byID(inv.ID), bson.D{{Key: "$set", Value: set}})
 	if err != nil {
 		return fmt.Errorf("survey: mark opened %s: %w", inv.ID.Hex(), err)
 	}

@@ -25,12 +25,29 @@ type invitationRequest struct {
 }
 
 type interactionInput struct {
-	ID         string           `json:"id" validate:"max=200"`
-	Agent      string           `json:"agent" validate:"max=200"`
-	Team       string           `json:"team" validate:"max=200"`
-	Channel    string           `json:"channel" validate:"max=50"`
-	Country    string           `json:"country" validate:"omitempty,iso3166_1_alpha2"`
-	OccurredAt *httpx.Timestamp `json:"occurred_at"`
+	ID                   string           `json:"id" validate:"max=200"`
+	Agent                string           `json:"agent" validate:"max=200"`
+	Team                 string           `json:"team" validate:"max=200"`
+	Channel              string           `json:"channel" validate:"max=50"`
+	Country              string           `json:"country" validate:"omitempty,iso3166_1_alpha2"`
+	OccurredAt           *httpx.Timestamp `json:"occurred_at"`
+	Type                 string           `json:"type" validate:"max=50"`
+	FirstContactResolved *bool            `json:"first_contact_resolved"`
+	HandleSeconds        *int             `json:"handle_seconds" validate:"omitempty,min=0,max=2592000"`
+	Transfers            *int             `json:"transfers" validate:"omitempty,min=0,max=1000"`
+	Properties           map[string]any   `json:"properties" validate:"omitempty,max=50"` // kept with webhook interactions
+}
+
+// interaction is the stored form: UTC times, lower-case type.
+func (ri *interactionInput) interaction() Interaction {
+	in := Interaction{ID: ri.ID, Agent: ri.Agent, Team: ri.Team, Channel: ri.Channel, Country: ri.Country,
+		Type: strings.ToLower(strings.TrimSpace(ri.Type)), FirstContactResolved: ri.FirstContactResolved,
+		HandleSeconds: ri.HandleSeconds, Transfers: ri.Transfers}
+	if ri.OccurredAt != nil {
+		t := ri.OccurredAt.UTC()
+		in.OccurredAt = &t
+	}
+	return in
 }
 
 type batchRequest struct {
@@ -129,15 +146,11 @@ func (h *Handler) prepare(ctx context.Context, ws bson.ObjectID, reqs []invitati
 		}
 		var in Interaction
 		if ri := r.Interaction; ri != nil {
-			in = Interaction{ID: ri.ID, Agent: ri.Agent, Team: ri.Team, Channel: ri.Channel, Country: ri.Country}
-			if ri.OccurredAt != nil {
-				if ri.OccurredAt.After(now.Add(24 * time.Hour)) {
-					errs = append(errs, httpx.FieldError{Field: path("interaction.occurred_at"), Message: "is more than a day in the future"})
-					continue
-				}
-				t := ri.OccurredAt.UTC()
-				in.OccurredAt = &t
+			if ri.OccurredAt != nil && ri.OccurredAt.After(now.Add(24*time.Hour)) {
+				errs = append(errs, httpx.FieldError{Field: path("interaction.occurred_at"), Message: "is more than a day in the future"})
+				continue
 			}
+			in = ri.interaction()
 		}
 		send := r.Send == nil || *r.Send
 		invs = append(invs, h.svc.NewInvitation(sv, *r.Customer, in, send))
@@ -160,7 +173,8 @@ func (h *Handler) getInvitation(c *echo.Context) error {
 	return c.JSON(http.StatusOK, inv)
 }
 
-var invitationStatuses = []string{StatusCreated, StatusOpened, StatusResponded}
+var invitationStatuses = []string{StatusCreated, StatusScheduled, StatusThrottled, StatusSuppressed, StatusSampledOut,
+	StatusSent, StatusFailed, StatusBounced, StatusOpened, StatusResponded}
 
 func (h *Handler) listInvitations(c *echo.Context) error {
 	p, err := httpx.Pagination(c, 50, 500)

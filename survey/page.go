@@ -144,9 +144,14 @@ func (p *Pages) load(c *echo.Context) (*visit, error) {
 	return v, nil
 }
 
-// localizer picks the language: ?lang= (or the form's lang) first, then the invitation's
-// locale, then what the browser asks for, then the workspace default.
 func (p *Pages) localizer(c *echo.Context, inv *Invitation, ws *Workspace) *templates.Localizer {
+	return PickLanguage(p.catalog, c, inv, ws)
+}
+
+// PickLanguage chooses the language of a page for a customer: ?lang= (or the form's lang)
+// first, then the invitation's locale, then what the browser asks for, then the workspace
+// default. inv and ws may be nil when the link did not resolve.
+func PickLanguage(catalog *templates.Catalog, c *echo.Context, inv *Invitation, ws *Workspace) *templates.Localizer {
 	candidates := []string{c.QueryParam("lang")}
 	if c.Request().Method == http.MethodPost {
 		candidates = append(candidates, c.FormValue("lang"))
@@ -158,19 +163,19 @@ func (p *Pages) localizer(c *echo.Context, inv *Invitation, ws *Workspace) *temp
 		if tag == "" {
 			continue
 		}
-		if lang := p.catalog.Match(tag); lang != "" {
-			return p.catalog.Localizer(lang)
+		if lang := catalog.Match(tag); lang != "" {
+			return catalog.Localizer(lang)
 		}
 	}
-	if lang := p.catalog.MatchAccept(c.Request().Header.Get("Accept-Language")); lang != "" {
-		return p.catalog.Localizer(lang)
+	if lang := catalog.MatchAccept(c.Request().Header.Get("Accept-Language")); lang != "" {
+		return catalog.Localizer(lang)
 	}
 	if ws != nil {
-		if lang := p.catalog.Match(ws.DefaultLocale); lang != "" {
-			return p.catalog.Localizer(lang)
+		if lang := catalog.Match(ws.DefaultLocale); lang != "" {
+			return catalog.Localizer(lang)
 		}
 	}
-	return p.catalog.Localizer(templates.Languages[0])
+	return catalog.Localizer(templates.Languages[0])
 }
 
 func (p *Pages) show(c *echo.Context) error {
@@ -332,7 +337,7 @@ func (p *Pages) basePage(c *echo.Context, v *visit) *page {
 		L: v.L, Company: v.ws.CompanyName,
 		Title:     v.L.T("page.title", "Company", v.ws.CompanyName),
 		Action:    "/s/" + v.token,
-		SwitchURL: switchURL(c, v.L.Lang),
+		SwitchURL: SwitchURL(c, v.L.Lang),
 	}
 }
 
@@ -399,7 +404,7 @@ func answerLabel(L *templates.Localizer, sv *Survey, n int) string {
 
 // message renders a page that only explains something: a bad, expired or closed link.
 func (p *Pages) message(c *echo.Context, status int, L *templates.Localizer, company, key string, args ...any) error {
-	pg := &page{L: L, Company: company, SwitchURL: switchURL(c, L.Lang),
+	pg := &page{L: L, Company: company, SwitchURL: SwitchURL(c, L.Lang),
 		MessageTitle: L.T(key + ".title"), MessageBody: L.T(key+".body", args...)}
 	pg.Title = pg.MessageTitle
 	return p.render(c, status, "message", pg)
@@ -418,8 +423,8 @@ func (p *Pages) render(c *echo.Context, status int, name string, pg *page) error
 	return c.HTMLBlob(status, body)
 }
 
-// switchURL is the current page in the other language.
-func switchURL(c *echo.Context, lang string) string {
+// SwitchURL is the current page in the other language.
+func SwitchURL(c *echo.Context, lang string) string {
 	other := "vi"
 	if lang == "vi" {
 		other = "en"

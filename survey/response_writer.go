@@ -20,6 +20,11 @@ import (
 // is not touched, because "responded" is read off the response (Service.withResponses); a
 // second write per answer would halve what the embedded store can take.
 type Writer struct {
+	// OnRecorded, if set, hears of each recorded answer before its submitter does, so what
+	// it queues (the CRM's response.created and response.updated) is as durable as the
+	// answer. Its errors are logged; the answer stands.
+	OnRecorded func(ctx context.Context, r *Response, created bool) error
+
 	svc      *Service
 	log      *slog.Logger
 	queue    chan *submission
@@ -101,8 +106,19 @@ func (w *Writer) Submit(ctx context.Context, r *Response, window time.Duration) 
 
 func (w *Writer) write(ctx context.Context, batch []*submission) {
 	errs := make([]error, len(batch))
+	edited := make([]bool, len(batch))
 	for _, i := range w.insert(ctx, batch, errs) {
-		errs[i] = w.edit(ctx, batch[i])
+		errs[i], edited[i] = w.edit(ctx, batch[i]), true
+	}
+	if w.OnRecorded != nil {
+		for i, sub := range batch {
+			if errs[i] != nil {
+				continue
+			}
+			if err := w.OnRecorded(ctx, sub.resp, !edited[i]); err != nil {
+				w.log.Error("response recorded: notify", "invitation_id", sub.resp.InvitationID.Hex(), "err", err)
+			}
+		}
 	}
 	for i, sub := range batch {
 		if errs[i] != nil && !errors.Is(errs[i], ErrEditWindowClosed) {

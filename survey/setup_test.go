@@ -78,7 +78,7 @@ func newEnv(t testing.TB) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := NewService(db, signer, "http://surveyd.test", []byte("salt"))
+	svc := NewService(db, signer, "http://surveyd.test", []byte("salt"), []byte("secret-key-for-tests"))
 	clock := &fakeClock{t: time.Now().UTC().Truncate(time.Millisecond)}
 	svc.now = clock.now
 

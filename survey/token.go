@@ -15,11 +15,13 @@ import (
 // A survey link token is base64url(version | len(kid) | kid | invitation id | expiry | tag),
 // where tag is HMAC-SHA256 over everything before it under the key named kid. Everything a
 // verifier needs is in the token, so a forged, truncated or expired link is rejected without
-// touching the database.
+// touching the database. The version byte also says what the token is for, so a survey link
+// cannot be replayed as an unsubscribe link or the reverse.
 const (
-	tokenVersion = 1
-	tagLen       = sha256.Size
-	maxKeyIDLen  = 16
+	tokenVersion       = 1 // survey link
+	unsubscribeVersion = 2 // unsubscribe link for the invitation's address
+	tagLen             = sha256.Size
+	maxKeyIDLen        = 16
 	// maxTokenLen bounds the work done on hostile input before any decoding.
 	maxTokenLen = (2+maxKeyIDLen+12+8+tagLen)*4/3 + 4
 )
@@ -53,11 +55,32 @@ type Claims struct {
 	ExpiresAt    time.Time
 }
 
-// Sign returns the token for an invitation's link.
+// Sign returns the token for an invitation's survey link.
 func (s *Signer) Sign(invitation bson.ObjectID, expires time.Time) string {
+	return s.sign(tokenVersion, invitation, expires)
+}
+
+// Verify checks a survey link token's form, signature (in constant time) and expiry at now. It
+// returns ErrTokenInvalid for anything not signed by a configured key and ErrTokenExpired for a
+// genuine token past its expiry.
+func (s *Signer) Verify(token string, now time.Time) (Claims, error) {
+	return s.verify(tokenVersion, token, now)
+}
+
+// SignUnsubscribe returns the token of an invitation's unsubscribe link.
+func (s *Signer) SignUnsubscribe(invitation bson.ObjectID, expires time.Time) string {
+	return s.sign(unsubscribeVersion, invitation, expires)
+}
+
+// VerifyUnsubscribe is Verify for unsubscribe tokens.
+func (s *Signer) VerifyUnsubscribe(token string, now time.Time) (Claims, error) {
+	return s.verify(unsubscribeVersion, token, now)
+}
+
+func (s *Signer) sign(version byte, invitation bson.ObjectID, expires time.Time) string {
 	kid := s.signer
 	b := make([]byte, 0, 2+len(kid)+12+8+tagLen)
-	b = append(b, tokenVersion, byte(len(kid)))
+	b = append(b, version, byte(len(kid)))
 	b = append(b, kid...)
 	b = append(b, invitation[:]...)
 	b = binary.BigEndian.AppendUint64(b, uint64(expires.Unix()))
@@ -65,15 +88,12 @@ func (s *Signer) Sign(invitation bson.ObjectID, expires time.Time) string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// Verify checks a token's form, signature (in constant time) and expiry at now. It returns
-// ErrTokenInvalid for anything not signed by a configured key and ErrTokenExpired for a
-// genuine token past its expiry.
-func (s *Signer) Verify(token string, now time.Time) (Claims, error) {
+func (s *Signer) verify(version byte, token string, now time.Time) (Claims, error) {
 	if len(token) == 0 || len(token) > maxTokenLen {
 		return Claims{}, ErrTokenInvalid
 	}
 	b, err := base64.RawURLEncoding.DecodeString(token)
-	if err != nil || len(b) < 2 || b[0] != tokenVersion {
+	if err != nil || len(b) < 2 || b[0] != version {
 		return Claims{}, ErrTokenInvalid
 	}
 	kidLen := int(b[1])

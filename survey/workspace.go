@@ -20,11 +20,13 @@ type Workspace struct {
 	DefaultLocale string        `bson:"default_locale" json:"default_locale"`
 	CompanyName   string        `bson:"company_name" json:"company_name"`
 	// How the workspace's emails look and who they come from; empty means surveyd's defaults.
-	SenderName  string    `bson:"sender_name,omitempty" json:"sender_name,omitempty"`
-	SenderEmail string    `bson:"sender_email,omitempty" json:"sender_email,omitempty"`
-	LogoURL     string    `bson:"logo_url,omitempty" json:"logo_url,omitempty"`
-	BrandColor  string    `bson:"brand_color,omitempty" json:"brand_color,omitempty"` // #rrggbb
-	CreatedAt   time.Time `bson:"created_at" json:"created_at"`
+	SenderName  string `bson:"sender_name,omitempty" json:"sender_name,omitempty"`
+	SenderEmail string `bson:"sender_email,omitempty" json:"sender_email,omitempty"`
+	LogoURL     string `bson:"logo_url,omitempty" json:"logo_url,omitempty"`
+	BrandColor  string `bson:"brand_color,omitempty" json:"brand_color,omitempty"` // #rrggbb
+	// ReminderDays is when the one reminder goes to a customer who has not answered; 0: none.
+	ReminderDays int       `bson:"reminder_days" json:"reminder_days"`
+	CreatedAt    time.Time `bson:"created_at" json:"created_at"`
 }
 
 // Location is the workspace's time zone; a stored zone is validated on write, so UTC is only
@@ -40,7 +42,7 @@ func (w *Workspace) Location() *time.Location {
 func NewWorkspace(name string) *Workspace {
 	return &Workspace{
 		ID: bson.NewObjectID(), Name: name, TimeZone: "Asia/Ho_Chi_Minh", DefaultLocale: "vi",
-		CompanyName: name, CreatedAt: time.Now().UTC(),
+		CompanyName: name, ReminderDays: 3, CreatedAt: time.Now().UTC(),
 	}
 }
 
@@ -96,10 +98,13 @@ type Service struct {
 	invitations *mongo.Collection
 	responses   *mongo.Collection
 
-	signer  *Signer
-	baseURL string
-	ipSalt  []byte
-	now     func() time.Time
+	signer    *Signer
+	baseURL   string
+	ipSalt    []byte
+	secretKey []byte
+	now       func() time.Time
+
+	distributor Distributor
 
 	surveyCache    *ttlCache[Survey]
 	workspaceCache *ttlCache[Workspace]
@@ -110,8 +115,9 @@ type Service struct {
 const cacheTTL = 5 * time.Second
 
 // NewService binds the survey domain to db. Links are signed by signer and point at baseURL;
-// ipSalt keys the hash that stands in for respondents' IP addresses.
-func NewService(db *mongo.Database, signer *Signer, baseURL string, ipSalt []byte) *Service {
+// ipSalt keys the hash that stands in for respondents' IP addresses; secretKey derives the
+// integrations' webhook secrets.
+func NewService(db *mongo.Database, signer *Signer, baseURL string, ipSalt, secretKey []byte) *Service {
 	return &Service{
 		db:          db,
 		workspaces:  db.Collection("workspaces"),
@@ -122,6 +128,7 @@ func NewService(db *mongo.Database, signer *Signer, baseURL string, ipSalt []byt
 		signer:      signer,
 		baseURL:     baseURL,
 		ipSalt:      ipSalt,
+		secretKey:   secretKey,
 		now:         func() time.Time { return time.Now().UTC() },
 
 		surveyCache:    newTTLCache[Survey](cacheTTL),

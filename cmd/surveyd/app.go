@@ -2,11 +2,16 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v5"
@@ -18,20 +23,28 @@ import (
 	"github.com/surveyd/surveyd/internal/config"
 	"github.com/surveyd/surveyd/internal/httpx"
 	"github.com/surveyd/surveyd/internal/store"
+	"github.com/surveyd/surveyd/mailer"
 	"github.com/surveyd/surveyd/migrations"
 	"github.com/surveyd/surveyd/survey"
 	"github.com/surveyd/surveyd/templates"
 )
 
-// app is surveyd assembled: the store, the survey domain and its background writer.
+// app is surveyd assembled: the store, the survey domain, its background writer, and the
+// mailer with its outbox.
 type app struct {
-	cfg     *config.Config
-	log     *slog.Logger
-	store   *store.Store
-	svc     *survey.Service
-	writer  *survey.Writer
-	catalog *templates.Catalog
-	pages   *templates.Pages
+	cfg          *config.Config
+	log          *slog.Logger
+	store        *store.Store
+	svc          *survey.Service
+	writer       *survey.Writer
+	catalog      *templates.Catalog
+	pages        *templates.Pages
+	outbox       *mailer.Outbox
+	mailer       *mailer.Mailer
+	sender       mailer.Sender
+	renderer     *mailer.Renderer
+	suppressions *mailer.Suppressions
+	webhooks     *mailer.Webhooks
 }
 
 // initApp opens the store, migrates it and builds the packages on top, in that order.
@@ -64,11 +77,70 @@ func initApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, e
 		_ = st.Close(context.Background())
 		return nil, err
 	}
-	svc := survey.NewService(st.DB, signer, cfg.BaseURL, salt)
-	return &app{
-		cfg: cfg, log: log, store: st, svc: svc, writer: survey.NewWriter(svc, log),
-		catalog: catalog, pages: pages,
-	}, nil
+	svc := survey.NewService(st.DB, signer, cfg.BaseURL, salt, cfg.SecretKey)
+	a := &app{cfg: cfg, log: log, store: st, svc: svc, writer: survey.NewWriter(svc, log), catalog: catalog, pages: pages}
+	if err := a.initMail(); err != nil {
+		_ = st.Close(context.Background())
+		return nil, err
+	}
+	return a, nil
+}
+
+// initMail builds the outbox, the email sender (SMTP, or .eml files without it), the CRM
+// webhooks, and connects them to the survey domain.
+func (a *app) initMail() error {
+	emails, err := templates.LoadEmails()
+	if err != nil {
+		return err
+	}
+	if a.cfg.SMTPURL != "" {
+		smtpCfg, err := config.ParseSMTPURL(a.cfg.SMTPURL)
+		if err != nil {
+			return err
+		}
+		var tlsCfg *tls.Config
+		if a.cfg.SMTPCAFile != "" {
+			pem, err := os.ReadFile(a.cfg.SMTPCAFile)
+			if err != nil {
+				return err
+			}
+			roots := x509.NewCertPool()
+			roots.AppendCertsFromPEM(pem)
+			tlsCfg = &tls.Config{RootCAs: roots, ServerName: smtpCfg.Host, MinVersion: tls.VersionTLS12}
+		}
+		if a.sender, err = mailer.NewSMTP(smtpCfg, a.cfg.SMTPRate, tlsCfg, true); err != nil {
+			return err
+		}
+	} else if a.sender, err = mailer.NewEMLDir(filepath.Join(a.cfg.DataDir, "mail"), a.log); err != nil {
+		return err
+	}
+	db := a.store.DB
+	a.outbox = mailer.NewOutbox(db, a.log)
+	a.suppressions = mailer.NewSuppressions(db)
+	a.renderer = mailer.NewRenderer(emails, a.catalog)
+	if a.mailer, err = mailer.NewMailer(a.svc, a.outbox, a.suppressions, a.renderer, a.sender, a.cfg.MailFrom, a.cfg.BaseURL, a.log); err != nil {
+		return err
+	}
+	a.webhooks = mailer.NewWebhooks(db, a.outbox, a.cfg.SecretKey, &http.Client{Timeout: 10 * time.Second}, a.log)
+	a.svc.SetDistributor(a.mailer)
+	a.outbox.OnFailed = func(ctx context.Context, m *mailer.Message) {
+		if m.Kind != mailer.KindEmail {
+			return
+		}
+		a.mailer.Failed(ctx, m)
+		event := map[string]any{"invitation_id": m.InvitationID.Hex(), "purpose": m.Purpose, "attempts": m.Attempts, "error": m.LastError}
+		if err := a.webhooks.Notify(ctx, m.WorkspaceID, "invitation.failed", event); err != nil {
+			a.log.Error("notify invitation.failed", "err", err)
+		}
+	}
+	a.writer.OnRecorded = func(ctx context.Context, r *survey.Response, created bool) error {
+		event := "response.updated"
+		if created {
+			event = "response.created"
+		}
+		return a.webhooks.Notify(ctx, r.WorkspaceID, event, r)
+	}
+	return nil
 }
 
 func (a *app) close() {
@@ -83,7 +155,7 @@ func (a *app) close() {
 func (a *app) routes(reg *prometheus.Registry) *echo.Echo {
 	e := echo.NewWithConfig(echo.Config{
 		Logger:           a.log,
-		HTTPErrorHandler: httpx.ErrorHandler(a.log, survey.ErrorStatus),
+		HTTPErrorHandler: httpx.ErrorHandler(a.log, survey.ErrorStatus, mailer.ErrorStatus),
 	})
 	metrics := httpx.NewMetrics(reg)
 	e.Use(
@@ -114,10 +186,16 @@ func (a *app) routes(reg *prometheus.Registry) *echo.Echo {
 		}
 	})
 
-	survey.NewPages(a.svc, a.writer, a.pages, a.catalog).Register(e,
-		middleware.BodyLimit(64<<10), httpx.RateLimit(a.cfg.RateLimit))
+	publicPost := []echo.MiddlewareFunc{middleware.BodyLimit(64 << 10), httpx.RateLimit(a.cfg.RateLimit)}
+	survey.NewPages(a.svc, a.writer, a.pages, a.catalog).Register(e, publicPost...)
+	mailer.NewUnsubscribe(a.svc, a.suppressions, a.pages, a.catalog).Register(e, publicPost...)
 	api := survey.NewHandler(a.svc, a.catalog)
-	api.Register(e.Group("/api/v1", api.Authenticate))
+	api.RegisterWebhooks(e)
+	g := e.Group("/api/v1", api.Authenticate)
+	api.Register(g)
+	a.suppressions.RegisterAPI(g)
+	a.webhooks.Register(g)
+	mailer.NewAdmin(a.outbox, a.svc, a.renderer).Register(g)
 	return e
 }
 
@@ -140,13 +218,15 @@ func (a *app) serve(ctx context.Context, ready func(addr string)) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	e := a.routes(reg)
+	outboxMetrics := mailer.NewMetrics(reg)
 
-	writerCtx, stopWriter := context.WithCancel(context.WithoutCancel(ctx))
-	writerDone := make(chan struct{})
-	go func() {
-		defer close(writerDone)
-		a.writer.Run(writerCtx)
-	}()
+	// The writer and the outbox workers outlive the HTTP server: in-flight requests still
+	// record answers and queue messages while it drains.
+	bg, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
+	var background sync.WaitGroup
+	background.Go(func() { a.writer.Run(bg) })
+	background.Go(func() { a.outbox.Work(bg, mailer.KindEmail, a.mailer, 2*time.Second, outboxMetrics) })
+	background.Go(func() { a.outbox.Work(bg, mailer.KindWebhook, a.webhooks, 2*time.Second, outboxMetrics) })
 
 	sc := echo.StartConfig{
 		Address: a.cfg.Addr, HideBanner: true, HidePort: true, GracefulTimeout: 20 * time.Second,
@@ -163,8 +243,11 @@ func (a *app) serve(ctx context.Context, ready func(addr string)) error {
 		},
 	}
 	err := sc.Start(ctx, e)
-	stopWriter()
-	<-writerDone
+	stopBackground()
+	background.Wait()
+	if smtp, ok := a.sender.(*mailer.SMTP); ok {
+		smtp.Close()
+	}
 	a.log.Info("surveyd stopped")
 	return err
 }

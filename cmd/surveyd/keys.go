@@ -41,7 +41,7 @@ func cmdKeys(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	// Keys are not links: the service needs no signer or salt to manage them.
-	svc := survey.NewService(st.DB, nil, cfg.BaseURL, nil)
+	svc := survey.NewService(st.DB, nil, cfg.BaseURL, nil, nil)
 
 	switch sub {
 	case "create":

@@ -4,6 +4,7 @@ package config
 
 import (
 	"crypto/rand"
+	"crypto/x509"
 	"encoding/base64"
 	"errors"
 	"flag"
@@ -36,9 +37,10 @@ type Config struct {
 	// Empty on the embedded default: a key is generated once in DataDir.
 	SecretKey []byte
 
-	SMTPURL  string  // SURVEYD_SMTP_URL; empty writes mail as .eml files under DataDir/mail
-	SMTPRate float64 // SURVEYD_SMTP_RATE, messages per second at most
-	MailFrom string  // SURVEYD_MAIL_FROM, the sender when a workspace sets none
+	SMTPURL    string  // SURVEYD_SMTP_URL; empty writes mail as .eml files under DataDir/mail
+	SMTPCAFile string  // SURVEYD_SMTP_CA_FILE, CA certificates (PEM) to trust for the SMTP server
+	SMTPRate   float64 // SURVEYD_SMTP_RATE, messages per second at most
+	MailFrom   string  // SURVEYD_MAIL_FROM, the sender when a workspace sets none
 
 	RateLimit float64 // SURVEYD_RATE_LIMIT, public POSTs per second per client IP; 0 turns it off
 	LogLevel  string  // SURVEYD_LOG_LEVEL: debug, info, warn, error
@@ -78,6 +80,7 @@ var settings = []setting{
 	{"SURVEYD_LINK_KEY_ID", "link-key-id", "", "id of the key that signs new links (default: the first)"},
 	{"SURVEYD_SECRET_KEY", "secret-key", "", "base64 key (32+ bytes) from which integration and webhook secrets are derived"},
 	{"SURVEYD_SMTP_URL", "smtp-url", "", "smtp://user:pass@host:587?tls=starttls|tls|none; empty writes .eml files"},
+	{"SURVEYD_SMTP_CA_FILE", "smtp-ca-file", "", "PEM file of CA certificates to trust for the SMTP server (a relay with a private CA)"},
 	{"SURVEYD_SMTP_RATE", "smtp-rate", "20", "emails per second at most"},
 	{"SURVEYD_MAIL_FROM", "mail-from", "", "default sender, e.g. \"Acme Support <cx@acme.example>\""},
 	{"SURVEYD_RATE_LIMIT", "rate-limit", "10", "public POST requests per second per client IP (0: off)"},
@@ -166,7 +169,12 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (*Config,
 	} else if c.MongoURI != "" {
 		bad("SURVEYD_SECRET_KEY", "required with SURVEYD_MONGODB_URI, so that every instance derives the same signing secrets")
 	}
-	c.SMTPURL = get("SURVEYD_SMTP_URL")
+	c.SMTPURL, c.SMTPCAFile = get("SURVEYD_SMTP_URL"), get("SURVEYD_SMTP_CA_FILE")
+	if c.SMTPCAFile != "" {
+		if b, err := os.ReadFile(c.SMTPCAFile); err != nil || !x509.NewCertPool().AppendCertsFromPEM(b) {
+			bad("SURVEYD_SMTP_CA_FILE", "must be a readable PEM file of certificates")
+		}
+	}
 	if c.SMTPURL != "" {
 		if _, err := ParseSMTPURL(c.SMTPURL); err != nil {
 			bad("SURVEYD_SMTP_URL", "%v", err)

@@ -1,0 +1,187 @@
+package mailer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/mail"
+	"net/url"
+	"time"
+
+	gomail "github.com/wneessen/go-mail"
+
+	"github.com/surveyd/surveyd/survey"
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// Email purposes.
+const (
+	PurposeInvitation = "invitation"
+	PurposeReminder   = "reminder"
+)
+
+// Mailer emails invitations: it is the survey package's Distributor and the outbox's
+// deliverer for email.
+type Mailer struct {
+	svc          *survey.Service
+	outbox       *Outbox
+	suppressions *Suppressions
+	renderer     *Renderer
+	sender       Sender
+	from         *mail.Address // when the workspace names no sender
+	host         string        // right-hand side of Message-IDs
+	log          *slog.Logger
+}
+
+var (
+	_ survey.Distributor = (*Mailer)(nil)
+	_ Deliverer          = (*Mailer)(nil)
+	_ Recorder           = (*Mailer)(nil)
+)
+
+// NewMailer puts the pieces together. from is the default sender ("" for
+// surveys@<baseURL host>).
+func NewMailer(svc *survey.Service, o *Outbox, s *Suppressions, r *Renderer, sender Sender, from, baseURL string, log *slog.Logger) (*Mailer, error) {
+	u, err := url.Parse(baseURL)
+	if err != nil {
+		return nil, fmt.Errorf("mailer: base url: %w", err)
+	}
+	if from == "" {
+		from = "surveys@" + u.Hostname()
+	}
+	addr, err := mail.ParseAddress(from)
+	if err != nil {
+		return nil, fmt.Errorf("mailer: sender %q: %w", from, err)
+	}
+	return &Mailer{svc: svc, outbox: o, suppressions: s, renderer: r, sender: sender, from: addr, host: u.Hostname(), log: log}, nil
+}
+
+// Suppressed implements survey.Distributor.
+func (m *Mailer) Suppressed(ctx context.Context, ws bson.ObjectID, email string) (bool, error) {
+	return m.suppressions.Suppressed(ctx, ws, email)
+}
+
+// Schedule implements survey.Distributor: one outbox message per invitation, with the
+// invitation's id, so scheduling the same invitation twice (a webhook finished after a crash)
+// queues one email.
+func (m *Mailer) Schedule(ctx context.Context, invs []*survey.Invitation, due []time.Time) error {
+	msgs := make([]*Message, len(invs))
+	for i, inv := range invs {
+		msgs[i] = &Message{ID: inv.ID, WorkspaceID: inv.WorkspaceID, Kind: KindEmail, Purpose: PurposeInvitation, InvitationID: inv.ID, DueAt: due[i]}
+	}
+	return m.outbox.Enqueue(ctx, msgs...)
+}
+
+// errSkip is a delivery that needs no email after all: it leaves the outbox as done.
+var errSkip = errors.New("nothing to send")
+
+// Deliver renders the invitation's email as it stands now and hands it to the sender.
+func (m *Mailer) Deliver(ctx context.Context, msg *Message) error {
+	err := m.deliver(ctx, msg)
+	if errors.Is(err, errSkip) {
+		msg.skipped = true
+		return nil
+	}
+	return err
+}
+
+func (m *Mailer) deliver(ctx context.Context, msg *Message) error {
+	d, err := m.svc.ForDelivery(ctx, msg.InvitationID)
+	if errors.Is(err, survey.ErrNotFound) {
+		return errSkip // the invitation (or its survey) is gone; nothing to send
+	}
+	if err != nil {
+		return err
+	}
+	inv := d.Invitation
+	switch {
+	case d.Survey.Archived:
+		return errSkip
+	case msg.Purpose == PurposeReminder && d.Responded:
+		return errSkip
+	}
+	suppressed, err := m.suppressions.Suppressed(ctx, inv.WorkspaceID, inv.Customer.Email)
+	if err != nil {
+		return err
+	}
+	if suppressed {
+		return errSkip
+	}
+	email, err := m.renderer.Render(EmailData{
+		Workspace: d.Workspace, Survey: d.Survey, Invitation: inv,
+		SurveyURL: inv.Link, UnsubscribeURL: m.svc.UnsubscribeLink(inv), Reminder: msg.Purpose == PurposeReminder,
+	})
+	if err != nil {
+		return Permanent(err)
+	}
+	out, err := m.message(msg, d, email)
+	if err != nil {
+		return Permanent(err)
+	}
+	if _, ok := m.sender.(*EMLDir); ok {
+		// No SMTP: the link is logged so a new install can click through.
+		m.log.Info("survey email", "to", inv.Customer.Email, "purpose", msg.Purpose, "link", inv.Link)
+	}
+	return m.sender.Send(ctx, out)
+}
+
+// message assembles the MIME message. Its Message-ID is the outbox message's, so a repeat
+// after a crash is recognisable as the same email.
+func (m *Mailer) message(msg *Message, d *survey.Delivery, e *Email) (*gomail.Msg, error) {
+	out := gomail.NewMsg()
+	from := *m.from
+	if d.Workspace.SenderEmail != "" {
+		from.Address = d.Workspace.SenderEmail
+	}
+	from.Name = d.Workspace.SenderName
+	if from.Name == "" {
+		from.Name = d.Workspace.CompanyName
+	}
+	if err := out.FromFormat(from.Name, from.Address); err != nil {
+		return nil, fmt.Errorf("mailer: from: %w", err)
+	}
+	if err := out.AddToFormat(d.Invitation.Customer.Name, d.Invitation.Customer.Email); err != nil {
+		return nil, fmt.Errorf("mailer: to: %w", err)
+	}
+	out.Subject(e.Subject)
+	out.SetMessageIDWithValue(msg.ID.Hex() + "." + d.Invitation.ID.Hex() + "@" + m.host)
+	out.SetDate()
+	out.SetGenHeader(gomail.HeaderListUnsubscribe, "<"+m.svc.UnsubscribeLink(d.Invitation)+">")
+	out.SetGenHeader(gomail.HeaderListUnsubscribePost, "List-Unsubscribe=One-Click")
+	out.SetGenHeader(gomail.HeaderXAutoResponseSuppress, "All") // no out-of-office replies
+	out.SetGenHeader(gomail.HeaderContentLang, e.Lang)
+	out.SetBodyString(gomail.TypeTextPlain, e.Text)
+	out.AddAlternativeString(gomail.TypeTextHTML, e.HTML)
+	return out, nil
+}
+
+// Delivered records the send on the invitation and queues its one reminder.
+func (m *Mailer) Delivered(ctx context.Context, msg *Message, at time.Time) {
+	if msg.skipped {
+		return
+	}
+	reminder := msg.Purpose == PurposeReminder
+	if err := m.svc.MarkSent(ctx, msg.InvitationID, at.UTC(), reminder); err != nil {
+		m.log.Error("mailer: mark sent", "invitation_id", msg.InvitationID.Hex(), "err", err)
+	}
+	if reminder {
+		return
+	}
+	d, err := m.svc.ForDelivery(ctx, msg.InvitationID)
+	if err != nil || d.Workspace.ReminderDays <= 0 {
+		return
+	}
+	due := at.AddDate(0, 0, d.Workspace.ReminderDays)
+	if err := m.outbox.Enqueue(ctx, &Message{WorkspaceID: msg.WorkspaceID, Kind: KindEmail, Purpose: PurposeReminder,
+		InvitationID: msg.InvitationID, DueAt: due}); err != nil {
+		m.log.Error("mailer: queue reminder", "invitation_id", msg.InvitationID.Hex(), "err", err)
+	}
+}
+
+// Failed records an email that could not be delivered on its invitation.
+func (m *Mailer) Failed(ctx context.Context, msg *Message) {
+	if err := m.svc.MarkFailed(ctx, msg.InvitationID, time.Now().UTC(), msg.LastError); err != nil {
+		m.log.Error("mailer: mark failed", "invitation_id", msg.InvitationID.Hex(), "err", err)
+	}
+}
