@@ -95,8 +95,9 @@ type Outbox struct {
 	OnFailed func(ctx context.Context, m *Message)
 }
 
-// NewOutbox opens the outbox in db.
-func NewOutbox(db *mongo.Database, log *slog.Logger) *Outbox {
+// NewOutbox opens the outbox in db. A message stays with the instance delivering it for lease;
+// after a crash, another instance takes it over once the lease has passed.
+func NewOutbox(db *mongo.Database, lease time.Duration, log *slog.Logger) *Outbox {
 	owner := make([]byte, 8)
 	_, _ = rand.Read(owner)
 	return &Outbox{
@@ -104,7 +105,7 @@ func NewOutbox(db *mongo.Database, log *slog.Logger) *Outbox {
 		leases:   db.Collection("outbox_leases"),
 		log:      log,
 		owner:    hex.EncodeToString(owner),
-		lease:    2 * time.Minute,
+		lease:    lease,
 		now:      func() time.Time { return time.Now().UTC() },
 	}
 }
@@ -141,28 +142,63 @@ func (o *Outbox) Enqueue(ctx context.Context, msgs ...*Message) error {
 	return nil
 }
 
-// claim takes the lease on m, or reports false when another worker has it.
+// claim takes the lease on m, or reports false when another worker has it or m is gone.
+//
+// The lease for a message's claim number k is the document "id:k" in the leases collection:
+// its unique _id lets exactly one worker insert it. A lease document older than the lease
+// time is a leftover of a worker that died between taking the lease and recording it on the
+// message, and the next number is tried. The winner then records claim k+1 and its lease time
+// on the message and reads it back: a message delivered meanwhile by a worker with a fresher
+// view is gone, and is skipped.
 func (o *Outbox) claim(ctx context.Context, m *Message) (bool, error) {
 	now := o.now()
 	if m.LeaseUntil.After(now) {
 		return false, nil
 	}
-	key := m.ID.Hex() + ":" + strconv.Itoa(m.Claim)
-	_, err := o.leases.InsertOne(ctx, bson.D{{Key: "_id", Value: key}, {Key: "owner", Value: o.owner}, {Key: "at", Value: now}})
-	if store.IsDuplicateKey(err) {
+	k, won := m.Claim, false
+	for ; k < m.Claim+3 && !won; k++ {
+		key := m.ID.Hex() + ":" + strconv.Itoa(k)
+		_, err := o.leases.InsertOne(ctx, bson.D{{Key: "_id", Value: key}, {Key: "owner", Value: o.owner}, {Key: "at", Value: now}})
+		switch {
+		case err == nil:
+			won = true
+			k-- // undo the loop's increment: k is the lease won
+		case !store.IsDuplicateKey(err):
+			return false, fmt.Errorf("mailer: lease %s: %w", key, err)
+		default:
+			var held struct {
+				At time.Time `bson:"at"`
+			}
+			if err := o.leases.FindOne(ctx, bson.D{{Key: "_id", Value: key}}).Decode(&held); err != nil && !store.IsNotFound(err) {
+				return false, fmt.Errorf("mailer: lease %s: %w", key, err)
+			}
+			if held.At.Add(o.lease).After(now) {
+				return false, nil // someone holds it
+			}
+		}
+	}
+	if !won {
 		return false, nil
 	}
-	if err != nil {
-		return false, fmt.Errorf("mailer: lease %s: %w", key, err)
-	}
-	m.Claim++
-	m.LeaseUntil = now.Add(o.lease)
-	_, err = o.messages.UpdateOne(ctx, bson.D{{Key: "_id", Value: m.ID}}, bson.D{{Key: "$set", Value: bson.D{
+	m.Claim, m.LeaseUntil = k+1, now.Add(o.lease)
+	_, err := o.messages.UpdateOne(ctx, bson.D{{Key: "_id", Value: m.ID}}, bson.D{{Key: "$set", Value: bson.D{
 		{Key: "claim", Value: m.Claim}, {Key: "lease_until", Value: m.LeaseUntil},
 	}}})
 	if err != nil {
-		return false, fmt.Errorf("mailer: lease %s: %w", key, err)
+		return false, fmt.Errorf("mailer: lease %s: %w", m.ID.Hex(), err)
 	}
+	var cur Message
+	err = o.messages.FindOne(ctx, bson.D{{Key: "_id", Value: m.ID}}).Decode(&cur)
+	if store.IsNotFound(err) {
+		return false, nil // delivered by another worker since our due list was read
+	}
+	if err != nil {
+		return false, fmt.Errorf("mailer: lease %s: %w", m.ID.Hex(), err)
+	}
+	if cur.Claim != m.Claim || cur.Status != StatusPending {
+		return false, nil
+	}
+	*m = cur
 	return true, nil
 }
 
@@ -186,7 +222,8 @@ func (o *Outbox) due(ctx context.Context, kinds []string, limit int) ([]*Message
 	return msgs, nil
 }
 
-// done removes a delivered message and its lease records.
+// done removes a delivered message, then its lease records; in that order, so a worker that
+// wins a lease on it afterwards finds the message gone (see claim).
 func (o *Outbox) done(ctx context.Context, m *Message) error {
 	if _, err := o.messages.DeleteOne(ctx, bson.D{{Key: "_id", Value: m.ID}}); err != nil {
 		return fmt.Errorf("mailer: complete %s: %w", m.ID.Hex(), err)

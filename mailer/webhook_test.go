@@ -52,7 +52,7 @@ func newWebhookEnv(t testing.TB, client *http.Client) *whEnv {
 	svc := survey.NewService(db, signer, "http://surveyd.test", []byte("salt"), bytes.Repeat([]byte{9}, 32))
 	log := slog.New(slog.DiscardHandler)
 	master := bytes.Repeat([]byte{42}, 32)
-	wh := NewWebhooks(db, NewOutbox(db, log), master, client, log)
+	wh := NewWebhooks(db, NewOutbox(db, time.Minute, log), master, client, log)
 
 	e := echo.NewWithConfig(echo.Config{Logger: log, HTTPErrorHandler: httpx.ErrorHandler(log, survey.ErrorStatus)})
 	h := survey.NewHandler(svc, nil) // only its Authenticate is used

@@ -35,6 +35,7 @@ const (
 // All is every migration in the order it runs. IDs only grow; a released step never changes.
 var All = []Migration{
 	{1, "core indexes: workspaces, api keys, surveys, invitations, responses", coreIndexes},
+	{2, "distribution: interactions, rules, integrations, outbox, suppressions, webhook endpoints", distributionIndexes},
 }
 
 // Run applies every pending migration and returns how many it applied.
@@ -228,4 +229,31 @@ func coreIndexes(ctx context.Context, db *mongo.Database) error {
 	// Collections with no secondary index still have to exist before the store's _id
 	// indexing runs (store.IndexIDs).
 	return createCollection(ctx, db, "settings")
+}
+
+func distributionIndexes(ctx context.Context, db *mongo.Database) error {
+	steps := []struct {
+		coll   string
+		models []mongo.IndexModel
+	}{
+		{"interactions", []mongo.IndexModel{index(false, "workspace_id", "-_id")}},
+		{"rules", []mongo.IndexModel{index(false, "workspace_id", "priority")}},
+		{"integrations", []mongo.IndexModel{index(false, "workspace_id", "-_id")}},
+		// The workers' query for due messages, and the failed-message list.
+		{"outbox", []mongo.IndexModel{index(false, "status", "kind", "due_at"), index(false, "workspace_id", "status", "-_id")}},
+		{"suppressions", []mongo.IndexModel{index(false, "workspace_id", "_id")}},
+		{"webhook_endpoints", []mongo.IndexModel{index(false, "workspace_id", "-_id")}},
+	}
+	for _, s := range steps {
+		if err := createIndexes(ctx, db, s.coll, s.models...); err != nil {
+			return err
+		}
+	}
+	// Looked up by _id only; they need to exist before store.IndexIDs runs.
+	for _, coll := range []string{"outbox_leases", "webhook_events", "contacts"} {
+		if err := createCollection(ctx, db, coll); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -124,10 +124,10 @@ func (s *Service) RevokeIntegration(ctx context.Context, ws, id bson.ObjectID) e
 	return nil
 }
 
-// verifyWebhook checks a signed request: the integration is live, the timestamp is within the
+// VerifyWebhook checks a signed request: the integration is live, the timestamp is within the
 // replay window, and one of the signatures is right for one of the integration's live secrets,
 // compared in constant time. Every failure says what was wrong but not which secret was tried.
-func (s *Service) verifyWebhook(ctx context.Context, header http.Header, body []byte) (*Integration, error) {
+func (s *Service) VerifyWebhook(ctx context.Context, header http.Header, body []byte) (*Integration, error) {
 	id, err := bson.ObjectIDFromHex(strings.TrimSpace(header.Get(HeaderIntegration)))
 	if err != nil {
 		return nil, webhookAuthError(HeaderIntegration + " must name an integration id")

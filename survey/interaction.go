@@ -62,7 +62,7 @@ func (h *Handler) receiveInteraction(c *echo.Context) error {
 	if err != nil {
 		return httpx.NewProblem(http.StatusRequestEntityTooLarge, "The request body is larger than 65536 bytes.")
 	}
-	in, err := h.svc.verifyWebhook(ctx, c.Request().Header, body)
+	in, err := h.svc.VerifyWebhook(ctx, c.Request().Header, body)
 	if err != nil {
 		return err
 	}

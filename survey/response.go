@@ -42,6 +42,32 @@ type Response struct {
 	UpdatedAt    time.Time     `bson:"updated_at" json:"updated_at"`
 }
 
+// ResponseEvent is what the CRM hears of an answer: the response without the signals the
+// bias filters keep (the IP hash among them stays inside surveyd).
+type ResponseEvent struct {
+	ID           bson.ObjectID `json:"id"`
+	SurveyID     bson.ObjectID `json:"survey_id"`
+	InvitationID bson.ObjectID `json:"invitation_id"`
+	Kind         Kind          `json:"kind"`
+	Points       int           `json:"points"`
+	Score        int           `json:"score"`
+	Comment      string        `json:"comment,omitempty"`
+	Reason       string        `json:"reason,omitempty"`
+	Locale       string        `json:"locale"`
+	Customer     Customer      `json:"customer"`
+	Interaction  Interaction   `json:"interaction"`
+	Revision     int           `json:"revision"`
+	CreatedAt    time.Time     `json:"created_at"`
+	UpdatedAt    time.Time     `json:"updated_at"`
+}
+
+// Event is the response as the CRM hears of it.
+func (r *Response) Event() ResponseEvent {
+	return ResponseEvent{ID: r.ID, SurveyID: r.SurveyID, InvitationID: r.InvitationID, Kind: r.Kind, Points: r.Points,
+		Score: r.Score, Comment: r.Comment, Reason: r.Reason, Locale: r.Locale, Customer: r.Customer,
+		Interaction: r.Interaction, Revision: r.Revision, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+}
+
 // responseFor finds the answer already given to an invitation, or nil.
 func (s *Service) responseFor(ctx context.Context, inv bson.ObjectID) (*Response, error) {
 	var r Response

@@ -115,7 +115,7 @@ func (a *app) initMail() error {
 		return err
 	}
 	db := a.store.DB
-	a.outbox = mailer.NewOutbox(db, a.log)
+	a.outbox = mailer.NewOutbox(db, a.cfg.OutboxLease, a.log)
 	a.suppressions = mailer.NewSuppressions(db)
 	a.renderer = mailer.NewRenderer(emails, a.catalog)
 	if a.mailer, err = mailer.NewMailer(a.svc, a.outbox, a.suppressions, a.renderer, a.sender, a.cfg.MailFrom, a.cfg.BaseURL, a.log); err != nil {
@@ -138,7 +138,7 @@ func (a *app) initMail() error {
 		if created {
 			event = "response.created"
 		}
-		return a.webhooks.Notify(ctx, r.WorkspaceID, event, r)
+		return a.webhooks.Notify(ctx, r.WorkspaceID, event, r.Event())
 	}
 	return nil
 }
@@ -191,6 +191,7 @@ func (a *app) routes(reg *prometheus.Registry) *echo.Echo {
 	mailer.NewUnsubscribe(a.svc, a.suppressions, a.pages, a.catalog).Register(e, publicPost...)
 	api := survey.NewHandler(a.svc, a.catalog)
 	api.RegisterWebhooks(e)
+	mailer.NewBounces(a.svc, a.suppressions).Register(e)
 	g := e.Group("/api/v1", api.Authenticate)
 	api.Register(g)
 	a.suppressions.RegisterAPI(g)

@@ -20,7 +20,7 @@ import (
 )
 
 // testApp assembles surveyd on the embedded store in a temporary data dir.
-func testApp(t *testing.T, env map[string]string) *app {
+func testApp(t testing.TB, env map[string]string) *app {
 	t.Helper()
 	vars := map[string]string{"SURVEYD_DATA_DIR": t.TempDir(), "SURVEYD_ADDR": "127.0.0.1:0"}
 	for k, v := range env {

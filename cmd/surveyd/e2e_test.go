@@ -55,7 +55,9 @@ type running struct {
 	client *http.Client
 }
 
-func serveApp(t *testing.T, env map[string]string) *running {
+func serveApp(t *testing.T, env map[string]string) *running { return serveAppB(t, env) }
+
+func serveAppB(t testing.TB, env map[string]string) *running {
 	t.Helper()
 	a := testApp(t, env)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -69,6 +71,10 @@ func serveApp(t *testing.T, env map[string]string) *running {
 
 // api calls the JSON API and decodes the answer into out.
 func (r *running) api(t *testing.T, method, path, key string, body, out any) int {
+	return r.apiB(t, method, path, key, body, out)
+}
+
+func (r *running) apiB(t testing.TB, method, path, key string, body, out any) int {
 	t.Helper()
 	var rd io.Reader
 	if body != nil {
@@ -139,17 +145,31 @@ func textPart(t *testing.T, raw []byte) string {
 
 func signedPost(t *testing.T, r *running, integration, secret string, body []byte) (*http.Response, []byte) {
 	t.Helper()
-	req, _ := http.NewRequest("POST", r.base+"/api/v1/webhooks/interactions", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set(survey.HeaderIntegration, integration)
-	req.Header.Set(survey.HeaderSignature, survey.SignWebhook(secret, time.Now(), body))
-	res, err := r.client.Do(req)
+	res, err := r.post(integration, secret, body)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
 	return res, b
+}
+
+func signedPostB(r *running, integration, secret string, body []byte) (int, error) {
+	res, err := r.post(integration, secret, body)
+	if err != nil {
+		return 0, err
+	}
+	_, _ = io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	return res.StatusCode, nil
+}
+
+func (r *running) post(integration, secret string, body []byte) (*http.Response, error) {
+	req, _ := http.NewRequest("POST", r.base+"/api/v1/webhooks/interactions", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(survey.HeaderIntegration, integration)
+	req.Header.Set(survey.HeaderSignature, survey.SignWebhook(secret, time.Now(), body))
+	return r.client.Do(req)
 }
 
 // The whole distribution path, with every part real: a signed CRM webhook, the rule, the

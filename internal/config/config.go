@@ -18,6 +18,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Config is surveyd's whole configuration, parsed and validated.
@@ -41,6 +42,9 @@ type Config struct {
 	SMTPCAFile string  // SURVEYD_SMTP_CA_FILE, CA certificates (PEM) to trust for the SMTP server
 	SMTPRate   float64 // SURVEYD_SMTP_RATE, messages per second at most
 	MailFrom   string  // SURVEYD_MAIL_FROM, the sender when a workspace sets none
+	// OutboxLease is how long a message stays with the instance delivering it: after a crash,
+	// another instance takes it over once this has passed.
+	OutboxLease time.Duration
 
 	RateLimit float64 // SURVEYD_RATE_LIMIT, public POSTs per second per client IP; 0 turns it off
 	LogLevel  string  // SURVEYD_LOG_LEVEL: debug, info, warn, error
@@ -83,6 +87,7 @@ var settings = []setting{
 	{"SURVEYD_SMTP_CA_FILE", "smtp-ca-file", "", "PEM file of CA certificates to trust for the SMTP server (a relay with a private CA)"},
 	{"SURVEYD_SMTP_RATE", "smtp-rate", "20", "emails per second at most"},
 	{"SURVEYD_MAIL_FROM", "mail-from", "", "default sender, e.g. \"Acme Support <cx@acme.example>\""},
+	{"SURVEYD_OUTBOX_LEASE", "outbox-lease", "2m", "how long before a crashed instance's message is taken over by another"},
 	{"SURVEYD_RATE_LIMIT", "rate-limit", "10", "public POST requests per second per client IP (0: off)"},
 	{"SURVEYD_LOG_LEVEL", "log-level", "info", "debug, info, warn or error"},
 }
@@ -182,6 +187,9 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (*Config,
 	}
 	if c.SMTPRate, err = strconv.ParseFloat(get("SURVEYD_SMTP_RATE"), 64); err != nil || c.SMTPRate <= 0 {
 		bad("SURVEYD_SMTP_RATE", "must be a number > 0, got %q", get("SURVEYD_SMTP_RATE"))
+	}
+	if c.OutboxLease, err = time.ParseDuration(get("SURVEYD_OUTBOX_LEASE")); err != nil || c.OutboxLease < time.Second {
+		bad("SURVEYD_OUTBOX_LEASE", "must be a duration of at least 1s such as 2m, got %q", get("SURVEYD_OUTBOX_LEASE"))
 	}
 	c.MailFrom = get("SURVEYD_MAIL_FROM")
 	if c.MailFrom != "" {

@@ -31,6 +31,7 @@ type Options struct {
 type Store struct {
 	Client   *mongo.Client
 	DB       *mongo.Database
+	URI      string // what Client connected to; the embedded store's loopback address
 	Embedded bool
 
 	embeddedDir  string // the embedded store's SQLite files, one per database
@@ -56,7 +57,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		s.stop()
 		return nil, fmt.Errorf("store: connect: %w", err)
 	}
-	s.Client, s.DB = client, client.Database(opts.Database)
+	s.Client, s.DB, s.URI = client, client.Database(opts.Database), uri
 	if err := s.Ping(ctx); err != nil {
 		_ = client.Disconnect(context.Background())
 		s.stop()

@@ -1,0 +1,103 @@
+package mailer
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v5"
+	"github.com/surveyd/surveyd/internal/httpx"
+	"github.com/surveyd/surveyd/survey"
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// Bounces receives the sending provider's bounce and complaint notices, signed like the
+// interaction webhook with an integration's secret. Hard bounces and complaints suppress the
+// address; soft bounces are left to the outbox's retries.
+type Bounces struct {
+	svc          *survey.Service
+	suppressions *Suppressions
+}
+
+// NewBounces builds the bounce endpoint.
+func NewBounces(svc *survey.Service, s *Suppressions) *Bounces {
+	return &Bounces{svc: svc, suppressions: s}
+}
+
+// Register adds POST /api/v1/webhooks/bounces.
+func (b *Bounces) Register(e *echo.Echo) {
+	e.POST("/api/v1/webhooks/bounces", b.receive)
+}
+
+type bounceNotice struct {
+	Type         string `json:"type" validate:"required,oneof=bounce complaint"`
+	BounceType   string `json:"bounce_type" validate:"required_if=Type bounce,omitempty,oneof=hard soft"`
+	Email        string `json:"email" validate:"required,email,max=254"`
+	InvitationID string `json:"invitation_id" validate:"omitempty,mongodb"`
+	MessageID    string `json:"message_id" validate:"max=500"` // the Message-ID surveyd gave the email
+	Detail       string `json:"detail" validate:"max=1000"`
+}
+
+// BounceResult says what a notice did.
+type BounceResult struct {
+	Suppressed   bool   `json:"suppressed"`
+	InvitationID string `json:"invitation_id,omitempty"`
+}
+
+func (b *Bounces) receive(c *echo.Context) error {
+	ctx := c.Request().Context()
+	body, err := io.ReadAll(http.MaxBytesReader(c.Response(), c.Request().Body, 64<<10))
+	if err != nil {
+		return httpx.NewProblem(http.StatusRequestEntityTooLarge, "The request body is larger than 65536 bytes.")
+	}
+	integ, err := b.svc.VerifyWebhook(ctx, c.Request().Header, body)
+	if err != nil {
+		return err
+	}
+	var n bounceNotice
+	if err := httpx.DecodeJSON(bytes.NewReader(body), &n); err != nil {
+		return err
+	}
+	if err := httpx.Validate(&n); err != nil {
+		return err
+	}
+	res := BounceResult{}
+	if n.Type == "bounce" && n.BounceType == "soft" {
+		return c.JSON(http.StatusOK, res)
+	}
+	reason := ReasonBounced
+	if n.Type == "complaint" {
+		reason = ReasonComplained
+	}
+	if _, err := b.suppressions.Add(ctx, integ.WorkspaceID, n.Email, reason); err != nil {
+		return err
+	}
+	res.Suppressed = true
+	if id, ok := invitationOf(n); ok {
+		inv, err := b.svc.Invitation(ctx, integ.WorkspaceID, id)
+		if err == nil && survey.NormalizeEmail(inv.Customer.Email) == survey.NormalizeEmail(n.Email) {
+			if err := b.svc.MarkBounced(ctx, id, time.Now().UTC(), reason+": "+n.Detail); err != nil {
+				return err
+			}
+			res.InvitationID = id.Hex()
+		}
+	}
+	return c.JSON(http.StatusOK, res)
+}
+
+// invitationOf finds the invitation a notice is about: named outright, or read off the
+// Message-ID surveyd set, <outbox id>.<invitation id>@host.
+func invitationOf(n bounceNotice) (bson.ObjectID, bool) {
+	if id, err := bson.ObjectIDFromHex(n.InvitationID); err == nil {
+		return id, true
+	}
+	local, _, _ := strings.Cut(strings.Trim(n.MessageID, "<> "), "@")
+	if _, inv, ok := strings.Cut(local, "."); ok {
+		if id, err := bson.ObjectIDFromHex(inv); err == nil {
+			return id, true
+		}
+	}
+	return bson.ObjectID{}, false
+}
