@@ -24,9 +24,10 @@ type DemoOptions struct {
 
 // Demo is the seeded workspace with one live, unanswered link per survey.
 type Demo struct {
-	Workspace *Workspace
-	Links     []DemoLink
-	Seeded    bool // false when the data was already there
+	Workspace   *Workspace
+	Links       []DemoLink
+	Integration *Integration // the demo CRM's, with its Secret
+	Seeded      bool         // false when the data was already there
 }
 
 // DemoLink is a survey's live link for trying the respondent pages.
@@ -122,10 +123,9 @@ func (s *Service) SeedDemo(ctx context.Context, opts DemoOptions) (*Demo, error)
 	if n, err := settings.CountDocuments(ctx, marker); err != nil {
 		return nil, fmt.Errorf("survey: demo marker: %w", err)
 	} else if n > 0 {
-		links, err := s.demoLinks(ctx, ws)
-		return &Demo{Workspace: ws, Links: links}, err
+		return s.demo(ctx, ws, false)
 	}
-	for _, coll := range []string{"surveys", "invitations", "responses"} {
+	for _, coll := range []string{"surveys", "invitations", "responses", "rules"} {
 		if _, err := s.db.Collection(coll).DeleteMany(ctx, bson.D{{Key: "workspace_id", Value: ws.ID}}); err != nil {
 			return nil, fmt.Errorf("survey: clear partial demo: %w", err)
 		}
@@ -136,9 +136,33 @@ func (s *Service) SeedDemo(ctx context.Context, opts DemoOptions) (*Demo, error)
 	if _, err := settings.InsertOne(ctx, append(marker, bson.E{Key: "at", Value: s.now()})); err != nil {
 		return nil, fmt.Errorf("survey: demo marker: %w", err)
 	}
-	links, err := s.demoLinks(ctx, ws)
-	return &Demo{Workspace: ws, Links: links, Seeded: true}, err
+	return s.demo(ctx, ws, true)
 }
+
+// demo gathers what `surveyd demo` prints. Its integration is made once; its secret is derived,
+// so every run prints the same one.
+func (s *Service) demo(ctx context.Context, ws *Workspace, seeded bool) (*Demo, error) {
+	links, err := s.demoLinks(ctx, ws)
+	if err != nil {
+		return nil, err
+	}
+	d := &Demo{Workspace: ws, Links: links, Seeded: seeded}
+	integrations, err := s.ListIntegrations(ctx, ws.ID)
+	if err != nil {
+		return nil, err
+	}
+	for i := range integrations {
+		if integrations[i].Name == demoIntegration && integrations[i].RevokedAt == nil {
+			d.Integration = &integrations[i]
+			d.Integration.Secret = s.IntegrationSecret(d.Integration, d.Integration.Version)
+			return d, nil
+		}
+	}
+	d.Integration, err = s.CreateIntegration(ctx, ws.ID, demoIntegration)
+	return d, err
+}
+
+const demoIntegration = "Demo CRM"
 
 func (s *Service) seedDemo(ctx context.Context, ws *Workspace, catalog *templates.Catalog, responses int, progress func(string, int, int)) error {
 	rng := rand.New(rand.NewPCG(20261123, uint64(responses)))
@@ -257,6 +281,15 @@ func (s *Service) seedDemo(ctx context.Context, ws *Workspace, catalog *template
 	}
 	if err := flush(true); err != nil {
 		return err
+	}
+
+	// Chats and emails get the support CSAT as soon as they close, outside quiet hours.
+	now = s.now()
+	rule := &Rule{ID: bson.NewObjectID(), WorkspaceID: ws.ID, Name: "Support CSAT after chat and email", Enabled: true,
+		Channels: []string{"chat", "email"}, Types: []string{}, SurveyID: surveys[0].ID, SamplePercent: 100,
+		FrequencyDays: 30, QuietHours: &QuietHours{Start: "21:00", End: "08:00"}, CreatedAt: now, UpdatedAt: now}
+	if _, err := s.db.Collection("rules").InsertOne(ctx, rule); err != nil {
+		return fmt.Errorf("survey: seed rule: %w", err)
 	}
 
 	// One fresh, unanswered invitation per survey, for trying the pages.

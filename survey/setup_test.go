@@ -94,6 +94,7 @@ func newEnv(t testing.TB) *env {
 	NewPages(svc, w, pages, catalog).Register(e, middleware.BodyLimit(64<<10))
 	h := NewHandler(svc, catalog)
 	h.Register(e.Group("/api/v1", h.Authenticate))
+	h.RegisterWebhooks(e)
 
 	en := &env{t: t, svc: svc, e: e, clock: clock}
 	en.ws, en.key = en.workspace("Acme")

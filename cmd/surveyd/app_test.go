@@ -192,3 +192,40 @@ func TestBadConfigStopsStart(t *testing.T) {
 		}
 	}
 }
+
+func TestIntegrationsCommand(t *testing.T) {
+	dir := t.TempDir()
+	env := func(k string) string {
+		if k == "SURVEYD_DATA_DIR" {
+			return dir
+		}
+		return ""
+	}
+	run1 := func(args ...string) (string, error) {
+		var out bytes.Buffer
+		err := run(context.Background(), args, env, &out, io.Discard)
+		return strings.TrimSpace(out.String()), err
+	}
+	if _, err := run1("keys", "create", "--workspace", "Acme"); err != nil {
+		t.Fatal(err)
+	}
+	secret, err := run1("integrations", "create", "--workspace", "Acme", "--name", "Helpdesk")
+	if err != nil || !strings.HasPrefix(secret, "sdwh_") {
+		t.Fatalf("create = %q, %v", secret, err)
+	}
+	list, err := run1("integrations", "list", "--workspace", "Acme")
+	if err != nil || !strings.Contains(list, "Helpdesk") {
+		t.Fatalf("list = %q, %v", list, err)
+	}
+	id := strings.Fields(strings.Split(list, "\n")[1])[0]
+	rotated, err := run1("integrations", "rotate", "--workspace", "Acme", id)
+	if err != nil || rotated == secret || !strings.HasPrefix(rotated, "sdwh_") {
+		t.Fatalf("rotate = %q, %v", rotated, err)
+	}
+	if _, err := run1("integrations", "revoke", "--workspace", "Acme", id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run1("integrations", "rotate", "--workspace", "Acme", id); err == nil {
+		t.Fatal("rotated a revoked integration")
+	}
+}

@@ -56,6 +56,17 @@ func cmdDemo(ctx context.Context, args []string, getenv func(string) string, std
 	for _, l := range demo.Links {
 		fmt.Fprintf(stdout, "  %-18s %s\n", l.Survey, l.Link)
 	}
-	fmt.Fprintln(stdout, "\nAdd ?lang=vi or ?lang=en to a link to pick the language. Ctrl-C stops the server.")
+	fmt.Fprintln(stdout, "\nAdd ?lang=vi or ?lang=en to a link to pick the language.")
+	in := demo.Integration
+	fmt.Fprintf(stdout, `
+A CRM webhook (a rule sends chats and emails the Support CSAT; quiet hours 21:00-08:00 %s):
+  BODY='{"event_id":"demo-'"$RANDOM"'","interaction":{"channel":"chat","agent":"Nguyễn Thu An","team":"Billing","country":"VN"},"customer":{"email":"you@example.com","name":"You","locale":"vi"}}'
+  TS=$(date +%%s); SIG=$(printf '%%s.%%s' "$TS" "$BODY" | openssl dgst -sha256 -hmac '%s' | sed 's/^.* //')
+  curl -s -H 'Content-Type: application/json' -H '%s: %s' -H "%s: t=$TS,v1=$SIG" -d "$BODY" %s/api/v1/webhooks/interactions
+`, demo.Workspace.TimeZone, in.Secret, survey.HeaderIntegration, in.ID.Hex(), survey.HeaderSignature, cfg.BaseURL)
+	if cfg.SMTPURL == "" {
+		fmt.Fprintf(stdout, "Emails go to %s/mail/*.eml (no SURVEYD_SMTP_URL set); each survey link is also logged.\n", cfg.DataDir)
+	}
+	fmt.Fprintln(stdout, "\nCtrl-C stops the server.")
 	return a.serve(ctx, nil)
 }

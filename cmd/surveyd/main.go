@@ -24,6 +24,8 @@ Usage:
   surveyd keys create --workspace NAME [--scope read|write|admin] [--name LABEL]
   surveyd keys list --workspace NAME
   surveyd keys revoke --workspace NAME ID|PREFIX
+  surveyd integrations create --workspace NAME [--name LABEL]   a CRM's webhook signing secret
+  surveyd integrations list|rotate|revoke --workspace NAME [ID] [--overlap 24h]
 
 Every flag can also be set through its environment variable:
 `
@@ -54,6 +56,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return cmdMigrate(ctx, args, getenv, stdout, stderr)
 	case "keys":
 		return cmdKeys(ctx, args, getenv, stdout, stderr)
+	case "integrations":
+		return cmdIntegrations(ctx, args, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		printUsage(stdout)
 		return nil
