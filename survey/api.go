@@ -38,6 +38,7 @@ func (h *Handler) Register(g *echo.Group) {
 	g.POST("/invitations/batch", h.createInvitationBatch, write)
 	g.GET("/invitations", h.listInvitations, read)
 	g.GET("/invitations/:id", h.getInvitation, read)
+	g.GET("/invitations/:id/visits", h.listVisits, read)
 
 	g.GET("/responses", h.listResponses, read)
 

@@ -171,6 +171,32 @@ func TestBrowser(t *testing.T) {
 		b.checkStored(en, inv, 5, "Quick and friendly", "en")
 	})
 
+	// One tap in the email: the link preselects, the page confirms by itself once it has
+	// been visible a moment, and the answer is marked as confirmed automatically.
+	t.Run("one-tap-from-email", func(t *testing.T) {
+		en := envFor(t)
+		sv := en.createSurvey(`{"kind":"csat","name":"Support"}`)
+		inv, token := en.invite(sv, `{"email":"an@example.com","locale":"vi"}`)
+		b := newTab(t, browserCtx)
+		b.open(srv.URL + "/s/" + token + "?score=4")
+		deadline := time.Now().Add(15 * time.Second)
+		for {
+			heading, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`(document.querySelector("h1.thanks, main h1:not(.sr-only)") || {}).textContent || ""`))
+			if err == nil && heading == "Cảm ơn bạn!" {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the page did not confirm by itself; heading %q, %v", heading, err)
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		// Nobody touched the page: the bias filters must be able to see that.
+		if n := en.count("responses", bson.D{{Key: "_id", Value: inv.ID}, {Key: "score", Value: 4}, {Key: "locale", Value: "vi"},
+			{Key: "signals.auto_confirmed", Value: true}, {Key: "signals.interacted", Value: false}}); n != 1 {
+			t.Fatal("the automatic confirm is not stored as score 4, auto-confirmed, untouched")
+		}
+	})
+
 	t.Run("keyboard-only", func(t *testing.T) {
 		en := envFor(t)
 		sv := en.createSurvey(`{"kind":"csat","name":"Keys"}`)

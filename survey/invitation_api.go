@@ -195,6 +195,18 @@ func (h *Handler) listInvitations(c *echo.Context) error {
 	return c.JSON(http.StatusOK, page)
 }
 
+func (h *Handler) listVisits(c *echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	visits, err := h.svc.Visits(c.Request().Context(), WorkspaceOf(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, httpx.Page[Visit]{Data: visits})
+}
+
 func (h *Handler) listResponses(c *echo.Context) error {
 	p, err := httpx.Pagination(c, 50, 500)
 	if err != nil {

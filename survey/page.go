@@ -200,8 +200,13 @@ func (p *Pages) show(c *echo.Context) error {
 		f = answerForm{Score: prev.Score, HasScore: true, Comment: prev.Comment, Reason: prev.Reason}
 	}
 	preselected := false
+	var linkScore *int
 	if n, err := strconv.Atoi(c.QueryParam("score")); err == nil && n >= v.sv.MinScore() && n <= v.sv.MaxScore() {
 		f.Score, f.HasScore, preselected = n, true, prev == nil
+		linkScore = &n
+	}
+	if err := p.svc.logVisit(ctx, v.inv, linkScore, c.Request().UserAgent(), c.RealIP()); err != nil {
+		c.Logger().Warn("log visit", "err", err)
 	}
 	pg := p.surveyPage(c, v, f, prev)
 	pg.Preselected = preselected
@@ -210,13 +215,14 @@ func (p *Pages) show(c *echo.Context) error {
 
 // answerForm is a submitted (or prefilled) answer.
 type answerForm struct {
-	Score      int
-	HasScore   bool
-	Comment    string
-	Reason     string
-	Interacted bool
-	RenderedAt int64
-	FromThanks bool
+	Score         int
+	HasScore      bool
+	Comment       string
+	Reason        string
+	Interacted    bool
+	AutoConfirmed bool // the page's script confirmed a choice made in the email
+	RenderedAt    int64
+	FromThanks    bool
 }
 
 func (p *Pages) submit(c *echo.Context) error {
@@ -279,6 +285,7 @@ func (p *Pages) parseAnswer(c *echo.Context, v *visit) (answerForm, []string) {
 		f.Reason = ""
 	}
 	f.Interacted = c.FormValue("interacted") == "1"
+	f.AutoConfirmed = c.FormValue("confirm") == "auto"
 	f.RenderedAt, _ = strconv.ParseInt(c.FormValue("rendered_at"), 10, 64)
 	f.FromThanks = c.FormValue("from") == "thanks"
 	return f, errs
@@ -291,6 +298,7 @@ func (p *Pages) signals(c *echo.Context, inv *Invitation, f answerForm, now time
 		UAClass:            ClassifyUserAgent(c.Request().UserAgent()),
 		IPHash:             p.svc.hashIP(c.RealIP()),
 		Interacted:         f.Interacted,
+		AutoConfirmed:      f.AutoConfirmed,
 	}
 	if f.RenderedAt > 0 {
 		// The render time comes back from the client, so only a plausible value is kept.

@@ -64,7 +64,7 @@ func TestGetPreselectsAndRecordsNothing(t *testing.T) {
 	inv, tok := en.invite(sv, `{"email":"a@example.com","locale":"en"}`)
 	for range 3 {
 		rec := en.do("GET", "/s/"+tok+"?score=9", "", nil, "User-Agent", "Proofpoint URL Defense")
-		if rec.Code != 200 || !strings.Contains(rec.Body.String(), `value="9" checked`) || !strings.Contains(rec.Body.String(), "Press Submit to confirm") {
+		if rec.Code != 200 || !strings.Contains(rec.Body.String(), `value="9" checked`) || !strings.Contains(rec.Body.String(), "will be saved in a moment") {
 			t.Fatalf("GET ?score=9: %d", rec.Code)
 		}
 	}
@@ -73,6 +73,11 @@ func TestGetPreselectsAndRecordsNothing(t *testing.T) {
 	}
 	if got, _ := en.svc.Invitation(t.Context(), en.ws.ID, inv.ID); got.Status != StatusOpened || got.OpenedAt == nil {
 		t.Fatalf("invitation status %q after a visit, want opened", got.Status)
+	}
+	var visits struct{ Data []Visit }
+	decode(t, en.do("GET", "/api/v1/invitations/"+inv.ID.Hex()+"/visits", en.key, nil), &visits)
+	if len(visits.Data) != 3 || visits.Data[0].UAClass != UABot || visits.Data[0].Score == nil || *visits.Data[0].Score != 9 {
+		t.Fatalf("visits: %+v", visits.Data)
 	}
 	for _, s := range []string{"11", "-1", "abc", "9.5"} {
 		if body := en.do("GET", "/s/"+tok+"?score="+s, "", nil).Body.String(); strings.Contains(body, " checked") {

@@ -17,6 +17,7 @@ type Signals struct {
 	UAClass            string   `bson:"ua_class" json:"ua_class"`
 	IPHash             string   `bson:"ip_hash" json:"ip_hash"`
 	Interacted         bool     `bson:"interacted" json:"interacted"`
+	AutoConfirmed      bool     `bson:"auto_confirmed" json:"auto_confirmed"`
 }
 
 // Response is a customer's answer to an invitation. Its id is the invitation's, which keeps it

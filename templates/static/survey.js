@@ -19,7 +19,34 @@
   if (box && help) {
     var label = box.getAttribute("data-count-label");
     var max = box.getAttribute("maxlength");
-    var update = function () { help.textContent = label.replace("{used}", box.value.length).replace("{max}", max); };
+    var update = function () { help.textContent = label.replace("{used}", box.value.length); };
     box.addEventListener("input", update);
+  }
+
+  // A choice tapped in the email is confirmed once the page has been visible for a moment, so
+  // one tap is enough. Opening the link records nothing (mail scanners open every link); this
+  // confirm does, marked as automatic, with the interaction flag beside it for the filters.
+  // Changing the choice or starting a comment hands the confirm back to the person.
+  if (form.hasAttribute("data-autoconfirm")) {
+    var confirmField = form.querySelector("[data-confirm]");
+    var timer = null, cancelled = false;
+    var cancel = function () { cancelled = true; clearTimeout(timer); };
+    form.addEventListener("change", cancel);
+    form.addEventListener("focusin", function (e) { if (e.target.tagName === "TEXTAREA") cancel(); });
+    var arm = function () {
+      if (cancelled) return;
+      if (document.visibilityState === "visible" && !timer) {
+        timer = setTimeout(function () {
+          if (cancelled) return;
+          confirmField.value = "auto";
+          form.submit();
+        }, 2000);
+      } else if (document.visibilityState !== "visible" && timer) {
+        clearTimeout(timer);
+        timer = null;
+      }
+    };
+    document.addEventListener("visibilitychange", arm);
+    arm();
   }
 })();
