@@ -41,8 +41,8 @@ type Message struct {
 	WorkspaceID  bson.ObjectID `bson:"workspace_id" json:"-"`
 	Kind         string        `bson:"kind" json:"kind"`
 	Purpose      string        `bson:"purpose" json:"purpose"` // email: invitation or reminder; webhook: the event type
-	InvitationID bson.ObjectID `bson:"invitation_id,omitempty" json:"invitation_id,omitempty"`
-	EndpointID   bson.ObjectID `bson:"endpoint_id,omitempty" json:"endpoint_id,omitempty"`
+	InvitationID bson.ObjectID `bson:"invitation_id,omitempty" json:"invitation_id,omitzero"`
+	EndpointID   bson.ObjectID `bson:"endpoint_id,omitempty" json:"endpoint_id,omitzero"`
 	Body         []byte        `bson:"body,omitempty" json:"-"` // webhook payload
 	DueAt        time.Time     `bson:"due_at" json:"due_at"`
 	Attempts     int           `bson:"attempts" json:"attempts"`
@@ -61,7 +61,7 @@ type Message struct {
 }
 
 // DefaultMaxAttempts is how often a message is tried before it is marked failed: with the
-// backoff below, about a day and a half of trying.
+// backoff below, about 14 hours of trying, enough to ride out a relay's bad night.
 const DefaultMaxAttempts = 12
 
 // Deliverer sends one kind of message. It returns a Permanent error for a failure that

@@ -15,11 +15,11 @@ import (
 
 // Email is a rendered survey email: both parts and the headers that depend on the language.
 type Email struct {
-	Lang      string // the language it is written in: en or vi
-	Subject   string
-	Preheader string // the preview line inbox lists show after the subject
-	HTML      string
-	Text      string
+	Lang      string `json:"lang"` // the language it is written in: en or vi
+	Subject   string `json:"subject"`
+	Preheader string `json:"preheader"` // the preview line inbox lists show after the subject
+	HTML      string `json:"html"`
+	Text      string `json:"text"`
 }
 
 // EmailData is what one survey email is made from.

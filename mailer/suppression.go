@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -163,7 +164,11 @@ func (s *Suppressions) add(c *echo.Context) error {
 }
 
 func (s *Suppressions) remove(c *echo.Context) error {
-	email := strings.TrimSpace(c.Param("email"))
+	email, err := url.PathUnescape(c.Param("email"))
+	if err != nil {
+		return ErrNotFound
+	}
+	email = strings.TrimSpace(email)
 	if err := s.Remove(c.Request().Context(), survey.WorkspaceOf(c), email); err != nil {
 		return err
 	}

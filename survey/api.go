@@ -1,6 +1,7 @@
 package survey
 
 import (
+	"net/http"
 	"strings"
 
 	"github.com/labstack/echo/v5"
@@ -136,12 +137,25 @@ func (h *Handler) getWorkspace(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(200, w)
+	return c.JSON(http.StatusOK, w)
 }
 
 func (h *Handler) updateWorkspace(c *echo.Context) error {
 	var req workspaceRequest
-	if err := httpx.BindJSON(c, &req); err != nil {
+	if err := httpx.DecodeBody(c, &req); err != nil {
+		return err
+	}
+	// "" puts a branding field back to surveyd's default; only other values are validated.
+	branding := []struct {
+		in      **string
+		cleared bool
+	}{{in: &req.SenderName}, {in: &req.SenderEmail}, {in: &req.LogoURL}, {in: &req.BrandColor}}
+	for i, f := range branding {
+		if *f.in != nil && strings.TrimSpace(**f.in) == "" {
+			branding[i].cleared, *f.in = true, nil
+		}
+	}
+	if err := httpx.Validate(&req); err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
@@ -161,16 +175,16 @@ func (h *Handler) updateWorkspace(c *echo.Context) error {
 	if req.ReminderDays != nil {
 		w.ReminderDays = *req.ReminderDays
 	}
-	for _, f := range []struct {
-		in  *string
-		out *string
-	}{{req.SenderName, &w.SenderName}, {req.SenderEmail, &w.SenderEmail}, {req.LogoURL, &w.LogoURL}, {req.BrandColor, &w.BrandColor}} {
-		if f.in != nil {
-			*f.out = strings.TrimSpace(*f.in)
+	for i, out := range []*string{&w.SenderName, &w.SenderEmail, &w.LogoURL, &w.BrandColor} {
+		switch in := *branding[i].in; {
+		case branding[i].cleared:
+			*out = ""
+		case in != nil:
+			*out = strings.TrimSpace(*in)
 		}
 	}
 	if err := h.svc.UpdateWorkspace(ctx, w); err != nil {
 		return err
 	}
-	return c.JSON(200, w)
+	return c.JSON(http.StatusOK, w)
 }

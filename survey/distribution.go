@@ -3,6 +3,7 @@ package survey
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -126,28 +127,29 @@ func (s *Service) MarkSent(ctx context.Context, id bson.ObjectID, at time.Time, 
 	if !reminder {
 		set = bson.D{{Key: "sent_at", Value: at}}
 	}
-	return s.setInvitation(ctx, id, set, StatusScheduled, StatusSent)
+	return s.setInvitation(ctx, id, set, StatusSent, StatusScheduled, StatusFailed)
 }
 
 // MarkFailed records that an invitation's email could not be delivered.
 func (s *Service) MarkFailed(ctx context.Context, id bson.ObjectID, at time.Time, reason string) error {
-	return s.setInvitation(ctx, id, bson.D{{Key: "failed_at", Value: at}, {Key: "failure", Value: reason}}, "", StatusFailed)
+	return s.setInvitation(ctx, id, bson.D{{Key: "failed_at", Value: at}, {Key: "failure", Value: reason}}, StatusFailed)
 }
 
 // MarkBounced records a hard bounce or complaint for an invitation's email.
 func (s *Service) MarkBounced(ctx context.Context, id bson.ObjectID, at time.Time, reason string) error {
-	return s.setInvitation(ctx, id, bson.D{{Key: "bounced_at", Value: at}, {Key: "failure", Value: reason}}, "", StatusBounced)
+	return s.setInvitation(ctx, id, bson.D{{Key: "bounced_at", Value: at}, {Key: "failure", Value: reason}}, StatusBounced)
 }
 
 // setInvitation sets fields of an invitation by _id, and its status to status when it is
-// currently from (any status when from is empty). The status is read first, because the
-// embedded store only answers {_id} filters from an index.
-func (s *Service) setInvitation(ctx context.Context, id bson.ObjectID, set bson.D, from, status string) error {
+// currently one of from (whatever it is when from is empty): a retried email that went out
+// after all leaves "failed" for "sent", but "opened" stays. The status is read first, because
+// the embedded store only answers {_id} filters from an index.
+func (s *Service) setInvitation(ctx context.Context, id bson.ObjectID, set bson.D, status string, from ...string) error {
 	inv, err := s.invitationByID(ctx, id)
 	if err != nil {
 		return err
 	}
-	if from == "" || inv.Status == from {
+	if len(from) == 0 || slices.Contains(from, inv.Status) {
 		set = append(set, bson.E{Key: "status", Value: status})
 	}
 	if _, err := s.invitations.UpdateOne(ctx, byID(id), bson.D{{Key: "$set", Value: set}}); err != nil {

@@ -184,10 +184,18 @@ func (s *Service) decide(ctx context.Context, si *StoredInteraction, invID bson.
 		if err := s.schedule(ctx, []*Invitation{inv}, func(*Invitation) time.Time { return dec.Due }); err != nil {
 			return nil, err
 		}
-		if _, err := contact.UpdateOne(ctx, bson.D{{Key: "_id", Value: contactKey}},
-			bson.D{{Key: "$set", Value: bson.D{{Key: "last_surveyed_at", Value: now}, {Key: "invitation_id", Value: invID}}}},
-			options.UpdateOne().SetUpsert(true)); err != nil {
-			return nil, fmt.Errorf("survey: contact history: %w", err)
+		// Two interactions of one customer at once may both insert; the loser's upsert then
+		// finds the document and updates it on the second try.
+		for try := 0; ; try++ {
+			_, err := contact.UpdateOne(ctx, bson.D{{Key: "_id", Value: contactKey}},
+				bson.D{{Key: "$set", Value: bson.D{{Key: "last_surveyed_at", Value: now}, {Key: "invitation_id", Value: invID}}}},
+				options.UpdateOne().SetUpsert(true))
+			if err == nil {
+				break
+			}
+			if !store.IsDuplicateKey(err) || try > 0 {
+				return nil, fmt.Errorf("survey: contact history: %w", err)
+			}
 		}
 	}
 	if _, err := s.invitations.InsertOne(ctx, inv); err != nil && !store.IsDuplicateKey(err) {

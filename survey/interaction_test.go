@@ -22,7 +22,7 @@ const webhookURL = "/api/v1/webhooks/interactions"
 // addresses as suppressed, records every Schedule call, and queues each scheduled invitation
 // in the outbox collection under the invitation's id, as the mailer does.
 type stubDistributor struct {
-	db         *env
+	en         *env
 	suppressed map[string]bool
 
 	mu    sync.Mutex
@@ -43,7 +43,7 @@ func (d *stubDistributor) Schedule(ctx context.Context, invs []*Invitation, due 
 	defer d.mu.Unlock()
 	for i, inv := range invs {
 		d.calls = append(d.calls, scheduledCall{inv.ID, due[i]})
-		_, err := d.db.svc.db.Collection("outbox").InsertOne(ctx, bson.D{
+		_, err := d.en.svc.db.Collection("outbox").InsertOne(ctx, bson.D{
 			{Key: "_id", Value: inv.ID}, {Key: "workspace_id", Value: inv.WorkspaceID}, {Key: "kind", Value: "email"},
 			{Key: "purpose", Value: "invitation"}, {Key: "invitation_id", Value: inv.ID}, {Key: "due_at", Value: due[i]},
 			{Key: "status", Value: "pending"},
@@ -76,7 +76,7 @@ type hookEnv struct {
 func newHookEnv(t *testing.T, rule string) *hookEnv {
 	t.Helper()
 	h := &hookEnv{env: newEnv(t)}
-	h.dist = &stubDistributor{db: h.env, suppressed: map[string]bool{}}
+	h.dist = &stubDistributor{en: h.env, suppressed: map[string]bool{}}
 	h.svc.SetDistributor(h.dist)
 	h.sv = h.createSurvey(`{"kind":"csat","name":"Support"}`)
 	h.integ = h.createIntegration(h.key, "Helpdesk")
@@ -197,8 +197,8 @@ func TestInteractionWebhookAccepted(t *testing.T) {
 	}
 }
 
-// The first enabled rule by priority decides; a disabled rule or an archived survey leaves
-// the interaction without an invitation.
+// The first enabled rule by priority decides, the newer of equal ones first; a disabled rule
+// is passed over, and a deciding rule whose survey is archived leaves no invitation.
 func TestInteractionWebhookRuleChoice(t *testing.T) {
 	h := newHookEnv(t, `"channels":["chat"],"priority":10`)
 	other := h.createSurvey(`{"kind":"nps","name":"Loyalty"}`)
@@ -227,13 +227,24 @@ func TestInteractionWebhookRuleChoice(t *testing.T) {
 	if res := h.postOK(interactionEventJSON("evt-2", "chat", customer("2")), 202); surveyOf(res) != h.sv.ID {
 		t.Fatalf("disabled rule still decides: %+v", res)
 	}
-	if rec := h.do("POST", "/api/v1/surveys/"+h.sv.ID.Hex()+"/archive", h.key, nil); rec.Code != http.StatusOK {
+	// Among equal priorities the newer rule decides.
+	third := h.createSurvey(`{"kind":"ces","name":"Effort"}`)
+	if rec := h.do("POST", "/api/v1/rules", h.key, `{"name":"Newer","survey_id":"`+third.ID.Hex()+`","priority":10}`); rec.Code != http.StatusCreated {
+		t.Fatalf("create rule: %d %s", rec.Code, rec.Body)
+	}
+	if res := h.postOK(interactionEventJSON("evt-3", "chat", customer("3")), 202); surveyOf(res) != third.ID {
+		t.Fatalf("the older of two equal-priority rules decided: %+v", res)
+	}
+	if rec := h.do("DELETE", "/api/v1/rules/"+first.ID.Hex(), h.key, nil); rec.Code != http.StatusNoContent {
+		t.Fatalf("delete rule: %d %s", rec.Code, rec.Body)
+	}
+	if rec := h.do("POST", "/api/v1/surveys/"+third.ID.Hex()+"/archive", h.key, nil); rec.Code != http.StatusOK {
 		t.Fatalf("archive: %d %s", rec.Code, rec.Body)
 	}
-	if res := h.postOK(interactionEventJSON("evt-3", "chat", customer("3")), 202); res.Decision != "no_rule" || res.InvitationID != "" {
+	if res := h.postOK(interactionEventJSON("evt-4", "chat", customer("4")), 202); res.Decision != "no_rule" || res.InvitationID != "" {
 		t.Fatalf("rule of an archived survey: %+v", res)
 	}
-	h.checkCounts(map[string]int64{"interactions": 3, "invitations": 2, "outbox": 2})
+	h.checkCounts(map[string]int64{"interactions": 4, "invitations": 3, "outbox": 3})
 }
 
 func TestInteractionWebhookRejectsBadSignatures(t *testing.T) {
@@ -415,11 +426,6 @@ func TestInteractionWebhookConcurrentDuplicates(t *testing.T) {
 
 // Deliveries racing the first one must each get the result, never a server error.
 func TestInteractionWebhookConcurrentDuplicatesNeverFail(t *testing.T) {
-	t.Skip("BUG: survey/interaction.go:187 — the contacts upsert (UpdateOne with SetUpsert on _id workspace:customer) " +
-		"is not tolerant of a duplicate-key error: when two deliveries of the same event (or two events of the same " +
-		"customer) race, both miss the contact, both insert, and the loser gets E11000 on `contacts`, which is " +
-		"returned as \"survey: contact history: … duplicate key\" → 500. Retry the upsert (or treat IsDuplicateKey as " +
-		"an update) as Enqueue and the invitation insert already do.")
 	for round := range 40 {
 		h := newHookEnv(t, "")
 		body := interactionEventJSON("evt-race", "chat", `{"id":"C-1","email":"lan@example.com"}`)

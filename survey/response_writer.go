@@ -195,5 +195,7 @@ func (w *Writer) edit(ctx context.Context, sub *submission) error {
 	if res.MatchedCount == 0 {
 		return ErrEditWindowClosed
 	}
+	// What the submitter (and the CRM's response.updated) sees is the stored response.
+	r.Revision, r.CreatedAt = prev.Revision+1, prev.CreatedAt
 	return nil
 }

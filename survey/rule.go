@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -118,16 +120,16 @@ func (s *Service) rules(ctx context.Context, ws bson.ObjectID) ([]Rule, error) {
 }
 
 type ruleRequest struct {
-	Name          *string     `json:"name" validate:"omitempty,min=1,max=200"`
-	Enabled       *bool       `json:"enabled"`
-	Priority      *int        `json:"priority" validate:"omitempty,min=0,max=1000"`
-	Channels      *[]string   `json:"channels" validate:"omitempty,max=20,dive,min=1,max=50"`
-	Types         *[]string   `json:"types" validate:"omitempty,max=20,dive,min=1,max=50"`
-	SurveyID      *string     `json:"survey_id" validate:"omitempty,mongodb"`
-	DelayMinutes  *int        `json:"delay_minutes" validate:"omitempty,min=0,max=43200"`
-	SamplePercent *float64    `json:"sample_percent" validate:"omitempty,gte=0,lte=100"`
-	QuietHours    *QuietHours `json:"quiet_hours"`
-	FrequencyDays *int        `json:"frequency_days" validate:"omitempty,min=0,max=365"`
+	Name          *string              `json:"name" validate:"omitempty,min=1,max=200"`
+	Enabled       *bool                `json:"enabled"`
+	Priority      *int                 `json:"priority" validate:"omitempty,min=0,max=1000"`
+	Channels      *[]string            `json:"channels" validate:"omitempty,max=20,dive,min=1,max=50"`
+	Types         *[]string            `json:"types" validate:"omitempty,max=20,dive,min=1,max=50"`
+	SurveyID      *string              `json:"survey_id" validate:"omitempty,mongodb"`
+	DelayMinutes  *int                 `json:"delay_minutes" validate:"omitempty,min=0,max=43200"`
+	SamplePercent *float64             `json:"sample_percent" validate:"omitempty,gte=0,lte=100"`
+	QuietHours    nullable[QuietHours] `json:"quiet_hours"`
+	FrequencyDays *int                 `json:"frequency_days" validate:"omitempty,min=0,max=365"`
 }
 
 func (h *Handler) listRules(c *echo.Context) error {
@@ -197,6 +199,14 @@ func (h *Handler) applyRule(c *echo.Context, r *Rule, creating bool) error {
 		return err
 	}
 	var errs []httpx.FieldError
+	if q := req.QuietHours.Value; q != nil {
+		var p *httpx.Problem
+		if err := httpx.Validate(q); errors.As(err, &p) {
+			for _, fe := range p.Errors {
+				errs = append(errs, httpx.FieldError{Field: "quiet_hours." + fe.Field, Message: fe.Message})
+			}
+		}
+	}
 	if creating && req.Name == nil {
 		errs = append(errs, httpx.FieldError{Field: "name", Message: "is required"})
 	}
@@ -246,11 +256,27 @@ func (h *Handler) applyRule(c *echo.Context, r *Rule, creating bool) error {
 	if req.SamplePercent != nil {
 		r.SamplePercent = *req.SamplePercent
 	}
-	if req.QuietHours != nil {
-		r.QuietHours = req.QuietHours
+	if req.QuietHours.Set {
+		r.QuietHours = req.QuietHours.Value // null removes them
 	}
 	if req.FrequencyDays != nil {
 		r.FrequencyDays = *req.FrequencyDays
 	}
 	return nil
+}
+
+// nullable is a PATCH field that tells "absent" (leave it) from null (remove it).
+type nullable[T any] struct {
+	Set   bool
+	Value *T `validate:"-"` // validated by the handler, which names the field
+}
+
+func (n *nullable[T]) UnmarshalJSON(b []byte) error {
+	n.Set = true
+	if string(b) == "null" {
+		n.Value = nil
+		return nil
+	}
+	n.Value = new(T)
+	return json.Unmarshal(b, n.Value)
 }

@@ -197,6 +197,8 @@ func message(fe validator.FieldError) string {
 		return "must be a language tag such as vi or en"
 	case "mongodb":
 		return "must be a 24-character hexadecimal id"
+	case "datetime":
+		return "must be a time of day such as 08:00 (" + fe.Param() + ")"
 	case "timezone":
 		return "must be an IANA time zone such as Asia/Ho_Chi_Minh"
 	case "unique":

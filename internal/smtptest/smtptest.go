@@ -61,10 +61,14 @@ func Start(t testing.TB) *Server {
 	if err := os.WriteFile(s.CAFile, caPEM, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	s.srv = smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) {
-		s.mu.Lock()
-		s.sessions++
-		s.mu.Unlock()
+	s.srv = smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
+		// go-smtp starts a new session after STARTTLS on the same connection; only the
+		// first, plain one is a new connection.
+		if _, tls := c.TLSConnectionState(); !tls {
+			s.mu.Lock()
+			s.sessions++
+			s.mu.Unlock()
+		}
 		return &session{s: s}, nil
 	}))
 	s.srv.Domain = "localhost"
