@@ -158,9 +158,6 @@ func (m *Mailer) message(msg *Message, d *survey.Delivery, e *Email) (*gomail.Ms
 
 // Delivered records the send on the invitation and queues its one reminder.
 func (m *Mailer) Delivered(ctx context.Context, msg *Message, at time.Time) {
-	if msg.skipped {
-		return
-	}
 	reminder := msg.Purpose == PurposeReminder
 	if err := m.svc.MarkSent(ctx, msg.InvitationID, at.UTC(), reminder); err != nil {
 		m.log.Error("mailer: mark sent", "invitation_id", msg.InvitationID.Hex(), "err", err)
@@ -173,10 +170,22 @@ func (m *Mailer) Delivered(ctx context.Context, msg *Message, at time.Time) {
 		return
 	}
 	due := at.AddDate(0, 0, d.Workspace.ReminderDays)
-	if err := m.outbox.Enqueue(ctx, &Message{WorkspaceID: msg.WorkspaceID, Kind: KindEmail, Purpose: PurposeReminder,
+	// The reminder's id is derived from the invitation's, so bookkeeping done twice (a worker
+	// died half-way) queues one reminder.
+	if err := m.outbox.Enqueue(ctx, &Message{ID: reminderID(msg.InvitationID), WorkspaceID: msg.WorkspaceID, Kind: KindEmail, Purpose: PurposeReminder,
 		InvitationID: msg.InvitationID, DueAt: due}); err != nil {
 		m.log.Error("mailer: queue reminder", "invitation_id", msg.InvitationID.Hex(), "err", err)
 	}
+}
+
+// reminderID is the reminder's message id: the invitation id with its counter bytes flipped,
+// distinct from the invitation email's (which is the invitation id) and stable.
+func reminderID(inv bson.ObjectID) bson.ObjectID {
+	id := inv
+	for i := 8; i < 12; i++ {
+		id[i] ^= 0xff
+	}
+	return id
 }
 
 // Failed records an email that could not be delivered on its invitation.

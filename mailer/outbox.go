@@ -28,10 +28,13 @@ const (
 	KindWebhook = "webhook"
 )
 
-// Message statuses: pending until delivered (then removed) or failed for good.
+// Message statuses: pending until delivered or failed for good. A delivered message stays
+// until its bookkeeping (Recorder) is done, then it is removed; if the worker dies in between,
+// another finishes the bookkeeping without sending again.
 const (
-	StatusPending = "pending"
-	StatusFailed  = "failed"
+	StatusPending   = "pending"
+	StatusDelivered = "delivered"
+	StatusFailed    = "failed"
 )
 
 // Message is one thing to deliver. Emails name their invitation and are rendered when sent, so
@@ -57,7 +60,7 @@ type Message struct {
 	Claim      int       `bson:"claim" json:"-"`
 	LeaseUntil time.Time `bson:"lease_until" json:"-"`
 
-	skipped bool // delivered as "nothing to send"; set by the deliverer, never stored
+	skipped bool // nothing to send after all; set by the deliverer, never stored
 }
 
 // DefaultMaxAttempts is how often a message is tried before it is marked failed: with the
@@ -195,7 +198,7 @@ func (o *Outbox) claim(ctx context.Context, m *Message) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("mailer: lease %s: %w", m.ID.Hex(), err)
 	}
-	if cur.Claim != m.Claim || cur.Status != StatusPending {
+	if cur.Claim != m.Claim || cur.Status == StatusFailed {
 		return false, nil
 	}
 	*m = cur
@@ -207,7 +210,7 @@ func (o *Outbox) claim(ctx context.Context, m *Message) (bool, error) {
 func (o *Outbox) due(ctx context.Context, kinds []string, limit int) ([]*Message, error) {
 	now := o.now()
 	cur, err := o.messages.Find(ctx, bson.D{
-		{Key: "status", Value: StatusPending},
+		{Key: "status", Value: bson.D{{Key: "$in", Value: []string{StatusPending, StatusDelivered}}}},
 		{Key: "kind", Value: bson.D{{Key: "$in", Value: kinds}}},
 		{Key: "due_at", Value: bson.D{{Key: "$lte", Value: now}}},
 		{Key: "lease_until", Value: bson.D{{Key: "$lte", Value: now}}},
@@ -222,8 +225,18 @@ func (o *Outbox) due(ctx context.Context, kinds []string, limit int) ([]*Message
 	return msgs, nil
 }
 
-// done removes a delivered message, then its lease records; in that order, so a worker that
-// wins a lease on it afterwards finds the message gone (see claim).
+// delivered records that the receiver accepted m: from here on no worker sends it again.
+func (o *Outbox) delivered(ctx context.Context, m *Message) error {
+	m.Status = StatusDelivered
+	_, err := o.messages.UpdateOne(ctx, bson.D{{Key: "_id", Value: m.ID}}, bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: StatusDelivered}}}})
+	if err != nil {
+		return fmt.Errorf("mailer: record delivery of %s: %w", m.ID.Hex(), err)
+	}
+	return nil
+}
+
+// done removes a delivered message whose bookkeeping is done, then its lease records; in that
+// order, so a worker that wins a lease on it afterwards finds the message gone (see claim).
 func (o *Outbox) done(ctx context.Context, m *Message) error {
 	if _, err := o.messages.DeleteOne(ctx, bson.D{{Key: "_id", Value: m.ID}}); err != nil {
 		return fmt.Errorf("mailer: complete %s: %w", m.ID.Hex(), err)

@@ -9,9 +9,10 @@ import (
 )
 
 // Recorder is implemented by deliverers with bookkeeping to do once a message is delivered
-// and off the outbox (marking the invitation sent, scheduling a reminder). Doing it after the
-// outbox record keeps the window in which a crash can send a message twice as short as one
-// delete.
+// (marking the invitation sent, scheduling a reminder). It runs after the outbox has recorded
+// the delivery, which keeps the window in which a crash can send a message twice as short as
+// one write; a worker that dies before the bookkeeping is done leaves it to the next worker,
+// so Delivered must be idempotent.
 type Recorder interface {
 	Delivered(ctx context.Context, m *Message, at time.Time)
 }
@@ -79,6 +80,10 @@ func (o *Outbox) deliver(ctx context.Context, kind string, d Deliverer, m *Messa
 	// Delivery runs to completion even when shutdown starts: an SMTP transaction cut in half
 	// is the surest way to send something twice.
 	dctx := context.WithoutCancel(ctx)
+	if m.Status == StatusDelivered {
+		o.finish(dctx, kind, d, m, time.Now()) // a worker died after sending, before the bookkeeping
+		return
+	}
 	err = d.Deliver(dctx, m)
 	if err != nil {
 		result := "retry"
@@ -92,8 +97,15 @@ func (o *Outbox) deliver(ctx context.Context, kind string, d Deliverer, m *Messa
 		count(metrics, kind, result)
 		return
 	}
+	if m.skipped { // nothing was sent: no bookkeeping, just gone
+		if err := o.done(dctx, m); err != nil {
+			o.log.Error("outbox: remove skipped message", "message_id", m.ID.Hex(), "err", err)
+		}
+		count(metrics, kind, "skipped")
+		return
+	}
 	accepted := time.Now()
-	if err := o.done(dctx, m); err != nil {
+	if err := o.delivered(dctx, m); err != nil {
 		// The lease will expire and the message go out again: the duplicate this design
 		// accepts rather than a loss.
 		o.log.Error("outbox: record delivery", "message_id", m.ID.Hex(), "err", err)
@@ -103,8 +115,16 @@ func (o *Outbox) deliver(ctx context.Context, kind string, d Deliverer, m *Messa
 		metrics.Window.WithLabelValues(kind).Observe(time.Since(accepted).Seconds())
 	}
 	count(metrics, kind, "delivered")
+	o.finish(dctx, kind, d, m, accepted)
+}
+
+// finish does a delivered message's bookkeeping and removes it.
+func (o *Outbox) finish(ctx context.Context, kind string, d Deliverer, m *Message, at time.Time) {
 	if r, ok := d.(Recorder); ok {
-		r.Delivered(dctx, m, accepted)
+		r.Delivered(ctx, m, at)
+	}
+	if err := o.done(ctx, m); err != nil {
+		o.log.Error("outbox: remove delivered message", "kind", kind, "message_id", m.ID.Hex(), "err", err)
 	}
 }
 
