@@ -36,9 +36,6 @@ const (
 var All = []Migration{
 	{1, "core indexes: workspaces, api keys, surveys, invitations, responses", coreIndexes},
 	{2, "distribution: interactions, rules, integrations, outbox, suppressions, webhook endpoints", distributionIndexes},
-	{3, "link visits", func(ctx context.Context, db *mongo.Database) error {
-		return createIndexes(ctx, db, "link_visits", index(false, "invitation_id", "at"))
-	}},
 }
 
 // Run applies every pending migration and returns how many it applied.

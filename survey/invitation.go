@@ -63,6 +63,7 @@ type Invitation struct {
 	BouncedAt   *time.Time    `bson:"bounced_at,omitempty" json:"bounced_at,omitempty"`
 	Failure     string        `bson:"failure,omitempty" json:"failure,omitempty"`
 	OpenedAt    *time.Time    `bson:"opened_at,omitempty" json:"opened_at,omitempty"`
+	Visits      []Visit       `bson:"visits,omitempty" json:"-"`       // listed at /invitations/{id}/visits
 	RespondedAt *time.Time    `bson:"-" json:"responded_at,omitempty"` // from the response
 
 	Link string `bson:"-" json:"link"`

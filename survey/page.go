@@ -245,6 +245,7 @@ func (p *Pages) submit(c *echo.Context) error {
 		Signals:  p.signals(c, v.inv, f, now),
 		Revision: 1, CreatedAt: now, UpdatedAt: now,
 	}
+	r.Flags = flags(v.sv, v.inv, r)
 	err = p.writer.Submit(c.Request().Context(), r, v.sv.EditWindow())
 	switch {
 	case errors.Is(err, ErrEditWindowClosed):

@@ -3,6 +3,7 @@ package survey
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -285,5 +286,46 @@ func TestLinksThatCannotBeAnswered(t *testing.T) {
 	check("expired answer", "POST", "/s/"+tok, 410, "This survey has closed")
 	if n := en.count("responses", bson.D{{Key: "invitation_id", Value: inv.ID}}); n != 0 {
 		t.Fatalf("%d responses stored through unusable links", n)
+	}
+}
+
+// The bias filters run as the answer is written and are kept with their evidence.
+func TestAnswersCarryTheirFlags(t *testing.T) {
+	en := newEnv(t)
+	sv := en.createSurvey(`{"kind":"csat","name":"a","reasons":[{"code":"price","label":{"en":"Price"},"about":"price"}]}`)
+	stored := func(inv *Invitation) Response {
+		t.Helper()
+		var r Response
+		if err := en.svc.responses.FindOne(t.Context(), bson.D{{Key: "_id", Value: inv.ID}}).Decode(&r); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	names := func(r Response) []string {
+		var out []string
+		for _, f := range r.Flags {
+			out = append(out, f.Name)
+		}
+		return out
+	}
+
+	// A mail scanner opens every star of the email within a second, then "answers".
+	scanned, tok := en.invite(sv, `{"email":"a@example.com","locale":"vi"}`)
+	for s := 1; s <= 5; s++ {
+		en.do("GET", "/s/"+tok+"?score="+strconv.Itoa(s), "", nil, "User-Agent", "Mozilla/5.0 Safari")
+	}
+	en.do("POST", "/s/"+tok, "", formAnswer("1", "comment", "rất tốt, cảm ơn", "confirm", "auto"), "User-Agent", "Mozilla/5.0 Safari")
+	if got := names(stored(scanned)); !slices.Contains(got, "automated") || !slices.Contains(got, "contradiction") {
+		t.Fatalf("scanner answer flags = %v, want automated and contradiction", got)
+	}
+
+	// A person who answers a while later, blaming the price, is only non-attributable.
+	person, tok := en.invite(sv, `{"email":"b@example.com","locale":"en"}`)
+	en.do("GET", "/s/"+tok+"?score=2", "", nil)
+	en.clock.advance(time.Minute)
+	en.do("POST", "/s/"+tok, "", formAnswer("2", "reason", "price", "interacted", "1"))
+	r := stored(person)
+	if got := names(r); len(got) != 1 || got[0] != "non_attributable" || r.Flags[0].Evidence == "" {
+		t.Fatalf("person's answer flags = %+v", r.Flags)
 	}
 }

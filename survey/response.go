@@ -7,6 +7,7 @@ import (
 
 	"github.com/surveyd/surveyd/internal/httpx"
 	"github.com/surveyd/surveyd/internal/store"
+	"github.com/surveyd/surveyd/scoring"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
@@ -25,22 +26,23 @@ type Signals struct {
 // store.IndexIDs). It carries copies of the survey kind and the interaction's dimensions so
 // scoring never has to join.
 type Response struct {
-	ID           bson.ObjectID `bson:"_id" json:"id"`
-	WorkspaceID  bson.ObjectID `bson:"workspace_id" json:"-"`
-	SurveyID     bson.ObjectID `bson:"survey_id" json:"survey_id"`
-	InvitationID bson.ObjectID `bson:"invitation_id" json:"invitation_id"`
-	Kind         Kind          `bson:"kind" json:"kind"`
-	Points       int           `bson:"points" json:"points"`
-	Score        int           `bson:"score" json:"score"`
-	Comment      string        `bson:"comment,omitempty" json:"comment,omitempty"`
-	Reason       string        `bson:"reason,omitempty" json:"reason,omitempty"`
-	Locale       string        `bson:"locale" json:"locale"`
-	Customer     Customer      `bson:"customer" json:"customer"`
-	Interaction  Interaction   `bson:"interaction" json:"interaction"`
-	Signals      Signals       `bson:"signals" json:"signals"`
-	Revision     int           `bson:"revision" json:"revision"`
-	CreatedAt    time.Time     `bson:"created_at" json:"created_at"`
-	UpdatedAt    time.Time     `bson:"updated_at" json:"updated_at"`
+	ID           bson.ObjectID  `bson:"_id" json:"id"`
+	WorkspaceID  bson.ObjectID  `bson:"workspace_id" json:"-"`
+	SurveyID     bson.ObjectID  `bson:"survey_id" json:"survey_id"`
+	InvitationID bson.ObjectID  `bson:"invitation_id" json:"invitation_id"`
+	Kind         Kind           `bson:"kind" json:"kind"`
+	Points       int            `bson:"points" json:"points"`
+	Score        int            `bson:"score" json:"score"`
+	Comment      string         `bson:"comment,omitempty" json:"comment,omitempty"`
+	Reason       string         `bson:"reason,omitempty" json:"reason,omitempty"`
+	Locale       string         `bson:"locale" json:"locale"`
+	Customer     Customer       `bson:"customer" json:"customer"`
+	Interaction  Interaction    `bson:"interaction" json:"interaction"`
+	Signals      Signals        `bson:"signals" json:"signals"`
+	Flags        []scoring.Flag `bson:"flags" json:"flags"` // the bias filters that apply, with their evidence
+	Revision     int            `bson:"revision" json:"revision"`
+	CreatedAt    time.Time      `bson:"created_at" json:"created_at"`
+	UpdatedAt    time.Time      `bson:"updated_at" json:"updated_at"`
 }
 
 // ResponseEvent is what the CRM hears of an answer: the response without the signals the

@@ -185,6 +185,7 @@ func (w *Writer) edit(ctx context.Context, sub *submission) error {
 				{Key: "reason", Value: r.Reason},
 				{Key: "locale", Value: r.Locale},
 				{Key: "signals", Value: r.Signals},
+				{Key: "flags", Value: r.Flags},
 				{Key: "updated_at", Value: now},
 			}},
 			{Key: "$inc", Value: bson.D{{Key: "revision", Value: 1}}},
