@@ -254,9 +254,14 @@ func (s *Service) seedDemo(ctx context.Context, ws *Workspace, catalog *template
 			},
 			Send: true, Status: StatusCreated, ExpiresAt: created.AddDate(0, 0, sv.LinkValidDays), CreatedAt: created,
 		}
+		sent := created.Add(time.Minute)
+		inv.Status, inv.SentAt = StatusSent, &sent
 		if rng.Float64() < ch.respRate {
 			delay := time.Duration(math.Min(rng.ExpFloat64()*6, 72) * float64(time.Hour))
-			at := created.Add(delay + time.Minute)
+			if rng.Float64() < 0.03 { // some answer weeks later: late
+				delay = time.Duration(15+rng.IntN(10)) * 24 * time.Hour
+			}
+			at := sent.Add(delay)
 			if at.After(now) {
 				at = now
 			}
@@ -305,6 +310,9 @@ func (s *Service) seedDemo(ctx context.Context, ws *Workspace, catalog *template
 
 // demoResponse turns a latent satisfaction into an answer on sv's scale, with a comment and
 // a reason some of the time, in the customer's language.
+// demoResponse also plays the people the bias filters exist for: a mail scanner that opens
+// every button and confirms within seconds, customers who read the scale backwards, and
+// complaints about price rather than service.
 func demoResponse(rng *rand.Rand, sv *Survey, inv *Invitation, latent float64, at time.Time) *Response {
 	var score int
 	switch sv.Kind {
@@ -317,20 +325,36 @@ func demoResponse(rng *rand.Rand, sv *Survey, inv *Invitation, latent float64, a
 	}
 	lang := inv.Customer.Locale
 	good := float64(score-sv.MinScore())/float64(sv.Points-1) >= 0.6
+	reversed := good && rng.Float64() < 0.05 // meant the best, tapped the worst
+	if reversed {
+		score = sv.MinScore() + sv.MaxScore() - score
+	}
+	scanner := inv.SentAt != nil && rng.Float64() < 0.04
+	if scanner {
+		at = inv.SentAt.Add(time.Duration(1+rng.IntN(3)) * time.Second)
+		for n := sv.MinScore(); n <= sv.MaxScore(); n++ {
+			s := n
+			inv.Visits = append(inv.Visits, Visit{At: inv.SentAt.Add(time.Duration(n*40) * time.Millisecond), Score: &s, UAClass: UADesktop})
+		}
+		score = sv.MinScore() + rng.IntN(sv.Points)
+	}
 	r := &Response{
 		ID: inv.ID, WorkspaceID: inv.WorkspaceID, SurveyID: sv.ID, InvitationID: inv.ID,
 		Kind: sv.Kind, Points: sv.Points, Score: score, Locale: lang,
 		Customer: inv.Customer, Interaction: inv.Interaction, Revision: 1, CreatedAt: at, UpdatedAt: at,
 	}
-	if rng.Float64() < 0.35 {
+	if !scanner && (reversed || rng.Float64() < 0.35) {
 		list := demoBad[lang]
 		if good {
 			list = demoGood[lang]
 		}
 		r.Comment = list[rng.IntN(len(list))]
 	}
-	if len(sv.Reasons) > 0 && rng.Float64() < 0.5 {
+	if len(sv.Reasons) > 0 && !scanner && rng.Float64() < 0.5 {
 		r.Reason = sv.Reasons[rng.IntN(len(sv.Reasons))].Code
+		if !good && rng.Float64() < 0.4 { // unhappy about the price, not the agent
+			r.Reason = "price"
+		}
 	}
 	onPage := 8 + rng.ExpFloat64()*25
 	uaClass := UADesktop
@@ -339,8 +363,12 @@ func demoResponse(rng *rand.Rand, sv *Survey, inv *Invitation, latent float64, a
 	}
 	r.Signals = Signals{
 		SinceInviteSeconds: at.Sub(inv.CreatedAt).Seconds(), OnPageSeconds: &onPage, UAClass: uaClass,
-		IPHash: fmt.Sprintf("%024x", rng.Uint64()), Interacted: true,
+		IPHash: fmt.Sprintf("%024x", rng.Uint64()), Interacted: !scanner, AutoConfirmed: scanner,
 	}
+	if scanner {
+		r.Signals.OnPageSeconds = nil
+	}
+	r.Flags = flags(sv, inv, r)
 	return r
 }
 

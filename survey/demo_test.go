@@ -44,4 +44,10 @@ func TestSeedDemoIsIdempotent(t *testing.T) {
 	if en.count("responses", append(ws, bson.E{Key: "locale", Value: "vi"})) == 0 || en.count("responses", append(ws, bson.E{Key: "locale", Value: "en"})) == 0 {
 		t.Error("demo responses should be in both languages")
 	}
+	// Every bias filter has something to show.
+	for _, flag := range []string{"automated", "contradiction", "non_attributable", "late"} {
+		if en.count("responses", append(ws, bson.E{Key: "flags.name", Value: flag})) == 0 {
+			t.Errorf("no demo response is flagged %s", flag)
+		}
+	}
 }
