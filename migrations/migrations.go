@@ -36,6 +36,9 @@ const (
 var All = []Migration{
 	{1, "core indexes: workspaces, api keys, surveys, invitations, responses", coreIndexes},
 	{2, "distribution: interactions, rules, integrations, outbox, suppressions, webhook endpoints", distributionIndexes},
+	{3, "flag overrides' audit", func(ctx context.Context, db *mongo.Database) error {
+		return createIndexes(ctx, db, "flag_audit", index(false, "response_id", "at"))
+	}},
 }
 
 // Run applies every pending migration and returns how many it applied.

@@ -42,6 +42,8 @@ func (h *Handler) Register(g *echo.Group) {
 	g.GET("/invitations/:id/visits", h.listVisits, read)
 
 	g.GET("/responses", h.listResponses, read)
+	g.PATCH("/responses/:id/flags", h.overrideFlags, write)
+	g.GET("/responses/:id/flags/audit", h.listFlagAudits, read)
 
 	g.POST("/integrations", h.createIntegration, admin)
 	g.GET("/integrations", h.listIntegrations, read)

@@ -269,3 +269,45 @@ func TestListPagination(t *testing.T) {
 		{"bad survey id", "GET", "/api/v1/responses?survey_id=123", en.key, nil, nil, 400, []string{`"field":"survey_id"`}},
 	})
 }
+
+// A manager overrides a response's flags; each change is audited with who, when and why, and
+// survives the customer editing the answer.
+func TestFlagOverridesAndFilters(t *testing.T) {
+	en := newEnv(t)
+	sv := en.createSurvey(`{"kind":"csat","name":"a","reasons":[{"code":"price","label":{"en":"Price"},"about":"price"}],"edit_window_hours":48}`)
+	inv, tok := en.invite(sv, `{"email":"a@example.com","locale":"en"}`)
+	en.do("POST", "/s/"+tok, "", formAnswer("1", "comment", "great help, thank you", "interacted", "1"))
+	other, tok2 := en.invite(sv, `{"email":"b@example.com","locale":"en"}`)
+	en.do("POST", "/s/"+tok2, "", formAnswer("2", "reason", "price", "interacted", "1"))
+	write := en.keyFor(en.ws, ScopeWrite)
+	read := en.keyFor(en.ws, ScopeRead)
+	_, rival := en.workspace("Rival")
+	u := "/api/v1/responses/" + inv.ID.Hex() + "/flags"
+	en.run(t, []scenario{
+		{"filter by flag", "GET", "/api/v1/responses?flag=contradiction", read, nil, nil, 200, []string{inv.ID.Hex()}},
+		{"filter by score and flag", "GET", "/api/v1/responses?flag=non_attributable&score=2", read, nil, nil, 200, []string{other.ID.Hex()}},
+		{"filter by group", "GET", "/api/v1/responses?agent=Lan&channel=CHAT&country=vn", read, nil, nil, 200, []string{inv.ID.Hex(), other.ID.Hex()}},
+		{"bad flag filter", "GET", "/api/v1/responses?flag=spam", read, nil, nil, 400, []string{`"field":"flag"`}},
+		{"bad score filter", "GET", "/api/v1/responses?score=eleven", read, nil, nil, 400, []string{`"field":"score"`}},
+		{"read key cannot override", "PATCH", u, read, `{"remove":["contradiction"],"reason":"x"}`, nil, 403, nil},
+		{"reason required", "PATCH", u, write, `{"remove":["contradiction"]}`, nil, 422, []string{`"field":"reason"`}},
+		{"unknown flag", "PATCH", u, write, `{"add":["spam"],"reason":"x"}`, nil, 422, []string{`"field":"add[0]"`}},
+		{"add and remove the same", "PATCH", u, write, `{"add":["late"],"remove":["late"],"reason":"x"}`, nil, 422, []string{`"field":"remove"`}},
+		{"nothing to do", "PATCH", u, write, `{"reason":"x"}`, nil, 422, []string{`"field":"add"`}},
+		{"another workspace", "PATCH", u, rival, `{"remove":["contradiction"],"reason":"x"}`, nil, 404, nil},
+		{"restore from review", "PATCH", u, write, `{"remove":["contradiction"],"reason":"Called her: the 1 was a slip"}`, nil, 200, []string{`"flags":[]`, `"removed":["contradiction"]`}},
+		{"now unflagged", "GET", "/api/v1/responses?flag=none", read, nil, nil, 200, []string{inv.ID.Hex()}},
+		{"mark late by hand", "PATCH", u, write, `{"add":["late"],"reason":"CRM sent the interaction a month late"}`, nil, 200, []string{`"name":"late"`, `"set by a manager"`}},
+		{"audit", "GET", u + "/audit", read, nil, nil, 200, []string{`"reason":"Called her: the 1 was a slip"`, `"remove":["contradiction"]`, `"key_name":"test"`, `"name":"contradiction"`}},
+		{"audit of another workspace's response", "GET", u + "/audit", rival, nil, nil, 404, nil},
+	})
+	// The customer edits the answer: the filters run again, the manager's decisions stand.
+	en.do("POST", "/s/"+tok, "", formAnswer("1", "comment", "great help, thank you!", "interacted", "1"))
+	var r Response
+	if err := en.svc.responses.FindOne(t.Context(), bson.D{{Key: "_id", Value: inv.ID}}).Decode(&r); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Flags) != 1 || r.Flags[0].Name != "late" || r.Revision != 2 {
+		t.Fatalf("after the customer's edit: %+v", r.Flags)
+	}
+}

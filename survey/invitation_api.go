@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -212,11 +213,23 @@ func (h *Handler) listResponses(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	surveyID, err := queryID(c, "survey_id")
-	if err != nil {
+	var f ResponseFilter
+	if f.SurveyID, err = queryID(c, "survey_id"); err != nil {
 		return err
 	}
-	rows, err := h.svc.ListResponses(c.Request().Context(), WorkspaceOf(c), surveyID, p)
+	if f.Flag = c.QueryParam("flag"); f.Flag != "" && f.Flag != "none" && !slices.Contains(flagNames, f.Flag) {
+		return httpx.BadField("flag", "must be one of: "+strings.Join(append(flagNames, "none"), ", "))
+	}
+	if v := c.QueryParam("score"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 10 {
+			return httpx.BadField("score", "must be a whole number from 0 to 10")
+		}
+		f.Score = &n
+	}
+	f.Agent, f.Team = c.QueryParam("agent"), c.QueryParam("team")
+	f.Channel, f.Country = strings.ToLower(c.QueryParam("channel")), strings.ToUpper(c.QueryParam("country"))
+	rows, err := h.svc.ListResponses(c.Request().Context(), WorkspaceOf(c), f, p)
 	if err != nil {
 		return err
 	}

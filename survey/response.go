@@ -26,23 +26,24 @@ type Signals struct {
 // store.IndexIDs). It carries copies of the survey kind and the interaction's dimensions so
 // scoring never has to join.
 type Response struct {
-	ID           bson.ObjectID  `bson:"_id" json:"id"`
-	WorkspaceID  bson.ObjectID  `bson:"workspace_id" json:"-"`
-	SurveyID     bson.ObjectID  `bson:"survey_id" json:"survey_id"`
-	InvitationID bson.ObjectID  `bson:"invitation_id" json:"invitation_id"`
-	Kind         Kind           `bson:"kind" json:"kind"`
-	Points       int            `bson:"points" json:"points"`
-	Score        int            `bson:"score" json:"score"`
-	Comment      string         `bson:"comment,omitempty" json:"comment,omitempty"`
-	Reason       string         `bson:"reason,omitempty" json:"reason,omitempty"`
-	Locale       string         `bson:"locale" json:"locale"`
-	Customer     Customer       `bson:"customer" json:"customer"`
-	Interaction  Interaction    `bson:"interaction" json:"interaction"`
-	Signals      Signals        `bson:"signals" json:"signals"`
-	Flags        []scoring.Flag `bson:"flags" json:"flags"` // the bias filters that apply, with their evidence
-	Revision     int            `bson:"revision" json:"revision"`
-	CreatedAt    time.Time      `bson:"created_at" json:"created_at"`
-	UpdatedAt    time.Time      `bson:"updated_at" json:"updated_at"`
+	ID            bson.ObjectID  `bson:"_id" json:"id"`
+	WorkspaceID   bson.ObjectID  `bson:"workspace_id" json:"-"`
+	SurveyID      bson.ObjectID  `bson:"survey_id" json:"survey_id"`
+	InvitationID  bson.ObjectID  `bson:"invitation_id" json:"invitation_id"`
+	Kind          Kind           `bson:"kind" json:"kind"`
+	Points        int            `bson:"points" json:"points"`
+	Score         int            `bson:"score" json:"score"`
+	Comment       string         `bson:"comment,omitempty" json:"comment,omitempty"`
+	Reason        string         `bson:"reason,omitempty" json:"reason,omitempty"`
+	Locale        string         `bson:"locale" json:"locale"`
+	Customer      Customer       `bson:"customer" json:"customer"`
+	Interaction   Interaction    `bson:"interaction" json:"interaction"`
+	Signals       Signals        `bson:"signals" json:"signals"`
+	Flags         []scoring.Flag `bson:"flags" json:"flags"` // the bias filters that apply, with their evidence
+	FlagOverrides *FlagOverrides `bson:"flag_overrides,omitempty" json:"flag_overrides,omitempty"`
+	Revision      int            `bson:"revision" json:"revision"`
+	CreatedAt     time.Time      `bson:"created_at" json:"created_at"`
+	UpdatedAt     time.Time      `bson:"updated_at" json:"updated_at"`
 }
 
 // ResponseEvent is what the CRM hears of an answer: the response without the signals the
@@ -85,10 +86,34 @@ func (s *Service) responseFor(ctx context.Context, inv bson.ObjectID) (*Response
 }
 
 // ListResponses returns a page of the workspace's responses, newest invitation first.
-func (s *Service) ListResponses(ctx context.Context, ws, surveyID bson.ObjectID, p httpx.PageParams) ([]Response, error) {
+func (s *Service) ListResponses(ctx context.Context, ws bson.ObjectID, f ResponseFilter, p httpx.PageParams) ([]Response, error) {
 	filter := bson.D{{Key: "workspace_id", Value: ws}}
-	if !surveyID.IsZero() {
-		filter = append(filter, bson.E{Key: "survey_id", Value: surveyID})
+	if !f.SurveyID.IsZero() {
+		filter = append(filter, bson.E{Key: "survey_id", Value: f.SurveyID})
+	}
+	switch {
+	case f.Flag == "none":
+		filter = append(filter, bson.E{Key: "flags", Value: bson.D{{Key: "$size", Value: 0}}})
+	case f.Flag != "":
+		filter = append(filter, bson.E{Key: "flags.name", Value: f.Flag})
+	}
+	if f.Score != nil {
+		filter = append(filter, bson.E{Key: "score", Value: *f.Score})
+	}
+	for _, d := range []struct{ key, value string }{
+		{"interaction.agent", f.Agent}, {"interaction.team", f.Team}, {"interaction.channel", f.Channel}, {"interaction.country", f.Country},
+	} {
+		if d.value != "" {
+			filter = append(filter, bson.E{Key: d.key, Value: d.value})
+		}
 	}
 	return findPage[Response](ctx, s.responses, filter, p)
+}
+
+// ResponseFilter narrows a response list.
+type ResponseFilter struct {
+	SurveyID                      bson.ObjectID
+	Flag                          string // a flag's name, or "none" for unflagged answers
+	Score                         *int
+	Agent, Team, Channel, Country string
 }

@@ -177,6 +177,8 @@ func (w *Writer) edit(ctx context.Context, sub *submission) error {
 	if !now.Before(prev.CreatedAt.Add(sub.window)) {
 		return ErrEditWindowClosed
 	}
+	// The edit re-evaluated the filters; a manager's overrides still stand.
+	r.Flags, r.FlagOverrides = prev.FlagOverrides.apply(r.Flags), prev.FlagOverrides
 	res, err := w.svc.responses.UpdateOne(ctx, byID(r.ID),
 		bson.D{
 			{Key: "$set", Value: bson.D{
