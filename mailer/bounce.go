@@ -2,7 +2,6 @@ package mailer
 
 import (
 	"bytes"
-	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -48,11 +47,7 @@ type BounceResult struct {
 
 func (b *Bounces) receive(c *echo.Context) error {
 	ctx := c.Request().Context()
-	body, err := io.ReadAll(http.MaxBytesReader(c.Response(), c.Request().Body, 64<<10))
-	if err != nil {
-		return httpx.NewProblem(http.StatusRequestEntityTooLarge, "The request body is larger than 65536 bytes.")
-	}
-	integ, err := b.svc.VerifyWebhook(ctx, c.Request().Header, body)
+	integ, body, err := b.svc.ReadSignedWebhook(c)
 	if err != nil {
 		return err
 	}

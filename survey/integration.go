@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -122,6 +123,20 @@ func (s *Service) RevokeIntegration(ctx context.Context, ws, id bson.ObjectID) e
 		return fmt.Errorf("survey: revoke integration: %w", err)
 	}
 	return nil
+}
+
+// maxWebhookBody bounds a signed webhook's body.
+const maxWebhookBody = 64 << 10
+
+// ReadSignedWebhook reads a signed webhook's body (at most 64 KiB) and verifies it; the body
+// is returned for the caller to decode.
+func (s *Service) ReadSignedWebhook(c *echo.Context) (*Integration, []byte, error) {
+	body, err := io.ReadAll(http.MaxBytesReader(c.Response(), c.Request().Body, maxWebhookBody))
+	if err != nil {
+		return nil, nil, httpx.NewProblem(http.StatusRequestEntityTooLarge, fmt.Sprintf("The request body is larger than %d bytes.", maxWebhookBody))
+	}
+	in, err := s.VerifyWebhook(c.Request().Context(), c.Request().Header, body)
+	return in, body, err
 }
 
 // VerifyWebhook checks a signed request: the integration is live, the timestamp is within the

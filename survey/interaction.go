@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -58,11 +57,7 @@ type webhookEvent struct {
 // receiveInteraction handles the CRM's signed interaction webhook.
 func (h *Handler) receiveInteraction(c *echo.Context) error {
 	ctx := c.Request().Context()
-	body, err := io.ReadAll(http.MaxBytesReader(c.Response(), c.Request().Body, 64<<10))
-	if err != nil {
-		return httpx.NewProblem(http.StatusRequestEntityTooLarge, "The request body is larger than 65536 bytes.")
-	}
-	in, err := h.svc.VerifyWebhook(ctx, c.Request().Header, body)
+	in, body, err := h.svc.ReadSignedWebhook(c)
 	if err != nil {
 		return err
 	}

@@ -92,7 +92,9 @@ func (s *Signer) verify(version byte, token string, now time.Time) (Claims, erro
 	if len(token) == 0 || len(token) > maxTokenLen {
 		return Claims{}, ErrTokenInvalid
 	}
-	b, err := base64.RawURLEncoding.DecodeString(token)
+	// Strict: a token has one spelling, so its last character's unused bits cannot be
+	// varied into other strings that decode to the same signed bytes.
+	b, err := base64.RawURLEncoding.Strict().DecodeString(token)
 	if err != nil || len(b) < 2 || b[0] != version {
 		return Claims{}, ErrTokenInvalid
 	}

@@ -45,6 +45,7 @@ func TestTokenVerify(t *testing.T) {
 		"empty":                  {"", now, ErrTokenInvalid},
 		"truncated":              {good[:len(good)-5], now, ErrTokenInvalid},
 		"extended":               {good + "AA", now, ErrTokenInvalid},
+		"padding bits varied":    {good[:len(good)-1] + string(good[len(good)-1]^1), now, ErrTokenInvalid},
 		"not base64":             {strings.Repeat("!", 40), now, ErrTokenInvalid},
 		"oversized":              {strings.Repeat("A", 4096), now, ErrTokenInvalid},
 		"tampered invitation id": {flip(5), now, ErrTokenInvalid},

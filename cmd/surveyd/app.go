@@ -258,13 +258,27 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	log := newLogger(stderr, cfg.LogLevel)
-	a, err := initApp(ctx, cfg, log)
+	a, err := initApp(ctx, cfg, newLogger(stderr, cfg.LogLevel))
 	if err != nil {
 		return err
 	}
 	defer a.close()
 	return a.serve(ctx, nil)
+}
+
+// openStore is the store of the admin commands (keys, integrations): migrated, with
+// warnings only on stderr.
+func openStore(ctx context.Context, cfg *config.Config, stderr io.Writer) (*store.Store, error) {
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	st, err := store.Open(ctx, store.Options{URI: cfg.MongoURI, Database: cfg.Database, DataDir: cfg.DataDir, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	if err := migrate(ctx, st, log); err != nil {
+		_ = st.Close(context.Background())
+		return nil, err
+	}
+	return st, nil
 }
 
 func cmdMigrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {

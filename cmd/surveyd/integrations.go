@@ -6,11 +6,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"text/tabwriter"
 	"time"
 
-	"github.com/surveyd/surveyd/internal/store"
 	"github.com/surveyd/surveyd/survey"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
@@ -38,15 +36,11 @@ func cmdIntegrations(ctx context.Context, args []string, getenv func(string) str
 	if err := cfg.EnsureKeys(); err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	st, err := store.Open(ctx, store.Options{URI: cfg.MongoURI, Database: cfg.Database, DataDir: cfg.DataDir, Logger: log})
+	st, err := openStore(ctx, cfg, stderr)
 	if err != nil {
 		return err
 	}
 	defer st.Close(context.Background())
-	if err := migrate(ctx, st, log); err != nil {
-		return err
-	}
 	svc := survey.NewService(st.DB, nil, cfg.BaseURL, nil, cfg.SecretKey)
 	ws, err := svc.WorkspaceByName(ctx, workspace)
 	if err != nil {

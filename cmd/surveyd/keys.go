@@ -6,10 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"text/tabwriter"
 
-	"github.com/surveyd/surveyd/internal/store"
 	"github.com/surveyd/surveyd/survey"
 )
 
@@ -31,15 +29,11 @@ func cmdKeys(ctx context.Context, args []string, getenv func(string) string, std
 	if workspace == "" {
 		return errors.New("keys: --workspace is required")
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	st, err := store.Open(ctx, store.Options{URI: cfg.MongoURI, Database: cfg.Database, DataDir: cfg.DataDir, Logger: log})
+	st, err := openStore(ctx, cfg, stderr)
 	if err != nil {
 		return err
 	}
 	defer st.Close(context.Background())
-	if err := migrate(ctx, st, log); err != nil {
-		return err
-	}
 	// Keys are not links: the service needs no signer or salt to manage them.
 	svc := survey.NewService(st.DB, nil, cfg.BaseURL, nil, nil)
 
