@@ -3,8 +3,7 @@ package mailer
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"io"
+	"github.com/surveyd/surveyd/internal/apitest"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -111,38 +110,10 @@ func (en *mailEnv) keyFor(ws *survey.Workspace, scope survey.Scope) string {
 	return secret
 }
 
-// do sends a request through the router: a string body is sent as JSON, url.Values as a form,
-// anything else marshalled to JSON; header is name, value pairs.
+// do sends a request through the router (apitest.Do).
 func (en *mailEnv) do(method, target, key string, body any, header ...string) *httptest.ResponseRecorder {
 	en.t.Helper()
-	var r io.Reader
-	ct := "application/json"
-	switch b := body.(type) {
-	case nil:
-	case string:
-		r = strings.NewReader(b)
-	case url.Values:
-		r, ct = strings.NewReader(b.Encode()), "application/x-www-form-urlencoded"
-	default:
-		buf, err := json.Marshal(b)
-		if err != nil {
-			en.t.Fatal(err)
-		}
-		r = bytes.NewReader(buf)
-	}
-	req := httptest.NewRequest(method, target, r)
-	if body != nil {
-		req.Header.Set("Content-Type", ct)
-	}
-	if key != "" {
-		req.Header.Set("Authorization", "Bearer "+key)
-	}
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	rec := httptest.NewRecorder()
-	en.e.ServeHTTP(rec, req)
-	return rec
+	return apitest.Do(en.t, en.e, method, target, key, body, header...)
 }
 
 func (en *mailEnv) createSurvey(body string) *survey.Survey {

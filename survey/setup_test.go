@@ -4,11 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
+	"github.com/surveyd/surveyd/internal/apitest"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -121,38 +120,10 @@ func (en *env) keyFor(ws *Workspace, scope Scope) string {
 	return secret
 }
 
-// do sends a request through the router. body may be a string (sent as is) or any value
-// (sent as JSON).
+// do sends a request through the router (apitest.Do).
 func (en *env) do(method, target, key string, body any, header ...string) *httptest.ResponseRecorder {
 	en.t.Helper()
-	var r io.Reader
-	ct := "application/json"
-	switch b := body.(type) {
-	case nil:
-	case string:
-		r = strings.NewReader(b)
-	case url.Values:
-		r, ct = strings.NewReader(b.Encode()), "application/x-www-form-urlencoded"
-	default:
-		buf, err := json.Marshal(b)
-		if err != nil {
-			en.t.Fatal(err)
-		}
-		r = bytes.NewReader(buf)
-	}
-	req := httptest.NewRequest(method, target, r)
-	if body != nil {
-		req.Header.Set("Content-Type", ct)
-	}
-	if key != "" {
-		req.Header.Set("Authorization", "Bearer "+key)
-	}
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	rec := httptest.NewRecorder()
-	en.e.ServeHTTP(rec, req)
-	return rec
+	return apitest.Do(en.t, en.e, method, target, key, body, header...)
 }
 
 // createSurvey makes a survey through the API and returns it.
