@@ -156,6 +156,7 @@ func (a *app) routes(reg *prometheus.Registry) *echo.Echo {
 	e := echo.NewWithConfig(echo.Config{
 		Logger:           a.log,
 		HTTPErrorHandler: httpx.ErrorHandler(a.log, survey.ErrorStatus, mailer.ErrorStatus),
+		IPExtractor:      clientIP(a.cfg.TrustedProxies),
 	})
 	metrics := httpx.NewMetrics(reg)
 	e.Use(
@@ -198,6 +199,20 @@ func (a *app) routes(reg *prometheus.Registry) *echo.Echo {
 	a.webhooks.Register(g)
 	mailer.NewAdmin(a.outbox, a.svc, a.renderer).Register(g)
 	return e
+}
+
+// clientIP finds the client's address for rate limits and IP hashes: the peer, or, behind the
+// configured load balancers only, the address they report in X-Forwarded-For. Trusting the
+// header from anyone would let a client choose its own rate-limit bucket.
+func clientIP(proxies []*net.IPNet) echo.IPExtractor {
+	if len(proxies) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, p := range proxies {
+		opts = append(opts, echo.TrustIPRange(p))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
 }
 
 // ready reports whether this instance can serve: the store answers and its schema is current.

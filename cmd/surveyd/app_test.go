@@ -6,7 +6,9 @@ import (
 	"flag"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"slices"
 	"strings"
@@ -227,5 +229,26 @@ func TestIntegrationsCommand(t *testing.T) {
 	}
 	if _, err := run1("integrations", "rotate", "--workspace", "Acme", id); err == nil {
 		t.Fatal("rotated a revoked integration")
+	}
+}
+
+func TestClientIP(t *testing.T) {
+	_, lb, _ := net.ParseCIDR("10.0.0.0/8")
+	tests := map[string]struct {
+		proxies     []*net.IPNet
+		remote, xff string
+		want        string
+	}{
+		"no proxies: the peer":                 {nil, "203.0.113.9:5000", "1.2.3.4", "203.0.113.9"},
+		"behind the load balancer: the client": {[]*net.IPNet{lb}, "10.1.2.3:5000", "203.0.113.9", "203.0.113.9"},
+		"a stranger's header is ignored":       {[]*net.IPNet{lb}, "198.51.100.7:5000", "1.2.3.4", "198.51.100.7"},
+	}
+	for name, tc := range tests {
+		req := httptest.NewRequest("GET", "/", nil)
+		req.RemoteAddr = tc.remote
+		req.Header.Set("X-Forwarded-For", tc.xff)
+		if got := clientIP(tc.proxies)(req); got != tc.want {
+			t.Errorf("%s: %s, want %s", name, got, tc.want)
+		}
 	}
 }

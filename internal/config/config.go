@@ -47,7 +47,10 @@ type Config struct {
 	OutboxLease time.Duration
 
 	RateLimit float64 // SURVEYD_RATE_LIMIT, public POSTs per second per client IP; 0 turns it off
-	LogLevel  string  // SURVEYD_LOG_LEVEL: debug, info, warn, error
+	// TrustedProxies are the load balancers whose X-Forwarded-For names the client; without
+	// them the client is the peer address.
+	TrustedProxies []*net.IPNet
+	LogLevel       string // SURVEYD_LOG_LEVEL: debug, info, warn, error
 }
 
 // LinkKey is one HMAC key for signing survey links, named by a short id so links signed with
@@ -89,6 +92,7 @@ var settings = []setting{
 	{"SURVEYD_MAIL_FROM", "mail-from", "", "default sender, e.g. \"Acme Support <cx@acme.example>\""},
 	{"SURVEYD_OUTBOX_LEASE", "outbox-lease", "2m", "how long before a crashed instance's message is taken over by another"},
 	{"SURVEYD_RATE_LIMIT", "rate-limit", "10", "public POST requests per second per client IP (0: off)"},
+	{"SURVEYD_TRUSTED_PROXIES", "trusted-proxies", "", "CIDRs of load balancers whose X-Forwarded-For names the client, e.g. 10.0.0.0/8"},
 	{"SURVEYD_LOG_LEVEL", "log-level", "info", "debug, info, warn or error"},
 }
 
@@ -195,6 +199,16 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (*Config,
 	if c.MailFrom != "" {
 		if _, err := mail.ParseAddress(c.MailFrom); err != nil {
 			bad("SURVEYD_MAIL_FROM", "must be an address such as \"Acme <cx@acme.example>\": %v", err)
+		}
+	}
+	if v := get("SURVEYD_TRUSTED_PROXIES"); v != "" {
+		for part := range strings.SplitSeq(v, ",") {
+			_, n, err := net.ParseCIDR(strings.TrimSpace(part))
+			if err != nil {
+				bad("SURVEYD_TRUSTED_PROXIES", "%q is not a CIDR such as 10.0.0.0/8", strings.TrimSpace(part))
+				continue
+			}
+			c.TrustedProxies = append(c.TrustedProxies, n)
 		}
 	}
 	rate, perr := strconv.ParseFloat(get("SURVEYD_RATE_LIMIT"), 64)

@@ -58,6 +58,7 @@ func TestLoadRejectsBadValues(t *testing.T) {
 		"negative rate limit":    {map[string]string{"SURVEYD_RATE_LIMIT": "-1"}, []string{"SURVEYD_RATE_LIMIT"}},
 		"rate limit not number":  {map[string]string{"SURVEYD_RATE_LIMIT": "ten"}, []string{"SURVEYD_RATE_LIMIT"}},
 		"log level":              {map[string]string{"SURVEYD_LOG_LEVEL": "loud"}, []string{"SURVEYD_LOG_LEVEL"}},
+		"trusted proxies":        {map[string]string{"SURVEYD_TRUSTED_PROXIES": "10.0.0.0/8, lb.example"}, []string{"SURVEYD_TRUSTED_PROXIES", "lb.example"}},
 		"database name":          {map[string]string{"SURVEYD_MONGODB_DATABASE": "a/b"}, []string{"SURVEYD_MONGODB_DATABASE"}},
 		"value and file":         {map[string]string{"SURVEYD_LINK_KEYS": goodKey, "SURVEYD_LINK_KEYS_FILE": "/x"}, []string{"both set"}},
 		"missing file":           {map[string]string{"SURVEYD_LINK_KEYS_FILE": "/nonexistent/keys"}, []string{"SURVEYD_LINK_KEYS_FILE"}},
