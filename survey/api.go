@@ -42,6 +42,7 @@ func (h *Handler) Register(g *echo.Group) {
 	g.GET("/invitations/:id/visits", h.listVisits, read)
 
 	g.GET("/responses", h.listResponses, read)
+	g.GET("/responses/export", h.exportResponses, read)
 	g.PATCH("/responses/:id/flags", h.overrideFlags, write)
 	g.GET("/responses/:id/flags/audit", h.listFlagAudits, read)
 

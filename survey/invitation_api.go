@@ -208,27 +208,38 @@ func (h *Handler) listVisits(c *echo.Context) error {
 	return c.JSON(http.StatusOK, httpx.Page[Visit]{Data: visits})
 }
 
-func (h *Handler) listResponses(c *echo.Context) error {
-	p, err := httpx.Pagination(c, 50, 500)
-	if err != nil {
-		return err
-	}
+// responseFilter reads the response list's query: survey_id, flag, score, agent, team,
+// channel, country.
+func responseFilter(c *echo.Context) (ResponseFilter, error) {
 	var f ResponseFilter
+	var err error
 	if f.SurveyID, err = queryID(c, "survey_id"); err != nil {
-		return err
+		return f, err
 	}
 	if f.Flag = c.QueryParam("flag"); f.Flag != "" && f.Flag != "none" && !slices.Contains(flagNames, f.Flag) {
-		return httpx.BadField("flag", "must be one of: "+strings.Join(append(flagNames, "none"), ", "))
+		return f, httpx.BadField("flag", "must be one of: "+strings.Join(append(flagNames, "none"), ", "))
 	}
 	if v := c.QueryParam("score"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 || n > 10 {
-			return httpx.BadField("score", "must be a whole number from 0 to 10")
+			return f, httpx.BadField("score", "must be a whole number from 0 to 10")
 		}
 		f.Score = &n
 	}
 	f.Agent, f.Team = c.QueryParam("agent"), c.QueryParam("team")
 	f.Channel, f.Country = strings.ToLower(c.QueryParam("channel")), strings.ToUpper(c.QueryParam("country"))
+	return f, nil
+}
+
+func (h *Handler) listResponses(c *echo.Context) error {
+	p, err := httpx.Pagination(c, 50, 500)
+	if err != nil {
+		return err
+	}
+	f, err := responseFilter(c)
+	if err != nil {
+		return err
+	}
 	rows, err := h.svc.ListResponses(c.Request().Context(), WorkspaceOf(c), f, p)
 	if err != nil {
 		return err

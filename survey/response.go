@@ -87,6 +87,11 @@ func (s *Service) responseFor(ctx context.Context, inv bson.ObjectID) (*Response
 
 // ListResponses returns a page of the workspace's responses, newest invitation first.
 func (s *Service) ListResponses(ctx context.Context, ws bson.ObjectID, f ResponseFilter, p httpx.PageParams) ([]Response, error) {
+	return findPage[Response](ctx, s.responses, f.query(ws), p)
+}
+
+// query is the filter's database query within the workspace.
+func (f ResponseFilter) query(ws bson.ObjectID) bson.D {
 	filter := bson.D{{Key: "workspace_id", Value: ws}}
 	if !f.SurveyID.IsZero() {
 		filter = append(filter, bson.E{Key: "survey_id", Value: f.SurveyID})
@@ -107,7 +112,7 @@ func (s *Service) ListResponses(ctx context.Context, ws bson.ObjectID, f Respons
 			filter = append(filter, bson.E{Key: d.key, Value: d.value})
 		}
 	}
-	return findPage[Response](ctx, s.responses, filter, p)
+	return filter
 }
 
 // ResponseFilter narrows a response list.
