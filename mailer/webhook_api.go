@@ -109,9 +109,7 @@ func (w *Webhooks) updateEndpoint(c *echo.Context) error {
 	if err := validateEndpoint(&req, req.URL); err != nil {
 		return err
 	}
-	e, err := w.UpdateEndpoint(c.Request().Context(), survey.WorkspaceOf(c), id, WebhookEndpointPatch{
-		URL: req.URL, Description: req.Description, Events: req.Events, Enabled: req.Enabled,
-	})
+	e, err := w.UpdateEndpoint(c.Request().Context(), survey.WorkspaceOf(c), id, WebhookEndpointPatch(req))
 	if err != nil {
 		return endpointError(err)
 	}

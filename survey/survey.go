@@ -50,9 +50,6 @@ type Reason struct {
 	About string `bson:"about" json:"about"`
 }
 
-// Reason subjects; all but service make a response non-attributable to an agent.
-var reasonSubjects = []string{"service", "product", "price", "policy", "other"}
-
 // Survey is one questionnaire: a CSAT, NPS or CES question, an optional comment and reason.
 type Survey struct {
 	ID              bson.ObjectID `bson:"_id" json:"id"`
