@@ -311,3 +311,22 @@ func TestFlagOverridesAndFilters(t *testing.T) {
 		t.Fatalf("after the customer's edit: %+v", r.Flags)
 	}
 }
+
+func TestWorkspaceBranding(t *testing.T) {
+	en := newEnv(t)
+	en.run(t, []scenario{
+		{"set branding", "PATCH", "/api/v1/workspace", en.key, `{"sender_name":"Acme CX","sender_email":"cx@acme.example","logo_url":"https://acme.example/logo.png","brand_color":"#0a7d3e","reminder_days":5}`, nil, 200,
+			[]string{`"sender_email":"cx@acme.example"`, `"brand_color":"#0a7d3e"`, `"reminder_days":5`}},
+		{"sender name with a header break", "PATCH", "/api/v1/workspace", en.key, `{"sender_name":"Acme\r\nBcc: x@evil.example"}`, nil, 422, []string{`"field":"sender_name"`}},
+		{"bad sender email", "PATCH", "/api/v1/workspace", en.key, `{"sender_email":"cx"}`, nil, 422, []string{`"field":"sender_email"`}},
+		{"logo over http", "PATCH", "/api/v1/workspace", en.key, `{"logo_url":"http://acme.example/logo.png"}`, nil, 422, []string{`"field":"logo_url"`}},
+		{"colour name", "PATCH", "/api/v1/workspace", en.key, `{"brand_color":"green"}`, nil, 422, []string{`"field":"brand_color"`}},
+		{"too many reminder days", "PATCH", "/api/v1/workspace", en.key, `{"reminder_days":99}`, nil, 422, []string{`"field":"reminder_days"`}},
+		{"wrong type", "PATCH", "/api/v1/workspace", en.key, `{"reminder_days":"3"}`, nil, 400, []string{`"field":"reminder_days"`}},
+		{"clear to defaults", "PATCH", "/api/v1/workspace", en.key, `{"logo_url":"","brand_color":"","sender_email":""}`, nil, 200, []string{`"sender_name":"Acme CX"`}},
+	})
+	w, err := en.svc.WorkspaceByID(t.Context(), en.ws.ID)
+	if err != nil || w.LogoURL != "" || w.BrandColor != "" || w.SenderEmail != "" || w.SenderName != "Acme CX" {
+		t.Fatalf("after clearing: %+v, %v", w, err)
+	}
+}

@@ -157,20 +157,8 @@ func (s *Service) VerifyWebhook(ctx context.Context, header http.Header, body []
 	if in.RevokedAt != nil {
 		return nil, webhookAuthError("the integration is revoked")
 	}
-	var ts int64 = -1
-	var sigs [][]byte
-	for part := range strings.SplitSeq(header.Get(HeaderSignature), ",") {
-		k, v, _ := strings.Cut(strings.TrimSpace(part), "=")
-		switch k {
-		case "t":
-			ts, _ = strconv.ParseInt(v, 10, 64)
-		case "v1":
-			if b, err := hex.DecodeString(v); err == nil && len(b) == sha256.Size {
-				sigs = append(sigs, b)
-			}
-		}
-	}
-	if ts < 0 || len(sigs) == 0 {
+	ts, sigs, ok := parseSignature(header.Get(HeaderSignature))
+	if !ok {
 		return nil, webhookAuthError(HeaderSignature + " must be t=<unix seconds>,v1=<hex HMAC-SHA256>")
 	}
 	now := s.now()
@@ -193,6 +181,31 @@ func (s *Service) VerifyWebhook(ctx context.Context, header http.Header, body []
 		}
 	}
 	return nil, webhookAuthError("no signature matches")
+}
+
+// parseSignature reads "t=<unix seconds>,v1=<hex>[,v1=<hex>…]". Unknown parts are skipped, so
+// a later scheme (v2=) can be sent beside v1 during an upgrade; at most 8 signatures are kept.
+func parseSignature(h string) (ts int64, sigs [][]byte, ok bool) {
+	if len(h) > 1024 {
+		return 0, nil, false
+	}
+	ts = -1
+	for part := range strings.SplitSeq(h, ",") {
+		k, v, _ := strings.Cut(strings.TrimSpace(part), "=")
+		switch k {
+		case "t":
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n < 0 {
+				return 0, nil, false
+			}
+			ts = n
+		case "v1":
+			if b, err := hex.DecodeString(v); err == nil && len(b) == sha256.Size && len(sigs) < 8 {
+				sigs = append(sigs, b)
+			}
+		}
+	}
+	return ts, sigs, ts >= 0 && len(sigs) > 0
 }
 
 func webhookAuthError(detail string) error {
