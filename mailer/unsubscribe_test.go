@@ -3,7 +3,9 @@ package mailer
 import (
 	"context"
 	"encoding/base64"
+	"github.com/surveyd/surveyd/internal/apitest"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -12,45 +14,16 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
-// pageScenario is one request to a page or the API and what must come back.
-type pageScenario struct {
-	name   string
-	method string
-	url    string
-	key    string
-	body   any
-	header []string
-	status int
-	want   []string // substrings of the body
-	absent []string // substrings the body must not have
-}
-
-func (en *mailEnv) runPages(t *testing.T, scenarios []pageScenario) {
+func (en *mailEnv) runPages(t *testing.T, scenarios []apitest.Scenario) {
 	t.Helper()
-	for _, sc := range scenarios {
-		t.Run(sc.name, func(t *testing.T) {
-			rec := en.do(sc.method, sc.url, sc.key, sc.body, sc.header...)
-			if rec.Code != sc.status {
-				t.Fatalf("%s %s = %d, want %d: %s", sc.method, sc.url, rec.Code, sc.status, rec.Body)
+	apitest.Run(t, en.e, scenarios, func(t *testing.T, sc apitest.Scenario, rec *httptest.ResponseRecorder) {
+		if strings.HasPrefix(sc.URL, "/u/") {
+			h := rec.Header()
+			if !strings.HasPrefix(h.Get("Content-Type"), "text/html") || h.Get("Cache-Control") != "no-store" || h.Get("Content-Language") == "" {
+				t.Errorf("page headers: %v", h)
 			}
-			for _, w := range sc.want {
-				if !strings.Contains(rec.Body.String(), w) {
-					t.Errorf("body lacks %q: %s", w, rec.Body)
-				}
-			}
-			for _, a := range sc.absent {
-				if strings.Contains(rec.Body.String(), a) {
-					t.Errorf("body has %q: %s", a, rec.Body)
-				}
-			}
-			if strings.HasPrefix(sc.url, "/u/") {
-				h := rec.Header()
-				if !strings.HasPrefix(h.Get("Content-Type"), "text/html") || h.Get("Cache-Control") != "no-store" || h.Get("Content-Language") == "" {
-					t.Errorf("page headers: %v", h)
-				}
-			}
-		})
-	}
+		}
+	})
 }
 
 // unsubscribeSetup makes a Vietnamese and an English customer's invitations and returns
@@ -81,32 +54,32 @@ func TestUnsubscribePage(t *testing.T) {
 	oneClick := "List-Unsubscribe=One-Click"
 	formCT := []string{"Content-Type", "application/x-www-form-urlencoded"}
 
-	en.runPages(t, []pageScenario{
-		{name: "GET shows the page in the customer's language", method: "GET", url: "/u/" + viTok, status: 200,
-			want: []string{`lang="vi"`, "Ngừng nhận email khảo sát từ Acme Ltd", "Lan@Example.com", "<form", `method="post"`, `action="/u/` + viTok + `"`, "Hủy đăng ký"}},
-		{name: "GET in English by ?lang", method: "GET", url: "/u/" + viTok + "?lang=en", status: 200,
-			want: []string{`lang="en"`, "Stop survey emails from Acme Ltd?", "<form", "Unsubscribe"}},
-		{name: "GET for an English customer", method: "GET", url: "/u/" + enTok, status: 200,
-			want: []string{`lang="en"`, "We will stop sending surveys to mai@example.com", "Unsubscribe"}},
-		{name: "GET in Vietnamese by Accept-Language is beaten by the customer's locale", method: "GET", url: "/u/" + enTok,
-			header: []string{"Accept-Language", "vi"}, status: 200, want: []string{`lang="en"`}},
-		{name: "forged token", method: "GET", url: "/u/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", status: 404},
-		{name: "truncated token", method: "GET", url: "/u/" + viTok[:len(viTok)-4], status: 404},
-		{name: "survey link token is not an unsubscribe link", method: "GET", url: "/u/" + surveyTok, status: 404},
-		{name: "survey link token cannot unsubscribe", method: "POST", url: "/u/" + surveyTok, body: form, status: 404},
-		{name: "forged token cannot unsubscribe", method: "POST", url: "/u/" + forge(viTok), body: form, status: 404},
+	en.runPages(t, []apitest.Scenario{
+		{Name: "GET shows the page in the customer's language", Method: "GET", URL: "/u/" + viTok, Status: 200,
+			Want: []string{`lang="vi"`, "Ngừng nhận email khảo sát từ Acme Ltd", "Lan@Example.com", "<form", `method="post"`, `action="/u/` + viTok + `"`, "Hủy đăng ký"}},
+		{Name: "GET in English by ?lang", Method: "GET", URL: "/u/" + viTok + "?lang=en", Status: 200,
+			Want: []string{`lang="en"`, "Stop survey emails from Acme Ltd?", "<form", "Unsubscribe"}},
+		{Name: "GET for an English customer", Method: "GET", URL: "/u/" + enTok, Status: 200,
+			Want: []string{`lang="en"`, "We will stop sending surveys to mai@example.com", "Unsubscribe"}},
+		{Name: "GET in Vietnamese by Accept-Language is beaten by the customer's locale", Method: "GET", URL: "/u/" + enTok,
+			Header: []string{"Accept-Language", "vi"}, Status: 200, Want: []string{`lang="en"`}},
+		{Name: "forged token", Method: "GET", URL: "/u/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", Status: 404},
+		{Name: "truncated token", Method: "GET", URL: "/u/" + viTok[:len(viTok)-4], Status: 404},
+		{Name: "survey link token is not an unsubscribe link", Method: "GET", URL: "/u/" + surveyTok, Status: 404},
+		{Name: "survey link token cannot unsubscribe", Method: "POST", URL: "/u/" + surveyTok, Body: form, Status: 404},
+		{Name: "forged token cannot unsubscribe", Method: "POST", URL: "/u/" + forge(viTok), Body: form, Status: 404},
 	})
 	if en.suppressed(en.ws.ID, vi.Customer.Email) || en.suppressed(en.ws.ID, enInv.Customer.Email) {
 		t.Fatal("a GET or a bad token suppressed an address")
 	}
 
-	en.runPages(t, []pageScenario{
-		{name: "POST unsubscribes", method: "POST", url: "/u/" + viTok, body: form, status: 200,
-			want: []string{"Bạn đã hủy đăng ký", "Acme Ltd sẽ không gửi khảo sát đến Lan@Example.com nữa"}, absent: []string{"<form"}},
-		{name: "POST again shows the same page", method: "POST", url: "/u/" + viTok, body: form, status: 200, want: []string{"Bạn đã hủy đăng ký"}},
-		{name: "POST with lang", method: "POST", url: "/u/" + viTok, body: url.Values{"lang": {"en"}}, status: 200, want: []string{"You are unsubscribed"}},
-		{name: "RFC 8058 one-click", method: "POST", url: "/u/" + enTok, body: oneClick, header: formCT, status: 200,
-			want: []string{"You are unsubscribed", "Acme Ltd will not send surveys to mai@example.com any more"}},
+	en.runPages(t, []apitest.Scenario{
+		{Name: "POST unsubscribes", Method: "POST", URL: "/u/" + viTok, Body: form, Status: 200,
+			Want: []string{"Bạn đã hủy đăng ký", "Acme Ltd sẽ không gửi khảo sát đến Lan@Example.com nữa"}, Absent: []string{"<form"}},
+		{Name: "POST again shows the same page", Method: "POST", URL: "/u/" + viTok, Body: form, Status: 200, Want: []string{"Bạn đã hủy đăng ký"}},
+		{Name: "POST with lang", Method: "POST", URL: "/u/" + viTok, Body: url.Values{"lang": {"en"}}, Status: 200, Want: []string{"You are unsubscribed"}},
+		{Name: "RFC 8058 one-click", Method: "POST", URL: "/u/" + enTok, Body: oneClick, Header: formCT, Status: 200,
+			Want: []string{"You are unsubscribed", "Acme Ltd will not send surveys to mai@example.com any more"}},
 	})
 	for _, inv := range []*survey.Invitation{vi, enInv} {
 		if !en.suppressed(en.ws.ID, inv.Customer.Email) {
@@ -124,11 +97,11 @@ func TestUnsubscribePage(t *testing.T) {
 func TestUnsubscribeTokenIsNotASurveyLink(t *testing.T) {
 	en := newMailEnv(t)
 	vi, _, viTok, _, surveyTok := unsubscribeSetup(t, en)
-	en.runPages(t, []pageScenario{
-		{name: "survey link opens the survey", method: "GET", url: "/s/" + surveyTok, status: 200},
-		{name: "unsubscribe token on the survey page", method: "GET", url: "/s/" + viTok, status: 404, absent: []string{"<form"}},
-		{name: "unsubscribe token cannot answer", method: "POST", url: "/s/" + viTok, body: url.Values{"score": {"5"}}, status: 404},
-		{name: "unsubscribe token has no thank-you page", method: "GET", url: "/s/" + viTok + "/thanks", status: 404},
+	en.runPages(t, []apitest.Scenario{
+		{Name: "survey link opens the survey", Method: "GET", URL: "/s/" + surveyTok, Status: 200},
+		{Name: "unsubscribe token on the survey page", Method: "GET", URL: "/s/" + viTok, Status: 404, Absent: []string{"<form"}},
+		{Name: "unsubscribe token cannot answer", Method: "POST", URL: "/s/" + viTok, Body: url.Values{"score": {"5"}}, Status: 404},
+		{Name: "unsubscribe token has no thank-you page", Method: "GET", URL: "/s/" + viTok + "/thanks", Status: 404},
 	})
 	if n, err := en.db.Collection("responses").CountDocuments(t.Context(), bson.D{{Key: "_id", Value: vi.ID}}); err != nil || n != 0 {
 		t.Fatalf("an unsubscribe token recorded %d answers (%v)", n, err)
@@ -141,28 +114,28 @@ func TestSuppressionAPI(t *testing.T) {
 	write := en.keyFor(en.ws, survey.ScopeWrite)
 	rival, rivalKey := en.workspace("Rival")
 	const u = "/api/v1/suppressions"
-	en.runPages(t, []pageScenario{
-		{name: "add", method: "POST", url: u, key: write, body: `{"email":"Lan@Example.com"}`, status: 201,
-			want: []string{`"email":"lan@example.com"`, `"reason":"manual"`, `"created_at"`}},
-		{name: "add with a reason", method: "POST", url: u, key: write, body: `{"email":"b@example.com","reason":"bounced"}`, status: 201, want: []string{`"reason":"bounced"`}},
-		{name: "add again keeps the first reason", method: "POST", url: u, key: write, body: `{"email":"lan@example.com","reason":"complained"}`, status: 201, want: []string{`"reason":"manual"`}},
-		{name: "bad email", method: "POST", url: u, key: write, body: `{"email":"lan"}`, status: 422, want: []string{`"field":"email"`}},
-		{name: "missing email", method: "POST", url: u, key: write, body: `{}`, status: 422, want: []string{`"field":"email"`, "is required"}},
-		{name: "bad reason", method: "POST", url: u, key: write, body: `{"email":"c@example.com","reason":"annoyed"}`, status: 422, want: []string{`"field":"reason"`}},
-		{name: "unknown field", method: "POST", url: u, key: write, body: `{"email":"c@example.com","note":"x"}`, status: 400, want: []string{`"field":"note"`}},
-		{name: "read key cannot add", method: "POST", url: u, key: read, body: `{"email":"c@example.com"}`, status: 403},
-		{name: "no key", method: "GET", url: u, status: 401},
-		{name: "list", method: "GET", url: u, key: read, status: 200, want: []string{`"email":"b@example.com"`, `"email":"lan@example.com"`}},
-		{name: "another workspace lists none of ours", method: "GET", url: u, key: rivalKey, status: 200, want: []string{`"data":[]`}},
-		{name: "another workspace cannot remove ours", method: "DELETE", url: u + "/b@example.com", key: rivalKey, status: 404},
-		{name: "bad limit", method: "GET", url: u + "?limit=0", key: read, status: 400, want: []string{`"field":"limit"`}},
-		{name: "bad cursor", method: "GET", url: u + "?cursor=***", key: read, status: 400, want: []string{`"field":"cursor"`}},
-		{name: "read key cannot remove", method: "DELETE", url: u + "/lan@example.com", key: read, status: 403},
-		{name: "remove, in any case", method: "DELETE", url: u + "/LAN@example.com", key: write, status: 204},
-		{name: "remove again", method: "DELETE", url: u + "/lan@example.com", key: write, status: 404},
-		{name: "remove unknown", method: "DELETE", url: u + "/nobody@example.com", key: write, status: 404},
+	en.runPages(t, []apitest.Scenario{
+		{Name: "add", Method: "POST", URL: u, Key: write, Body: `{"email":"Lan@Example.com"}`, Status: 201,
+			Want: []string{`"email":"lan@example.com"`, `"reason":"manual"`, `"created_at"`}},
+		{Name: "add with a reason", Method: "POST", URL: u, Key: write, Body: `{"email":"b@example.com","reason":"bounced"}`, Status: 201, Want: []string{`"reason":"bounced"`}},
+		{Name: "add again keeps the first reason", Method: "POST", URL: u, Key: write, Body: `{"email":"lan@example.com","reason":"complained"}`, Status: 201, Want: []string{`"reason":"manual"`}},
+		{Name: "bad email", Method: "POST", URL: u, Key: write, Body: `{"email":"lan"}`, Status: 422, Want: []string{`"field":"email"`}},
+		{Name: "missing email", Method: "POST", URL: u, Key: write, Body: `{}`, Status: 422, Want: []string{`"field":"email"`, "is required"}},
+		{Name: "bad reason", Method: "POST", URL: u, Key: write, Body: `{"email":"c@example.com","reason":"annoyed"}`, Status: 422, Want: []string{`"field":"reason"`}},
+		{Name: "unknown field", Method: "POST", URL: u, Key: write, Body: `{"email":"c@example.com","note":"x"}`, Status: 400, Want: []string{`"field":"note"`}},
+		{Name: "read key cannot add", Method: "POST", URL: u, Key: read, Body: `{"email":"c@example.com"}`, Status: 403},
+		{Name: "no key", Method: "GET", URL: u, Status: 401},
+		{Name: "list", Method: "GET", URL: u, Key: read, Status: 200, Want: []string{`"email":"b@example.com"`, `"email":"lan@example.com"`}},
+		{Name: "another workspace lists none of ours", Method: "GET", URL: u, Key: rivalKey, Status: 200, Want: []string{`"data":[]`}},
+		{Name: "another workspace cannot remove ours", Method: "DELETE", URL: u + "/b@example.com", Key: rivalKey, Status: 404},
+		{Name: "bad limit", Method: "GET", URL: u + "?limit=0", Key: read, Status: 400, Want: []string{`"field":"limit"`}},
+		{Name: "bad cursor", Method: "GET", URL: u + "?cursor=***", Key: read, Status: 400, Want: []string{`"field":"cursor"`}},
+		{Name: "read key cannot remove", Method: "DELETE", URL: u + "/lan@example.com", Key: read, Status: 403},
+		{Name: "remove, in any case", Method: "DELETE", URL: u + "/LAN@example.com", Key: write, Status: 204},
+		{Name: "remove again", Method: "DELETE", URL: u + "/lan@example.com", Key: write, Status: 404},
+		{Name: "remove unknown", Method: "DELETE", URL: u + "/nobody@example.com", Key: write, Status: 404},
 		// Clients that escape the @ in a path segment reach the same address.
-		{name: "percent-encoded @", method: "DELETE", url: u + "/b%40example.com", key: write, status: 204},
+		{Name: "percent-encoded @", Method: "DELETE", URL: u + "/b%40example.com", Key: write, Status: 204},
 	})
 	if en.suppressed(en.ws.ID, "lan@example.com") || en.suppressed(en.ws.ID, "B@example.com") {
 		t.Fatal("suppressions after the API calls are wrong")

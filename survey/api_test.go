@@ -1,7 +1,9 @@
 package survey
 
 import (
+	"github.com/surveyd/surveyd/internal/apitest"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -22,24 +24,18 @@ type scenario struct {
 
 func (en *env) run(t *testing.T, scenarios []scenario) {
 	t.Helper()
-	for _, sc := range scenarios {
-		t.Run(sc.name, func(t *testing.T) {
-			rec := en.do(sc.method, sc.url, sc.key, sc.body, sc.header...)
-			if rec.Code != sc.status {
-				t.Fatalf("%s %s = %d, want %d: %s", sc.method, sc.url, rec.Code, sc.status, rec.Body)
-			}
-			for _, w := range sc.want {
-				if !strings.Contains(rec.Body.String(), w) {
-					t.Errorf("body %s lacks %q", rec.Body, w)
-				}
-			}
-			if sc.status >= 400 && !strings.HasPrefix(sc.url, "/s/") {
-				if ct := rec.Header().Get("Content-Type"); ct != "application/problem+json" {
-					t.Errorf("error content type %q, want application/problem+json", ct)
-				}
-			}
-		})
+	all := make([]apitest.Scenario, len(scenarios))
+	for i, sc := range scenarios {
+		all[i] = apitest.Scenario{Name: sc.name, Method: sc.method, URL: sc.url, Key: sc.key, Body: sc.body,
+			Header: sc.header, Status: sc.status, Want: sc.want}
 	}
+	apitest.Run(t, en.e, all, func(t *testing.T, sc apitest.Scenario, rec *httptest.ResponseRecorder) {
+		if sc.Status >= 400 && !strings.HasPrefix(sc.URL, "/s/") {
+			if ct := rec.Header().Get("Content-Type"); ct != "application/problem+json" {
+				t.Errorf("error content type %q, want application/problem+json", ct)
+			}
+		}
+	})
 }
 
 func TestSurveyCreate(t *testing.T) {

@@ -46,3 +46,43 @@ func Do(t testing.TB, h http.Handler, method, target, key string, body any, head
 	h.ServeHTTP(rec, req)
 	return rec
 }
+
+// Scenario is one request and what must come back (pocketbase's ApiScenario, trimmed).
+type Scenario struct {
+	Name   string
+	Method string
+	URL    string
+	Key    string // "" sends no Authorization header
+	Body   any
+	Header []string
+	Status int
+	Want   []string // substrings of the body
+	Absent []string // substrings the body must not have
+}
+
+// Run sends each scenario to h as a subtest and checks the status and body; check, if set,
+// adds the caller's own assertions on the recorded response.
+func Run(t *testing.T, h http.Handler, scenarios []Scenario, check func(t *testing.T, sc Scenario, rec *httptest.ResponseRecorder)) {
+	t.Helper()
+	for _, sc := range scenarios {
+		t.Run(sc.Name, func(t *testing.T) {
+			rec := Do(t, h, sc.Method, sc.URL, sc.Key, sc.Body, sc.Header...)
+			if rec.Code != sc.Status {
+				t.Fatalf("%s %s = %d, want %d: %s", sc.Method, sc.URL, rec.Code, sc.Status, rec.Body)
+			}
+			for _, w := range sc.Want {
+				if !strings.Contains(rec.Body.String(), w) {
+					t.Errorf("body lacks %q: %s", w, rec.Body)
+				}
+			}
+			for _, a := range sc.Absent {
+				if strings.Contains(rec.Body.String(), a) {
+					t.Errorf("body has %q: %s", a, rec.Body)
+				}
+			}
+			if check != nil {
+				check(t, sc, rec)
+			}
+		})
+	}
+}
