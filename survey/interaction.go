@@ -144,7 +144,7 @@ func (s *Service) decide(ctx context.Context, si *StoredInteraction, invID bson.
 	if err != nil {
 		return nil, err
 	}
-	sv, err := s.Survey(ctx, si.WorkspaceID, rule.SurveyID)
+	sv, err := s.cachedSurvey(ctx, si.WorkspaceID, rule.SurveyID)
 	if err != nil {
 		return nil, err
 	}
@@ -175,9 +175,12 @@ func (s *Service) decide(ctx context.Context, si *StoredInteraction, invID bson.
 	inv := s.NewInvitation(sv, si.Customer, si.Interaction, dec.Status == StatusScheduled)
 	inv.ID, inv.Status = invID, dec.Status
 	if dec.Status == StatusScheduled {
-		inv.Status = StatusCreated // schedule moves it to scheduled once the email is queued
-		if err := s.schedule(ctx, []*Invitation{inv}, func(*Invitation) time.Time { return dec.Due }); err != nil {
-			return nil, err
+		// Suppression was part of the decision; queue the email before the invitation is
+		// stored, as schedule does.
+		if s.distributor != nil {
+			if err := s.distributor.Schedule(ctx, []*Invitation{inv}, []time.Time{dec.Due}); err != nil {
+				return nil, fmt.Errorf("survey: schedule email: %w", err)
+			}
 		}
 		// Two interactions of one customer at once may both insert; the loser's upsert then
 		// finds the document and updates it on the second try.
