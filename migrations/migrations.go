@@ -39,6 +39,16 @@ var All = []Migration{
 	{3, "flag overrides' audit", func(ctx context.Context, db *mongo.Database) error {
 		return createIndexes(ctx, db, "flag_audit", index(false, "response_id", "at"))
 	}},
+	{4, "rollups, respondents and rollup rebuild requests", func(ctx context.Context, db *mongo.Database) error {
+		// Rollups are read by _id; the index serves dropping a generation after a rebuild.
+		if err := createIndexes(ctx, db, "rollups", index(false, "survey_id", "gen")); err != nil {
+			return err
+		}
+		if err := createIndexes(ctx, db, "respondents", index(false, "survey_id", "gen")); err != nil {
+			return err
+		}
+		return createCollection(ctx, db, "rollup_rebuilds")
+	}},
 }
 
 // Run applies every pending migration and returns how many it applied.
@@ -167,7 +177,7 @@ func index(unique bool, keys ...string) mongo.IndexModel {
 // backend answers no query but {_id: …} from an index (see store.IndexIDs), so a secondary
 // index there is pure cost on every write, while a unique one still enforces its constraint.
 func createIndexes(ctx context.Context, db *mongo.Database, coll string, models ...mongo.IndexModel) error {
-	ferret, err := isFerretDB(ctx, db)
+	ferret, err := store.IsFerretDB(ctx, db)
 	if err != nil {
 		return err
 	}
@@ -191,16 +201,6 @@ func createCollection(ctx context.Context, db *mongo.Database, coll string) erro
 		return fmt.Errorf("create %s: %w", coll, err)
 	}
 	return nil
-}
-
-// isFerretDB reports whether the server is FerretDB, which says so in buildInfo.
-func isFerretDB(ctx context.Context, db *mongo.Database) (bool, error) {
-	var info bson.M
-	if err := db.RunCommand(ctx, bson.D{{Key: "buildInfo", Value: 1}}).Decode(&info); err != nil {
-		return false, fmt.Errorf("buildInfo: %w", err)
-	}
-	_, ok := info["ferretdbVersion"]
-	return ok, nil
 }
 
 func coreIndexes(ctx context.Context, db *mongo.Database) error {

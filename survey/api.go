@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v5"
 	"github.com/surveyd/surveyd/internal/httpx"
+	"github.com/surveyd/surveyd/scoring"
 	"github.com/surveyd/surveyd/templates"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
@@ -133,6 +134,8 @@ type workspaceRequest struct {
 	LogoURL       *string `json:"logo_url" validate:"omitempty,url,startswith=https://,max=500"`
 	BrandColor    *string `json:"brand_color" validate:"omitempty,hexcolor,len=7"`
 	ReminderDays  *int    `json:"reminder_days" validate:"omitempty,min=0,max=30"`
+	// ExcludeFlags: the bias flags that leave an answer out of filtered and weighted scores.
+	ExcludeFlags *[]string `json:"exclude_flags" validate:"omitempty,max=4,unique,dive,oneof=automated contradiction non_attributable late"`
 }
 
 func (h *Handler) getWorkspace(c *echo.Context) error {
@@ -177,6 +180,9 @@ func (h *Handler) updateWorkspace(c *echo.Context) error {
 	}
 	if req.ReminderDays != nil {
 		w.ReminderDays = *req.ReminderDays
+	}
+	if req.ExcludeFlags != nil {
+		w.ExcludeFlags = scoring.MaskOf(*req.ExcludeFlags...).Names()
 	}
 	for i, out := range []*string{&w.SenderName, &w.SenderEmail, &w.LogoURL, &w.BrandColor} {
 		switch in := *branding[i].in; {

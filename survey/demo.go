@@ -252,7 +252,7 @@ func (s *Service) seedDemo(ctx context.Context, ws *Workspace, catalog *template
 				ID: fmt.Sprintf("T%07d", rng.IntN(9_999_999)), Agent: agent, Team: team.name, Channel: ch.name,
 				Country: customerCountry[ci], OccurredAt: &occurred,
 			},
-			Send: true, Status: StatusCreated, ExpiresAt: created.AddDate(0, 0, sv.LinkValidDays), CreatedAt: created,
+			Send: true, Status: StatusCreated, Decision: StatusScheduled, ExpiresAt: created.AddDate(0, 0, sv.LinkValidDays), CreatedAt: created,
 		}
 		sent := created.Add(time.Minute)
 		inv.Status, inv.SentAt = StatusSent, &sent

@@ -3,10 +3,10 @@ package survey
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
+	"github.com/surveyd/surveyd/scoring"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
@@ -122,40 +122,58 @@ func (s *Service) VerifyUnsubscribe(ctx context.Context, token string) (*Invitat
 }
 
 // MarkSent records that an invitation's email (or its reminder) was handed to the mail server.
+// The first send is counted in the funnel.
 func (s *Service) MarkSent(ctx context.Context, id bson.ObjectID, at time.Time, reminder bool) error {
 	set := bson.D{{Key: "reminded_at", Value: at}}
 	if !reminder {
 		set = bson.D{{Key: "sent_at", Value: at}}
 	}
-	return s.setInvitation(ctx, id, set, StatusSent, StatusScheduled, StatusFailed)
+	return s.setInvitation(ctx, id, set, func(inv *Invitation) (string, scoring.Stage, bool) {
+		first := !reminder && inv.SentAt == nil
+		if inv.Status == StatusScheduled || inv.Status == StatusFailed {
+			return StatusSent, scoring.StageSent, first
+		}
+		return "", scoring.StageSent, first
+	})
 }
 
 // MarkFailed records that an invitation's email could not be delivered.
 func (s *Service) MarkFailed(ctx context.Context, id bson.ObjectID, at time.Time, reason string) error {
-	return s.setInvitation(ctx, id, bson.D{{Key: "failed_at", Value: at}, {Key: "failure", Value: reason}}, StatusFailed)
+	return s.setInvitation(ctx, id, bson.D{{Key: "failed_at", Value: at}, {Key: "failure", Value: reason}},
+		func(inv *Invitation) (string, scoring.Stage, bool) {
+			return StatusFailed, scoring.StageFailed, inv.FailedAt == nil
+		})
 }
 
 // MarkBounced records a hard bounce or complaint for an invitation's email.
 func (s *Service) MarkBounced(ctx context.Context, id bson.ObjectID, at time.Time, reason string) error {
-	return s.setInvitation(ctx, id, bson.D{{Key: "bounced_at", Value: at}, {Key: "failure", Value: reason}}, StatusBounced)
+	return s.setInvitation(ctx, id, bson.D{{Key: "bounced_at", Value: at}, {Key: "failure", Value: reason}},
+		func(inv *Invitation) (string, scoring.Stage, bool) {
+			return StatusBounced, scoring.StageBounced, inv.BouncedAt == nil
+		})
 }
 
-// setInvitation sets fields of an invitation by _id, and its status to status when it is
-// currently one of from (whatever it is when from is empty): a retried email that went out
-// after all leaves "failed" for "sent", but "opened" stays. The status is read first, because
-// the embedded store only answers {_id} filters from an index.
-func (s *Service) setInvitation(ctx context.Context, id bson.ObjectID, set bson.D, status string, from ...string) error {
+// setInvitation sets fields of an invitation by _id. decide sees the invitation as it was and
+// says what its status becomes (empty: unchanged; a retried email that went out after all
+// leaves "failed" for "sent", but "opened" stays) and whether this is the stage's first event
+// for it, which the funnel counts at the time of set's first field. The invitation is read
+// first, because the embedded store only answers {_id} filters from an index.
+func (s *Service) setInvitation(ctx context.Context, id bson.ObjectID, set bson.D, decide func(*Invitation) (status string, stage scoring.Stage, count bool)) error {
 	inv, err := s.invitationByID(ctx, id)
 	if err != nil {
 		return err
 	}
-	if len(from) == 0 || slices.Contains(from, inv.Status) {
+	status, stage, count := decide(inv)
+	if status != "" {
 		set = append(set, bson.E{Key: "status", Value: status})
 	}
 	if _, err := s.invitations.UpdateOne(ctx, byID(id), bson.D{{Key: "$set", Value: set}}); err != nil {
 		return fmt.Errorf("survey: update invitation %s: %w", id.Hex(), err)
 	}
-	return nil
+	if !count {
+		return nil
+	}
+	return s.rollups.record(ctx, stageChange(inv, stage, set[0].Value.(time.Time)))
 }
 
 // NormalizeEmail is the form of an address used to match suppressions and repeat customers.

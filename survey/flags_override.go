@@ -95,7 +95,15 @@ func (s *Service) OverrideFlags(ctx context.Context, key *APIKey, id bson.Object
 	if err != nil {
 		return nil, fmt.Errorf("survey: override flags of %s: %w", id.Hex(), err)
 	}
+	before := *r
 	r.Flags, r.FlagOverrides = after, o
+	c, err := answerChange(r, &before)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.rollups.record(ctx, c); err != nil {
+		return nil, err
+	}
 	return r, nil
 }
 

@@ -173,7 +173,7 @@ func (s *Service) decide(ctx context.Context, si *StoredInteraction, invID bson.
 	dec := rule.Decide(ws.Location(), si.EventID, *si.Interaction.OccurredAt, now, lastAt, suppressed)
 
 	inv := s.NewInvitation(sv, si.Customer, si.Interaction, dec.Status == StatusScheduled)
-	inv.ID, inv.Status = invID, dec.Status
+	inv.ID, inv.Status, inv.Decision = invID, dec.Status, dec.Status
 	if dec.Status == StatusScheduled {
 		// Suppression was part of the decision; queue the email before the invitation is
 		// stored, as schedule does.
@@ -196,7 +196,11 @@ func (s *Service) decide(ctx context.Context, si *StoredInteraction, invID bson.
 			}
 		}
 	}
-	if _, err := s.invitations.InsertOne(ctx, inv); err != nil && !store.IsDuplicateKey(err) {
+	if _, err := s.invitations.InsertOne(ctx, inv); err == nil {
+		if err := s.rollups.record(ctx, invitationChanges([]*Invitation{inv})...); err != nil {
+			return nil, err
+		}
+	} else if !store.IsDuplicateKey(err) {
 		return nil, fmt.Errorf("survey: create invitation: %w", err)
 	}
 	s.setLink(inv)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/surveyd/surveyd/internal/httpx"
 	"github.com/surveyd/surveyd/internal/store"
+	"github.com/surveyd/surveyd/scoring"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
@@ -55,16 +56,19 @@ type Invitation struct {
 	Interaction Interaction   `bson:"interaction" json:"interaction"`
 	Send        bool          `bson:"send" json:"send"`
 	Status      string        `bson:"status" json:"status"`
-	ExpiresAt   time.Time     `bson:"expires_at" json:"expires_at"`
-	CreatedAt   time.Time     `bson:"created_at" json:"created_at"`
-	SentAt      *time.Time    `bson:"sent_at,omitempty" json:"sent_at,omitempty"`
-	RemindedAt  *time.Time    `bson:"reminded_at,omitempty" json:"reminded_at,omitempty"`
-	FailedAt    *time.Time    `bson:"failed_at,omitempty" json:"failed_at,omitempty"`
-	BouncedAt   *time.Time    `bson:"bounced_at,omitempty" json:"bounced_at,omitempty"`
-	Failure     string        `bson:"failure,omitempty" json:"failure,omitempty"`
-	OpenedAt    *time.Time    `bson:"opened_at,omitempty" json:"opened_at,omitempty"`
-	Visits      []Visit       `bson:"visits,omitempty" json:"-"`       // listed at /invitations/{id}/visits
-	RespondedAt *time.Time    `bson:"-" json:"responded_at,omitempty"` // from the response
+	// Decision is the status the invitation was created with (created, scheduled, throttled,
+	// suppressed or sampled_out), which the funnel counts and rollups rebuild from.
+	Decision    string     `bson:"decision,omitempty" json:"-"`
+	ExpiresAt   time.Time  `bson:"expires_at" json:"expires_at"`
+	CreatedAt   time.Time  `bson:"created_at" json:"created_at"`
+	SentAt      *time.Time `bson:"sent_at,omitempty" json:"sent_at,omitempty"`
+	RemindedAt  *time.Time `bson:"reminded_at,omitempty" json:"reminded_at,omitempty"`
+	FailedAt    *time.Time `bson:"failed_at,omitempty" json:"failed_at,omitempty"`
+	BouncedAt   *time.Time `bson:"bounced_at,omitempty" json:"bounced_at,omitempty"`
+	Failure     string     `bson:"failure,omitempty" json:"failure,omitempty"`
+	OpenedAt    *time.Time `bson:"opened_at,omitempty" json:"opened_at,omitempty"`
+	Visits      []Visit    `bson:"visits,omitempty" json:"-"`       // listed at /invitations/{id}/visits
+	RespondedAt *time.Time `bson:"-" json:"responded_at,omitempty"` // from the response
 
 	Link string `bson:"-" json:"link"`
 }
@@ -88,6 +92,7 @@ func (s *Service) CreateInvitations(ctx context.Context, invs []*Invitation) err
 	}
 	docs := make([]any, len(invs))
 	for i, inv := range invs {
+		inv.Decision = inv.Status
 		docs[i] = inv
 	}
 	if _, err := s.invitations.InsertMany(ctx, docs); err != nil {
@@ -96,7 +101,7 @@ func (s *Service) CreateInvitations(ctx context.Context, invs []*Invitation) err
 	for _, inv := range invs {
 		s.setLink(inv)
 	}
-	return nil
+	return s.rollups.record(ctx, invitationChanges(invs)...)
 }
 
 // LinkFor is the signed survey link of an invitation.
@@ -227,5 +232,5 @@ func (s *Service) markOpened(ctx context.Context, inv *Invitation) error {
 	if err != nil {
 		return fmt.Errorf("survey: mark opened %s: %w", inv.ID.Hex(), err)
 	}
-	return nil
+	return s.rollups.record(ctx, stageChange(inv, scoring.StageOpened, set[0].Value.(time.Time)))
 }

@@ -18,7 +18,8 @@ import (
 //
 // An answer is one write: the response, whose _id is its invitation's. The invitation itself
 // is not touched, because "responded" is read off the response (Service.withResponses); a
-// second write per answer would halve what the embedded store can take.
+// second write per answer would halve what the embedded store can take. The rollups are
+// written per batch, not per answer: a batch's answers share their day and hour documents.
 type Writer struct {
 	// OnRecorded, if set, hears of each recorded answer before its submitter does, so what
 	// it queues (the CRM's response.created and response.updated) is as durable as the
@@ -30,6 +31,8 @@ type Writer struct {
 	queue    chan *submission
 	stopped  chan struct{}
 	maxBatch int
+
+	noRollups bool // the submission benchmark's baseline: the write path without rollups
 }
 
 type submission struct {
@@ -107,9 +110,12 @@ func (w *Writer) Submit(ctx context.Context, r *Response, window time.Duration) 
 func (w *Writer) write(ctx context.Context, batch []*submission) {
 	errs := make([]error, len(batch))
 	edited := make([]bool, len(batch))
+	prev := make([]*Response, len(batch))
 	for _, i := range w.insert(ctx, batch, errs) {
-		errs[i], edited[i] = w.edit(ctx, batch[i]), true
+		prev[i], errs[i] = w.edit(ctx, batch[i])
+		edited[i] = true
 	}
+	w.rollUp(ctx, batch, prev, errs)
 	if w.OnRecorded != nil {
 		for i, sub := range batch {
 			if errs[i] != nil {
@@ -125,6 +131,30 @@ func (w *Writer) write(ctx context.Context, batch []*submission) {
 			w.log.Error("response write failed", "invitation_id", sub.resp.InvitationID.Hex(), "err", errs[i])
 		}
 		sub.done <- errs[i]
+	}
+}
+
+// rollUp adds the batch's recorded answers to the rollups before anyone hears of them, so a
+// report read after an answer is acknowledged counts it. A failure there is logged and the
+// answers stand; `surveyd rollups rebuild` recounts.
+func (w *Writer) rollUp(ctx context.Context, batch []*submission, prev []*Response, errs []error) {
+	if w.noRollups {
+		return
+	}
+	changes := make([]rollupChange, 0, len(batch))
+	for i, sub := range batch {
+		if errs[i] != nil {
+			continue
+		}
+		c, err := answerChange(sub.resp, prev[i])
+		if err != nil {
+			w.log.Error("response rollup", "invitation_id", sub.resp.InvitationID.Hex(), "err", err)
+			continue
+		}
+		changes = append(changes, c)
+	}
+	if err := w.svc.rollups.record(ctx, changes...); err != nil {
+		w.log.Error("response rollups", "responses", len(changes), "err", err)
 	}
 }
 
@@ -164,18 +194,18 @@ func (w *Writer) insert(ctx context.Context, batch []*submission, errs []error) 
 // the stored answer and the update filters by _id alone, the embedded store's indexed path;
 // two edits racing inside the window both apply, the later one winning, as a customer would
 // expect of a double tap.
-func (w *Writer) edit(ctx context.Context, sub *submission) error {
+func (w *Writer) edit(ctx context.Context, sub *submission) (*Response, error) {
 	r := sub.resp
 	now := w.svc.now()
 	prev, err := w.svc.responseFor(ctx, r.InvitationID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if prev == nil {
-		return fmt.Errorf("survey: response for %s vanished during an edit", r.InvitationID.Hex())
+		return nil, fmt.Errorf("survey: response for %s vanished during an edit", r.InvitationID.Hex())
 	}
 	if !now.Before(prev.CreatedAt.Add(sub.window)) {
-		return ErrEditWindowClosed
+		return nil, ErrEditWindowClosed
 	}
 	// The edit re-evaluated the filters; a manager's overrides still stand.
 	r.Flags, r.FlagOverrides = prev.FlagOverrides.apply(r.Flags), prev.FlagOverrides
@@ -193,12 +223,12 @@ func (w *Writer) edit(ctx context.Context, sub *submission) error {
 			{Key: "$inc", Value: bson.D{{Key: "revision", Value: 1}}},
 		})
 	if err != nil {
-		return fmt.Errorf("survey: update response for %s: %w", r.InvitationID.Hex(), err)
+		return nil, fmt.Errorf("survey: update response for %s: %w", r.InvitationID.Hex(), err)
 	}
 	if res.MatchedCount == 0 {
-		return ErrEditWindowClosed
+		return nil, ErrEditWindowClosed
 	}
 	// What the submitter (and the CRM's response.updated) sees is the stored response.
 	r.Revision, r.CreatedAt = prev.Revision+1, prev.CreatedAt
-	return nil
+	return prev, nil
 }

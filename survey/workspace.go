@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/surveyd/surveyd/internal/store"
+	"github.com/surveyd/surveyd/scoring"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -25,8 +26,28 @@ type Workspace struct {
 	LogoURL     string `bson:"logo_url,omitempty" json:"logo_url,omitempty"`
 	BrandColor  string `bson:"brand_color,omitempty" json:"brand_color,omitempty"` // #rrggbb
 	// ReminderDays is when the one reminder goes to a customer who has not answered; 0: none.
-	ReminderDays int       `bson:"reminder_days" json:"reminder_days"`
+	ReminderDays int `bson:"reminder_days" json:"reminder_days"`
+	// ExcludeFlags are the bias flags that leave an answer out of the filtered and weighted
+	// scores (SCORING.md, "Bias filters"); non_attributable only ever applies to agent and
+	// team scores. Rollups keep every flag combination apart, so a change applies to every
+	// report at once, past periods included.
+	ExcludeFlags []string  `bson:"exclude_flags" json:"exclude_flags"`
 	CreatedAt    time.Time `bson:"created_at" json:"created_at"`
+}
+
+// DefaultExcludeFlags are SCORING.md's defaults: automated answers, contradictions and, for
+// agents and teams, non-attributable reasons are excluded; late answers are shown.
+func DefaultExcludeFlags() []string {
+	return []string{scoring.FlagAutomated, scoring.FlagContradiction, scoring.FlagNonAttributable}
+}
+
+// excluded is the mask of the workspace's excluding flags; a workspace stored before the
+// setting existed has the defaults.
+func (w *Workspace) excluded() scoring.FlagMask {
+	if w.ExcludeFlags == nil {
+		return scoring.MaskOf(DefaultExcludeFlags()...)
+	}
+	return scoring.MaskOf(w.ExcludeFlags...)
 }
 
 // Location is the workspace's time zone; a stored zone is validated on write, so UTC is only
@@ -42,7 +63,7 @@ func (w *Workspace) Location() *time.Location {
 func NewWorkspace(name string) *Workspace {
 	return &Workspace{
 		ID: bson.NewObjectID(), Name: name, TimeZone: "Asia/Ho_Chi_Minh", DefaultLocale: "vi",
-		CompanyName: name, ReminderDays: 3, CreatedAt: time.Now().UTC(),
+		CompanyName: name, ReminderDays: 3, ExcludeFlags: DefaultExcludeFlags(), CreatedAt: time.Now().UTC(),
 	}
 }
 
@@ -105,6 +126,7 @@ type Service struct {
 	now       func() time.Time
 
 	distributor Distributor
+	rollups     *rollups
 
 	surveyCache    *ttlCache[Survey]
 	workspaceCache *ttlCache[Workspace]
@@ -118,7 +140,7 @@ const cacheTTL = 5 * time.Second
 // ipSalt keys the hash that stands in for respondents' IP addresses; secretKey derives the
 // integrations' webhook secrets.
 func NewService(db *mongo.Database, signer *Signer, baseURL string, ipSalt, secretKey []byte) *Service {
-	return &Service{
+	s := &Service{
 		db:          db,
 		workspaces:  db.Collection("workspaces"),
 		apiKeys:     db.Collection("api_keys"),
@@ -134,6 +156,8 @@ func NewService(db *mongo.Database, signer *Signer, baseURL string, ipSalt, secr
 		surveyCache:    newTTLCache[Survey](cacheTTL),
 		workspaceCache: newTTLCache[Workspace](cacheTTL),
 	}
+	s.rollups = newRollups(s)
+	return s
 }
 
 // cachedWorkspace is WorkspaceByID through the respondent pages' cache.

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
+	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
@@ -160,4 +161,16 @@ func IsDuplicateKey(err error) bool {
 // IsNotFound reports whether err says no document matched.
 func IsNotFound(err error) bool {
 	return errors.Is(err, mongo.ErrNoDocuments)
+}
+
+// IsFerretDB reports whether db's server is FerretDB, which says so in buildInfo. FerretDB
+// v1 reads and writes a whole document per update with no lock between the two, so callers
+// that read-modify-write shared documents serialize those writes themselves.
+func IsFerretDB(ctx context.Context, db *mongo.Database) (bool, error) {
+	var info bson.M
+	if err := db.RunCommand(ctx, bson.D{{Key: "buildInfo", Value: 1}}).Decode(&info); err != nil {
+		return false, fmt.Errorf("buildInfo: %w", err)
+	}
+	_, ok := info["ferretdbVersion"]
+	return ok, nil
 }

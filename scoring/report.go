@@ -1,0 +1,319 @@
+package scoring
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+)
+
+// ReportSpec is what a report computes over rollups: the survey's metric and scale, the
+// grouping, the dimension filter, and the flags the workspace excludes.
+type ReportSpec struct {
+	Metric  Metric
+	Points  int
+	GroupBy Dimension // empty: no groups, the total only
+	Filter  map[Dimension]string
+	// Exclude are the flags the workspace excludes from filtered and weighted scores.
+	// non_attributable among them applies to agent and team scores only: groups by agent or
+	// team, and any row of a report filtered to an agent or a team.
+	Exclude FlagMask
+}
+
+// Funnel is a row's response funnel (SCORING.md). Sent counts emails handed to the mail
+// server, so Delivered = Sent − Bounced; Failed counts the emails that could not be sent.
+type Funnel struct {
+	Invited    int64 `json:"invited"`
+	Created    int64 `json:"created"`
+	Scheduled  int64 `json:"scheduled"`
+	Throttled  int64 `json:"throttled"`
+	Suppressed int64 `json:"suppressed"`
+	SampledOut int64 `json:"sampled_out"`
+	Sent       int64 `json:"sent"`
+	Failed     int64 `json:"failed"`
+	Bounced    int64 `json:"bounced"`
+	Delivered  int64 `json:"delivered"`
+	Opened     int64 `json:"opened"`
+	Responded  int64 `json:"responded"`
+	Commented  int64 `json:"commented"`
+}
+
+// FlagCount is how many of a row's answers carry a flag, and whether the flag excluded them.
+type FlagCount struct {
+	Flag     string `json:"flag"`
+	Count    int64  `json:"count"`
+	Excluded bool   `json:"excluded"`
+}
+
+// RepeatCount is how many customers answered more than once in a row, and their answers.
+type RepeatCount struct {
+	Customers int64 `json:"customers"`
+	Answers   int64 `json:"answers"`
+}
+
+// Row is one line of a report: the total, or one group.
+type Row struct {
+	// Group is the group's value of the report's dimension; empty for the total (and for
+	// answers that have no value, which form their own group).
+	Group        string  `json:"group"`
+	Funnel       Funnel  `json:"funnel"`
+	ResponseRate float64 `json:"response_rate"` // percent; 0 when nothing was delivered
+	// LowResponseRate marks a rate under 5%: the score is probably unrepresentative.
+	LowResponseRate bool `json:"low_response_rate"`
+	Raw             Estimate `json:"raw"`
+	Filtered        Estimate `json:"filtered"`
+	Weighted        Estimate `json:"weighted"`
+	// Excluded counts the answers left out of Filtered and Weighted.
+	Excluded int64           `json:"excluded"`
+	Flags    []FlagCount     `json:"flags"`
+	Repeat   RepeatCount     `json:"repeat"`
+	Weights  []StratumWeight `json:"weights"`
+}
+
+// aggregate is a row being summed from cells.
+type aggregate struct {
+	funnel [NumStages]int64
+	scores map[FlagMask]*Histogram
+	strata map[string]*stratumAggregate
+}
+
+type stratumAggregate struct {
+	delivered int64
+	scores    map[FlagMask]*Histogram
+}
+
+func newAggregate() *aggregate {
+	return &aggregate{scores: map[FlagMask]*Histogram{}, strata: map[string]*stratumAggregate{}}
+}
+
+func addScores(into map[FlagMask]*Histogram, from map[FlagMask]*Histogram) {
+	for m, h := range from {
+		if into[m] == nil {
+			into[m] = &Histogram{}
+		}
+		into[m].Merge(*h)
+	}
+}
+
+func (a *aggregate) add(t Tuple, c *Cell) {
+	for s, n := range c.Funnel {
+		a.funnel[s] += n
+	}
+	addScores(a.scores, c.Scores)
+	st := a.strata[t.Stratum()]
+	if st == nil {
+		st = &stratumAggregate{scores: map[FlagMask]*Histogram{}}
+		a.strata[t.Stratum()] = st
+	}
+	st.delivered += c.Funnel[StageSent] - c.Funnel[StageBounced]
+	addScores(st.scores, c.Scores)
+}
+
+// Summarize computes a report's total and group rows from the merged rollup cells of its
+// period and the repeat customers' answers in it (see Answer; answers of customers who
+// answered once may be included and change nothing). Groups come in order of their value.
+func (spec ReportSpec) Summarize(cells Bucket, answers []Answer) (total Row, groups []Row) {
+	totalAgg := newAggregate()
+	groupAggs := map[string]*aggregate{}
+	for t, c := range cells {
+		if !spec.matches(t) {
+			continue
+		}
+		totalAgg.add(t, c)
+		if spec.GroupBy != "" {
+			g := groupAggs[t.Value(spec.GroupBy)]
+			if g == nil {
+				g = newAggregate()
+				groupAggs[t.Value(spec.GroupBy)] = g
+			}
+			g.add(t, c)
+		}
+	}
+	counted := spec.filterAnswers(answers)
+	total = spec.row("", totalAgg, spec.exclude(false), counted)
+	keys := make([]string, 0, len(groupAggs))
+	for k := range groupAggs {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	attributable := spec.GroupBy == DimAgent || spec.GroupBy == DimTeam
+	for _, k := range keys {
+		var mine []Answer
+		for _, a := range counted {
+			if a.Tuple.Value(spec.GroupBy) == k {
+				mine = append(mine, a)
+			}
+		}
+		groups = append(groups, spec.row(k, groupAggs[k], spec.exclude(attributable), mine))
+	}
+	return total, groups
+}
+
+func (spec ReportSpec) matches(t Tuple) bool {
+	for d, v := range spec.Filter {
+		if t.Value(d) != v {
+			return false
+		}
+	}
+	return true
+}
+
+func (spec ReportSpec) filterAnswers(answers []Answer) []Answer {
+	var out []Answer
+	for _, a := range answers {
+		if spec.matches(a.Tuple) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// exclude is the mask of flags that exclude an answer from a row's filtered score.
+func (spec ReportSpec) exclude(attributable bool) FlagMask {
+	if attributable || spec.Filter[DimAgent] != "" || spec.Filter[DimTeam] != "" {
+		return spec.Exclude
+	}
+	return spec.Exclude &^ MaskNonAttributable
+}
+
+func (spec ReportSpec) estimate(h Histogram) Estimate {
+	switch spec.Metric {
+	case MetricNPS:
+		return NPS(h)
+	case MetricCES:
+		return CES(h, spec.Points)
+	default:
+		return CSAT(h)
+	}
+}
+
+func (spec ReportSpec) weightedEstimate(h WeightedHistogram) Estimate {
+	switch spec.Metric {
+	case MetricNPS:
+		return NPSWeighted(h)
+	case MetricCES:
+		return CESWeighted(h, spec.Points)
+	default:
+		return CSATWeighted(h)
+	}
+}
+
+func (spec ReportSpec) row(group string, a *aggregate, exclude FlagMask, answers []Answer) Row {
+	r := Row{Group: group}
+	var raw, filtered Histogram
+	for m, h := range a.scores {
+		raw.Merge(*h)
+		if m&exclude == 0 {
+			filtered.Merge(*h)
+		} else {
+			r.Excluded += h.N()
+		}
+	}
+	for i, name := range maskFlags {
+		bit := FlagMask(1) << i
+		fc := FlagCount{Flag: name, Excluded: exclude&bit != 0}
+		for m, h := range a.scores {
+			if m&bit != 0 {
+				fc.Count += h.N()
+			}
+		}
+		r.Flags = append(r.Flags, fc)
+	}
+	f := a.funnel
+	r.Funnel = Funnel{
+		Invited: f[StageInvited], Created: f[StageCreated], Scheduled: f[StageScheduled],
+		Throttled: f[StageThrottled], Suppressed: f[StageSuppressed], SampledOut: f[StageSampledOut],
+		Sent: f[StageSent], Failed: f[StageFailed], Bounced: f[StageBounced],
+		Delivered: f[StageSent] - f[StageBounced], Opened: f[StageOpened],
+		Responded: raw.N(), Commented: f[StageCommented],
+	}
+	if rate, ok := ResponseRate(r.Funnel.Responded, r.Funnel.Delivered); ok {
+		r.ResponseRate, r.LowResponseRate = rate, rate < LowResponseRate
+	}
+	r.Raw, r.Filtered = spec.estimate(raw), spec.estimate(filtered)
+	r.Weights, r.Weighted, r.Repeat = spec.weighted(a, exclude, answers)
+	return r
+}
+
+// weighted post-stratifies the row's filtered answers over its strata (channel × team) and
+// weighs each answer of a customer who answered k > 1 times in the row by 1/k.
+func (spec ReportSpec) weighted(a *aggregate, exclude FlagMask, answers []Answer) ([]StratumWeight, Estimate, RepeatCount) {
+	keys := make([]string, 0, len(a.strata))
+	for k := range a.strata {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	strata := make([]Stratum, 0, len(keys))
+	counts := map[string]Histogram{}
+	for _, k := range keys {
+		st := a.strata[k]
+		var h Histogram
+		for m, sh := range st.scores {
+			if m&exclude == 0 {
+				h.Merge(*sh)
+			}
+		}
+		counts[k] = h
+		strata = append(strata, Stratum{Key: k, Delivered: max(st.delivered, 0), Responded: h.N()})
+	}
+	weights, err := PostStratify(strata)
+	if err != nil { // counts are sums of non-negative events; a negative one is a corrupt rollup
+		weights = nil
+	}
+	weightOf := map[string]float64{}
+	for _, w := range weights {
+		weightOf[w.Key] = w.Weight
+	}
+	var wh WeightedHistogram
+	for _, k := range keys {
+		w, ok := weightOf[k]
+		if !ok {
+			w = 1
+		}
+		for s, c := range counts[k] {
+			wh.Count[s] += c
+			wh.Sum[s] += float64(c) * w
+			wh.SumSq[s] += float64(c) * w * w
+		}
+	}
+
+	perCustomer := map[uint64]int64{}
+	var mine []Answer
+	for _, ans := range answers {
+		if ans.Mask&exclude == 0 {
+			perCustomer[ans.Customer]++
+			mine = append(mine, ans)
+		}
+	}
+	var rc RepeatCount
+	for _, k := range perCustomer {
+		if k > 1 {
+			rc.Customers++
+			rc.Answers += k
+		}
+	}
+	// Sorted so the float sums come out the same however the answers arrived.
+	slices.SortFunc(mine, func(x, y Answer) int { return cmp.Compare(string(x.ID[:]), string(y.ID[:])) })
+	for _, ans := range mine {
+		k := perCustomer[ans.Customer]
+		if k < 2 {
+			continue
+		}
+		w, ok := weightOf[ans.Tuple.Stratum()]
+		if !ok {
+			w = 1
+		}
+		r := RepeatWeight(k)
+		wh.Sum[ans.Score] += w * (r - 1)
+		wh.SumSq[ans.Score] += w * w * (r*r - 1)
+	}
+	if weights == nil {
+		weights = []StratumWeight{}
+	}
+	return weights, spec.weightedEstimate(wh), rc
+}
+
+// ParseDimension reads a dimension name.
+func ParseDimension(s string) (Dimension, bool) {
+	d := Dimension(strings.ToLower(s))
+	return d, slices.Contains(Dimensions(), d)
+}

@@ -1,0 +1,416 @@
+package scoring
+
+import (
+	"cmp"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+)
+
+// Stage is a step of the response funnel (SCORING.md, "Response funnel") that rollups count
+// per event. Responded is not a stage: it is the number of answers in a cell's histograms.
+type Stage uint8
+
+// The funnel stages a rollup counts. Created, Scheduled, Throttled, Suppressed and SampledOut
+// are the decision taken when the invitation was made (created: a link only, no email asked
+// for); Sent, Failed, Bounced and Opened are counted when they happen; Commented with the
+// answer that carries the comment.
+const (
+	StageInvited Stage = iota
+	StageCreated
+	StageScheduled
+	StageThrottled
+	StageSuppressed
+	StageSampledOut
+	StageSent
+	StageFailed
+	StageBounced
+	StageOpened
+	StageCommented
+	NumStages
+)
+
+var stageNames = [NumStages]string{"invited", "created", "scheduled", "throttled", "suppressed",
+	"sampled_out", "sent", "failed", "bounced", "opened", "commented"}
+
+func (s Stage) String() string {
+	if s < NumStages {
+		return stageNames[s]
+	}
+	return fmt.Sprintf("stage(%d)", s)
+}
+
+// DecisionStage is the stage counting an invitation's initial status; ok is false for a
+// status that is not a decision.
+func DecisionStage(status string) (Stage, bool) {
+	i := slices.Index(stageNames[StageCreated:StageSampledOut+1], status)
+	if i < 0 {
+		return 0, false
+	}
+	return StageCreated + Stage(i), true
+}
+
+// FlagMask is a set of write-path flags, one bit each, so a rollup keeps one histogram per
+// combination of flags and any workspace's choice of excluding flags is a sum over masks.
+type FlagMask uint8
+
+// The flag bits, in Evaluate's order.
+const (
+	MaskAutomated FlagMask = 1 << iota
+	MaskContradiction
+	MaskNonAttributable
+	MaskLate
+)
+
+// maskFlags names the bits of a FlagMask.
+var maskFlags = []string{FlagAutomated, FlagContradiction, FlagNonAttributable, FlagLate}
+
+// MaskOf is the mask of the named flags; names that are not write-path flags are ignored.
+func MaskOf(names ...string) FlagMask {
+	var m FlagMask
+	for _, n := range names {
+		if i := slices.Index(maskFlags, n); i >= 0 {
+			m |= 1 << i
+		}
+	}
+	return m
+}
+
+// MaskOfFlags is the mask of a response's flags.
+func MaskOfFlags(flags []Flag) FlagMask {
+	var m FlagMask
+	for _, f := range flags {
+		m |= MaskOf(f.Name)
+	}
+	return m
+}
+
+// Names lists the flags in m, in Evaluate's order; never nil.
+func (m FlagMask) Names() []string {
+	out := []string{}
+	for i, n := range maskFlags {
+		if m&(1<<i) != 0 {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// WriteFlags are the flags a response can carry from the write path, in Evaluate's order.
+func WriteFlags() []string { return slices.Clone(maskFlags) }
+
+// Tuple is the dimensions of an interaction that reports group and filter by. A rollup keeps
+// one Cell per tuple, so any group_by and filter combination is a sum over its cells.
+type Tuple struct {
+	Agent, Team, Channel, Country string
+}
+
+// Dimension is what a report groups or filters by.
+type Dimension string
+
+// The report dimensions.
+const (
+	DimAgent   Dimension = "agent"
+	DimTeam    Dimension = "team"
+	DimChannel Dimension = "channel"
+	DimCountry Dimension = "country"
+)
+
+// Dimensions lists the report dimensions.
+func Dimensions() []Dimension { return []Dimension{DimAgent, DimTeam, DimChannel, DimCountry} }
+
+// Value is the tuple's value of dimension d.
+func (t Tuple) Value(d Dimension) string {
+	switch d {
+	case DimAgent:
+		return t.Agent
+	case DimTeam:
+		return t.Team
+	case DimChannel:
+		return t.Channel
+	case DimCountry:
+		return t.Country
+	}
+	return ""
+}
+
+// Stratum is the non-response weighting cell the tuple belongs to: channel × team.
+func (t Tuple) Stratum() string { return t.Channel + "|" + t.Team }
+
+func compareTuples(a, b Tuple) int {
+	return cmp.Or(strings.Compare(a.Agent, b.Agent), strings.Compare(a.Team, b.Team),
+		strings.Compare(a.Channel, b.Channel), strings.Compare(a.Country, b.Country))
+}
+
+// Cell is what a rollup bucket knows of one tuple: funnel counts and, per flag mask, the
+// histogram of answers. Counts of a delta may be negative (an edited answer leaves its old
+// score).
+type Cell struct {
+	Funnel [NumStages]int64
+	Scores map[FlagMask]*Histogram
+}
+
+func (c *Cell) empty() bool {
+	for _, n := range c.Funnel {
+		if n != 0 {
+			return false
+		}
+	}
+	for _, h := range c.Scores {
+		if *h != (Histogram{}) {
+			return false
+		}
+	}
+	return true
+}
+
+// Bucket is a rollup: the cells of one survey over one period bucket, or a delta to add to
+// one. The zero value is not usable; make one with make(Bucket).
+type Bucket map[Tuple]*Cell
+
+func (b Bucket) cell(t Tuple) *Cell {
+	c := b[t]
+	if c == nil {
+		c = &Cell{}
+		b[t] = c
+	}
+	return c
+}
+
+// AddStage counts n events of stage s for tuple t.
+func (b Bucket) AddStage(t Tuple, s Stage, n int64) { b.cell(t).Funnel[s] += n }
+
+// AddAnswer counts n answers (−1 to take one back) of score with flags m for tuple t.
+func (b Bucket) AddAnswer(t Tuple, m FlagMask, score int, n int64) error {
+	if score < 0 || score > MaxScore {
+		return fmt.Errorf("%w: %d", ErrScore, score)
+	}
+	c := b.cell(t)
+	if c.Scores == nil {
+		c.Scores = map[FlagMask]*Histogram{}
+	}
+	h := c.Scores[m]
+	if h == nil {
+		h = &Histogram{}
+		c.Scores[m] = h
+	}
+	h[score] += n
+	return nil
+}
+
+// Merge adds o into b and drops cells that cancel out.
+func (b Bucket) Merge(o Bucket) {
+	for t, oc := range o {
+		c := b.cell(t)
+		for s, n := range oc.Funnel {
+			c.Funnel[s] += n
+		}
+		for m, oh := range oc.Scores {
+			if c.Scores == nil {
+				c.Scores = map[FlagMask]*Histogram{}
+			}
+			h := c.Scores[m]
+			if h == nil {
+				h = &Histogram{}
+				c.Scores[m] = h
+			}
+			h.Merge(*oh)
+		}
+		for m, h := range c.Scores {
+			if *h == (Histogram{}) {
+				delete(c.Scores, m)
+			}
+		}
+		if c.empty() {
+			delete(b, t)
+		}
+	}
+}
+
+// ErrRollupEncoding reports stored rollup bytes that do not decode.
+var ErrRollupEncoding = errors.New("scoring: malformed rollup")
+
+// bucketFormat versions the binary form of a Bucket.
+const bucketFormat = 1
+
+// MarshalBinary encodes b compactly and deterministically: a string table, then each cell's
+// tuple as string indexes and its non-zero counts as zig-zag varints behind presence bits.
+// A bucket is stored as one binary field because the embedded store parses every field of a
+// document on each read and write, which for a month of cells costs more than the report.
+func (b Bucket) MarshalBinary() ([]byte, error) {
+	tuples := slices.SortedFunc(maps.Keys(b), compareTuples)
+	index := map[string]uint64{}
+	var table []string
+	intern := func(s string) uint64 {
+		i, ok := index[s]
+		if !ok {
+			i = uint64(len(table))
+			index[s] = i
+			table = append(table, s)
+		}
+		return i
+	}
+	for _, t := range tuples {
+		intern(t.Agent)
+		intern(t.Team)
+		intern(t.Channel)
+		intern(t.Country)
+	}
+	out := []byte{bucketFormat}
+	out = binary.AppendUvarint(out, uint64(len(table)))
+	for _, s := range table {
+		out = binary.AppendUvarint(out, uint64(len(s)))
+		out = append(out, s...)
+	}
+	out = binary.AppendUvarint(out, uint64(len(tuples)))
+	for _, t := range tuples {
+		c := b[t]
+		for _, s := range []string{t.Agent, t.Team, t.Channel, t.Country} {
+			out = binary.AppendUvarint(out, index[s])
+		}
+		out = appendCounts(out, c.Funnel[:])
+		masks := slices.Sorted(maps.Keys(c.Scores))
+		out = binary.AppendUvarint(out, uint64(len(masks)))
+		for _, m := range masks {
+			out = append(out, byte(m))
+			out = appendCounts(out, c.Scores[m][:])
+		}
+	}
+	return out, nil
+}
+
+func appendCounts(out []byte, counts []int64) []byte {
+	var present uint64
+	for i, n := range counts {
+		if n != 0 {
+			present |= 1 << i
+		}
+	}
+	out = binary.AppendUvarint(out, present)
+	for _, n := range counts {
+		if n != 0 {
+			out = binary.AppendVarint(out, n)
+		}
+	}
+	return out
+}
+
+// UnmarshalBinary decodes what MarshalBinary wrote into b, which must be empty.
+func (b Bucket) UnmarshalBinary(data []byte) error {
+	d := decoder{data: data}
+	if d.byte() != bucketFormat {
+		return fmt.Errorf("%w: unknown format", ErrRollupEncoding)
+	}
+	table := make([]string, d.length())
+	for i := range table {
+		table[i] = d.string()
+	}
+	str := func() string {
+		i := d.uvarint()
+		if i >= uint64(len(table)) {
+			d.fail()
+			return ""
+		}
+		return table[i]
+	}
+	cells := d.length()
+	for range cells {
+		t := Tuple{Agent: str(), Team: str(), Channel: str(), Country: str()}
+		c := &Cell{}
+		d.counts(c.Funnel[:])
+		if masks := d.length(); masks > 0 {
+			c.Scores = make(map[FlagMask]*Histogram, masks)
+			for range masks {
+				m := FlagMask(d.byte())
+				h := &Histogram{}
+				d.counts(h[:])
+				c.Scores[m] = h
+			}
+		}
+		if d.err != nil {
+			break
+		}
+		b[t] = c
+	}
+	if d.err == nil && len(d.data) != 0 {
+		d.fail()
+	}
+	return d.err
+}
+
+// decoder reads varint-encoded rollups; the first error sticks and later reads return zero.
+type decoder struct {
+	data []byte
+	err  error
+}
+
+func (d *decoder) fail() {
+	if d.err == nil {
+		d.err = fmt.Errorf("%w: truncated or corrupt", ErrRollupEncoding)
+	}
+	d.data = nil
+}
+
+func (d *decoder) byte() byte {
+	if len(d.data) == 0 {
+		d.fail()
+		return 0
+	}
+	c := d.data[0]
+	d.data = d.data[1:]
+	return c
+}
+
+func (d *decoder) uvarint() uint64 {
+	v, n := binary.Uvarint(d.data)
+	if n <= 0 {
+		d.fail()
+		return 0
+	}
+	d.data = d.data[n:]
+	return v
+}
+
+func (d *decoder) varint() int64 {
+	v, n := binary.Varint(d.data)
+	if n <= 0 {
+		d.fail()
+		return 0
+	}
+	d.data = d.data[n:]
+	return v
+}
+
+// length reads a count of items that each take at least one byte, so a corrupt count cannot
+// make the decoder allocate more than the input could hold.
+func (d *decoder) length() int {
+	n := d.uvarint()
+	if n > uint64(len(d.data)) {
+		d.fail()
+		return 0
+	}
+	return int(n)
+}
+
+func (d *decoder) string() string {
+	n := d.length()
+	s := string(d.data[:n])
+	d.data = d.data[n:]
+	return s
+}
+
+func (d *decoder) counts(into []int64) {
+	present := d.uvarint()
+	if present>>len(into) != 0 {
+		d.fail()
+		return
+	}
+	for i := range into {
+		if present&(1<<i) != 0 {
+			into[i] = d.varint()
+		}
+	}
+}

@@ -1,0 +1,266 @@
+package survey
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/surveyd/surveyd/scoring"
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// Report intervals of a time series.
+const (
+	IntervalDay   = "day"
+	IntervalWeek  = "week" // ISO weeks, Monday first
+	IntervalMonth = "month"
+)
+
+// ReportQuery is what a report covers: the instants [From, To), the time zone its days and
+// series fall in, its grouping, its dimension filter and its series interval ("": none).
+type ReportQuery struct {
+	From, To time.Time
+	Location *time.Location
+	GroupBy  scoring.Dimension
+	Filter   map[scoring.Dimension]string
+	Interval string
+}
+
+// Report is a survey's funnel and scores over a period, in total and per group, with the
+// time series when asked for (SCORING.md).
+type Report struct {
+	SurveyID     bson.ObjectID     `json:"survey_id"`
+	Metric       scoring.Metric    `json:"metric"`
+	Points       int               `json:"points"`
+	From         time.Time         `json:"from"`
+	To           time.Time         `json:"to"`
+	TimeZone     string            `json:"time_zone"`
+	GroupBy      scoring.Dimension `json:"group_by,omitempty"`
+	Filter       map[string]string `json:"filter"`
+	ExcludeFlags []string          `json:"exclude_flags"`
+	Total        scoring.Row       `json:"total"`
+	Groups       []scoring.Row     `json:"groups"`
+	Interval     string            `json:"interval,omitempty"`
+	Series       []ReportPoint     `json:"series,omitempty"`
+}
+
+// ReportPoint is one interval of a report's time series.
+type ReportPoint struct {
+	From   time.Time     `json:"from"`
+	To     time.Time     `json:"to"`
+	Total  scoring.Row   `json:"total"`
+	Groups []scoring.Row `json:"groups"`
+}
+
+// Report computes a report of one of the workspace's surveys from its rollups.
+func (s *Service) Report(ctx context.Context, ws, id bson.ObjectID, q ReportQuery) (*Report, error) {
+	sv, err := s.Survey(ctx, ws, id)
+	if err != nil {
+		return nil, err
+	}
+	w, err := s.WorkspaceByID(ctx, ws)
+	if err != nil {
+		return nil, err
+	}
+	meta, err := s.rollups.meta(ctx, ws, sv.ID)
+	if err != nil {
+		return nil, err
+	}
+	spec := scoring.ReportSpec{Metric: scoring.Metric(sv.Kind), Points: sv.Points, GroupBy: q.GroupBy,
+		Filter: q.Filter, Exclude: w.excluded()}
+	rep := &Report{SurveyID: sv.ID, Metric: spec.Metric, Points: sv.Points, From: q.From.UTC(), To: q.To.UTC(),
+		TimeZone: q.Location.String(), GroupBy: q.GroupBy, Filter: map[string]string{},
+		ExcludeFlags: spec.Exclude.Names(), Interval: q.Interval}
+	for d, v := range q.Filter {
+		rep.Filter[string(d)] = v
+	}
+	rd := &reportReader{r: s.rollups, ws: ws, sv: sv.ID, gen: rollupGen{meta.Gen, meta.location()},
+		sealed: s.now().Add(-sealAfter), parts: map[string][][]byte{}}
+
+	slices := []struct{ from, to time.Time }{{q.From, q.To}}
+	if q.Interval != "" {
+		for a := q.From; a.Before(q.To); {
+			b := nextBoundary(a, q.Location, q.Interval)
+			if b.After(q.To) {
+				b = q.To
+			}
+			slices = append(slices, struct{ from, to time.Time }{a, b})
+			a = b
+		}
+	}
+	covers := make([][]scoring.Piece, len(slices))
+	for i, sl := range slices {
+		if covers[i], err = scoring.Cover(sl.from, sl.to, rd.gen.loc, rd.sealed); err != nil {
+			return nil, fmt.Errorf("survey: report %s: %w", sv.ID.Hex(), err)
+		}
+	}
+	if err := rd.load(ctx, covers, q.From, q.To); err != nil {
+		return nil, err
+	}
+	for i, sl := range slices {
+		cells, err := rd.cells(covers[i])
+		if err != nil {
+			return nil, err
+		}
+		total, groups := spec.Summarize(cells, rd.answersIn(sl.from, sl.to))
+		if groups == nil {
+			groups = []scoring.Row{}
+		}
+		if i == 0 {
+			rep.Total, rep.Groups = total, groups
+			continue
+		}
+		rep.Series = append(rep.Series, ReportPoint{From: sl.from.UTC(), To: sl.to.UTC(), Total: total, Groups: groups})
+	}
+	return rep, nil
+}
+
+// nextBoundary is the start of the interval after the one holding t, in loc.
+func nextBoundary(t time.Time, loc *time.Location, interval string) time.Time {
+	l := t.In(loc)
+	day := time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, loc)
+	switch interval {
+	case IntervalWeek:
+		days := (8 - int(day.Weekday())) % 7
+		if days == 0 {
+			days = 7
+		}
+		return day.AddDate(0, 0, days)
+	case IntervalMonth:
+		return time.Date(l.Year(), l.Month()+1, 1, 0, 0, 0, 0, loc)
+	default:
+		return day.AddDate(0, 0, 1)
+	}
+}
+
+// reportReader reads the rollup documents of one report once each.
+type reportReader struct {
+	r      *rollups
+	ws, sv bson.ObjectID
+	gen    rollupGen
+	sealed time.Time
+
+	parts   map[string][][]byte
+	answers []scoring.Answer
+}
+
+// pieceKey is the document holding a piece: a quarter lives in its hour's.
+func (rd *reportReader) pieceKey(p scoring.Piece) string {
+	gran := p.Gran
+	if gran == scoring.Quarter {
+		gran = scoring.Hour
+	}
+	return bucketKey(rd.sv, rd.gen, gran, p.Start)
+}
+
+// load reads every document the covers need, and the repeat customers' answers in [from, to).
+// Months not sealed yet are sealed first.
+func (rd *reportReader) load(ctx context.Context, covers [][]scoring.Piece, from, to time.Time) error {
+	var keys []string
+	seen := map[string]bool{}
+	months := map[string]time.Time{}
+	for _, cover := range covers {
+		for _, p := range cover {
+			k := rd.pieceKey(p)
+			if !seen[k] {
+				seen[k] = true
+				keys = append(keys, k)
+			}
+			if p.Gran == scoring.Month {
+				months[k] = p.Start
+			}
+		}
+	}
+	for m := time.Date(from.UTC().Year(), from.UTC().Month(), 1, 0, 0, 0, 0, time.UTC); m.Before(to); m = m.AddDate(0, 1, 0) {
+		keys = append(keys, answersKey(rd.sv, rd.gen.n, m))
+	}
+	found, err := rd.fetch(ctx, keys)
+	if err != nil {
+		return err
+	}
+	var unsealed []string
+	for k, start := range months {
+		if !found[k] {
+			if err := rd.r.seal(ctx, rd.ws, rd.sv, rd.gen, start); err != nil {
+				return err
+			}
+			unsealed = append(unsealed, k)
+		}
+	}
+	if _, err := rd.fetch(ctx, unsealed); err != nil {
+		return err
+	}
+	prefix := rollupPrefix(rd.sv, rd.gen.n) + string(rune(answersDocGran)) + "|"
+	for k, parts := range rd.parts {
+		if len(k) < len(prefix) || k[:len(prefix)] != prefix || len(parts) == 0 {
+			continue
+		}
+		set := scoring.Answers{}
+		if err := set.UnmarshalBinary(parts[0]); err != nil {
+			return fmt.Errorf("survey: rollup %s: %w", k, err)
+		}
+		for _, a := range set {
+			if at := time.UnixMilli(a.At); !at.Before(from) && at.Before(to) {
+				rd.answers = append(rd.answers, a)
+			}
+		}
+	}
+	return nil
+}
+
+// fetch reads documents by _id, a few at a time, and says which exist.
+func (rd *reportReader) fetch(ctx context.Context, keys []string) (map[string]bool, error) {
+	const readers = 4
+	found := map[string]bool{}
+	var mu sync.Mutex
+	var firstErr error
+	next := make(chan string)
+	var wg sync.WaitGroup
+	for range min(readers, len(keys)) {
+		wg.Go(func() {
+			for k := range next {
+				parts, ok, err := rd.r.readParts(ctx, k)
+				mu.Lock()
+				if err != nil && firstErr == nil {
+					firstErr = err
+				}
+				found[k] = ok
+				rd.parts[k] = parts
+				mu.Unlock()
+			}
+		})
+	}
+	for _, k := range keys {
+		next <- k
+	}
+	close(next)
+	wg.Wait()
+	return found, firstErr
+}
+
+// cells sums a cover's buckets.
+func (rd *reportReader) cells(cover []scoring.Piece) (scoring.Bucket, error) {
+	sum := scoring.Bucket{}
+	for _, p := range cover {
+		part := -1
+		if p.Gran == scoring.Quarter {
+			part = p.Start.UTC().Minute() / 15
+		}
+		k := rd.pieceKey(p)
+		if err := mergeParts(sum, rd.parts[k], part); err != nil {
+			return nil, fmt.Errorf("survey: rollup %s: %w", k, err)
+		}
+	}
+	return sum, nil
+}
+
+func (rd *reportReader) answersIn(from, to time.Time) []scoring.Answer {
+	var out []scoring.Answer
+	for _, a := range rd.answers {
+		if at := time.UnixMilli(a.At); !at.Before(from) && at.Before(to) {
+			out = append(out, a)
+		}
+	}
+	return out
+}

@@ -1,0 +1,609 @@
+package survey
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"maps"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/surveyd/surveyd/internal/store"
+	"github.com/surveyd/surveyd/scoring"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// Rollups (SCORING.md, "Performance contract") are what reports read: per survey, one
+// document per calendar month and day of the rollups' time zone and per UTC hour (as four
+// quarter-hours), each holding a scoring.Bucket of funnel counts and flag-mask histograms
+// per tuple of agent, team, channel and country. They are updated with every event and
+// answer; a report reads a handful of them whatever the number of responses.
+//
+// Months are sealed: a month's document is written from its days the first time a report
+// needs it, two days after it ended (past the edit window), and is kept up to date from then
+// on, so a year is twelve reads.
+//
+// Repeat weighting needs to know whose answers a histogram counts, which a histogram cannot
+// say. So each customer's answers to a survey are kept in a respondent document, and the
+// answers of customers who answered more than once are copied into a document per UTC month,
+// which reports read alongside the buckets.
+//
+// Every document carries the generation it belongs to; a rebuild (RebuildRollups) writes the
+// next generation while the current one serves, then switches.
+//
+// Updates read, merge and write a whole document. MongoDB makes that safe across instances
+// with a version check; FerretDB v1 has no atomic read-modify-write and cannot use a filter
+// beyond _id from an index, so on it the version is not checked and the one process that
+// embeds the store serializes its writes here.
+
+// rollupMetaTTL bounds how long an instance takes to see a rebuild start or finish.
+const rollupMetaTTL = 2 * time.Second
+
+// sealAfter is how long after a month ends its document is sealed from its days: events of
+// that month (edits within the edit window, late bounces) have landed by then.
+const sealAfter = 48 * time.Hour
+
+// answersDocGran marks a month of repeat customers' answers in a rollup key.
+const answersDocGran = 'A'
+
+type rollupMeta struct {
+	ID          string          `bson:"_id"`
+	WorkspaceID bson.ObjectID   `bson:"workspace_id"`
+	SurveyID    bson.ObjectID   `bson:"survey_id"`
+	TimeZone    string          `bson:"tz"`
+	Gen         int             `bson:"gen"`
+	Building    *rollupBuilding `bson:"building,omitempty"`
+}
+
+// rollupBuilding is a generation being rebuilt: events at or after Since are recorded into it
+// as they happen; the rebuild counts everything before Since from the responses and
+// invitations.
+type rollupBuilding struct {
+	Gen      int       `bson:"gen"`
+	TimeZone string    `bson:"tz"`
+	Since    time.Time `bson:"since"`
+}
+
+func (m *rollupMeta) location() *time.Location { return loadLocation(m.TimeZone) }
+
+func loadLocation(tz string) *time.Location {
+	if loc, err := time.LoadLocation(tz); err == nil {
+		return loc
+	}
+	return time.UTC
+}
+
+// rollupGen is one generation of a survey's rollups and the time zone of its days.
+type rollupGen struct {
+	n   int
+	loc *time.Location
+}
+
+// gens are the generations an event at `at` is recorded into.
+func (m *rollupMeta) gens(at time.Time) []rollupGen {
+	out := []rollupGen{{m.Gen, m.location()}}
+	if b := m.Building; b != nil && !at.Before(b.Since) {
+		out = append(out, rollupGen{b.Gen, loadLocation(b.TimeZone)})
+	}
+	return out
+}
+
+// rollupDoc is a stored rollup: Data holds one encoded scoring.Bucket for a month or day,
+// four for an hour, or one encoded scoring.Answers for a month of answers or a respondent.
+type rollupDoc struct {
+	ID          string        `bson:"_id"`
+	WorkspaceID bson.ObjectID `bson:"workspace_id"`
+	SurveyID    bson.ObjectID `bson:"survey_id"`
+	Gen         int           `bson:"gen"`
+	V           int64         `bson:"v"`
+	Data        [][]byte      `bson:"data"`
+}
+
+func rollupPrefix(sv bson.ObjectID, gen int) string { return sv.Hex() + "|" + strconv.Itoa(gen) + "|" }
+
+func bucketKey(sv bson.ObjectID, g rollupGen, gran scoring.Granularity, start time.Time) string {
+	p := rollupPrefix(sv, g.n) + string(gran) + "|"
+	switch gran {
+	case scoring.Month:
+		return p + start.In(g.loc).Format("2006-01")
+	case scoring.Day:
+		return p + start.In(g.loc).Format("2006-01-02")
+	default:
+		return p + start.UTC().Format("2006-01-02T15")
+	}
+}
+
+func answersKey(sv bson.ObjectID, gen int, at time.Time) string {
+	return rollupPrefix(sv, gen) + string(rune(answersDocGran)) + "|" + at.UTC().Format("2006-01")
+}
+
+func respondentKey(sv bson.ObjectID, gen int, customer uint64) string {
+	return rollupPrefix(sv, gen) + strconv.FormatUint(customer, 16)
+}
+
+// customerHash identifies a customer in rollups without their address.
+func customerHash(c Customer) uint64 {
+	sum := sha256.Sum256([]byte(customerKey(c)))
+	return binary.BigEndian.Uint64(sum[:8])
+}
+
+func (in Interaction) tuple() scoring.Tuple {
+	return scoring.Tuple{Agent: in.Agent, Team: in.Team, Channel: in.Channel, Country: in.Country}
+}
+
+// rollupChange is one event or answer to add to a survey's rollups.
+type rollupChange struct {
+	ws, survey bson.ObjectID
+	at         time.Time      // the event, or the answer's first recording
+	delta      scoring.Bucket // nil: no counts change
+	answer     *scoring.Answer
+}
+
+// stageChange counts one funnel event of an invitation.
+func stageChange(inv *Invitation, stage scoring.Stage, at time.Time) rollupChange {
+	b := scoring.Bucket{}
+	b.AddStage(inv.Interaction.tuple(), stage, 1)
+	return rollupChange{ws: inv.WorkspaceID, survey: inv.SurveyID, at: at, delta: b}
+}
+
+// invitationChanges count new invitations and the decision taken on each.
+func invitationChanges(invs []*Invitation) []rollupChange {
+	out := make([]rollupChange, 0, len(invs))
+	for _, inv := range invs {
+		c := stageChange(inv, scoring.StageInvited, inv.CreatedAt)
+		if st, ok := scoring.DecisionStage(inv.Status); ok {
+			c.delta.AddStage(inv.Interaction.tuple(), st, 1)
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// answerChange moves a response from its previous state (nil: new) to r's.
+func answerChange(r, prev *Response) (rollupChange, error) {
+	b := scoring.Bucket{}
+	if prev != nil {
+		if err := countAnswer(b, prev, -1); err != nil {
+			return rollupChange{}, err
+		}
+	}
+	if err := countAnswer(b, r, 1); err != nil {
+		return rollupChange{}, err
+	}
+	ans := answerOf(r)
+	return rollupChange{ws: r.WorkspaceID, survey: r.SurveyID, at: r.CreatedAt, delta: b, answer: &ans}, nil
+}
+
+func countAnswer(b scoring.Bucket, r *Response, n int64) error {
+	t := r.Interaction.tuple()
+	if r.Comment != "" {
+		b.AddStage(t, scoring.StageCommented, n)
+	}
+	return b.AddAnswer(t, scoring.MaskOfFlags(r.Flags), r.Score, n)
+}
+
+func answerOf(r *Response) scoring.Answer {
+	return scoring.Answer{ID: r.ID, Customer: customerHash(r.Customer), At: r.CreatedAt.UnixMilli(),
+		Tuple: r.Interaction.tuple(), Mask: scoring.MaskOfFlags(r.Flags), Score: r.Score}
+}
+
+// rollups records changes by group commit: changes that arrive while a flush runs are merged
+// into the next one, so a burst of answers updates each document once.
+type rollups struct {
+	svc         *Service
+	coll        *mongo.Collection
+	respondents *mongo.Collection
+
+	mu       sync.Mutex
+	pending  []*rollupWork
+	flushing bool
+
+	metaMu sync.Mutex
+	metas  map[bson.ObjectID]cachedMeta
+
+	ferretOnce sync.Once
+	ferret     bool
+	ferretErr  error
+}
+
+type cachedMeta struct {
+	meta *rollupMeta
+	at   time.Time
+}
+
+// rollupWork is a caller's changes, or a task that must not interleave with writes.
+type rollupWork struct {
+	changes []rollupChange
+	task    func(ctx context.Context) error
+	done    chan error
+}
+
+func newRollups(s *Service) *rollups {
+	return &rollups{svc: s, coll: s.db.Collection("rollups"), respondents: s.db.Collection("respondents"),
+		metas: map[bson.ObjectID]cachedMeta{}}
+}
+
+// record adds changes to the rollups and returns once they are written.
+func (r *rollups) record(ctx context.Context, changes ...rollupChange) error {
+	if len(changes) == 0 {
+		return nil
+	}
+	return r.submit(ctx, &rollupWork{changes: changes, done: make(chan error, 1)})
+}
+
+// exclusive runs task between flushes, so it reads and writes rollups alone in this process.
+func (r *rollups) exclusive(ctx context.Context, task func(ctx context.Context) error) error {
+	return r.submit(ctx, &rollupWork{task: task, done: make(chan error, 1)})
+}
+
+// submit queues work; the first caller to find no flush running flushes for everyone until
+// the queue is empty, and the others wait for theirs.
+func (r *rollups) submit(ctx context.Context, w *rollupWork) error {
+	r.mu.Lock()
+	r.pending = append(r.pending, w)
+	if r.flushing {
+		r.mu.Unlock()
+		return <-w.done
+	}
+	r.flushing = true
+	for len(r.pending) > 0 {
+		batch := r.pending
+		r.pending = nil
+		r.mu.Unlock()
+		r.run(context.WithoutCancel(ctx), batch)
+		r.mu.Lock()
+	}
+	r.flushing = false
+	r.mu.Unlock()
+	return <-w.done
+}
+
+func (r *rollups) run(ctx context.Context, batch []*rollupWork) {
+	var changes []rollupChange
+	for _, w := range batch {
+		changes = append(changes, w.changes...)
+	}
+	err := r.flush(ctx, changes)
+	for _, w := range batch {
+		if w.task == nil {
+			w.done <- err
+			continue
+		}
+		w.done <- w.task(ctx)
+	}
+}
+
+func (r *rollups) isFerret(ctx context.Context) (bool, error) {
+	r.ferretOnce.Do(func() { r.ferret, r.ferretErr = store.IsFerretDB(ctx, r.svc.db) })
+	return r.ferret, r.ferretErr
+}
+
+// meta is a survey's rollup state, created on first use with the workspace's time zone.
+func (r *rollups) meta(ctx context.Context, ws, sv bson.ObjectID) (*rollupMeta, error) {
+	now := time.Now()
+	r.metaMu.Lock()
+	c, ok := r.metas[sv]
+	r.metaMu.Unlock()
+	if ok && now.Sub(c.at) < rollupMetaTTL {
+		return c.meta, nil
+	}
+	m, err := r.loadMeta(ctx, ws, sv)
+	if err != nil {
+		return nil, err
+	}
+	r.metaMu.Lock()
+	r.metas[sv] = cachedMeta{m, now}
+	r.metaMu.Unlock()
+	return m, nil
+}
+
+func (r *rollups) forgetMeta(sv bson.ObjectID) {
+	r.metaMu.Lock()
+	delete(r.metas, sv)
+	r.metaMu.Unlock()
+}
+
+func metaKey(sv bson.ObjectID) string { return sv.Hex() + "|meta" }
+
+func (r *rollups) loadMeta(ctx context.Context, ws, sv bson.ObjectID) (*rollupMeta, error) {
+	for {
+		var m rollupMeta
+		err := r.coll.FindOne(ctx, bson.D{{Key: "_id", Value: metaKey(sv)}}).Decode(&m)
+		if err == nil {
+			if m.WorkspaceID != ws {
+				return nil, fmt.Errorf("survey: rollups of %s: %w", sv.Hex(), ErrNotFound)
+			}
+			return &m, nil
+		}
+		if !store.IsNotFound(err) {
+			return nil, fmt.Errorf("survey: rollup state of %s: %w", sv.Hex(), err)
+		}
+		w, err := r.svc.cachedWorkspace(ctx, ws)
+		if err != nil {
+			return nil, err
+		}
+		m = rollupMeta{ID: metaKey(sv), WorkspaceID: ws, SurveyID: sv, TimeZone: w.Location().String(), Gen: 1}
+		if _, err := r.coll.InsertOne(ctx, m); err != nil && !store.IsDuplicateKey(err) {
+			return nil, fmt.Errorf("survey: create rollup state of %s: %w", sv.Hex(), err)
+		}
+	}
+}
+
+// docUpdate is what a flush adds to one document.
+type docUpdate struct {
+	coll         *mongo.Collection
+	key          string
+	ws, sv       bson.ObjectID
+	gen          int
+	buckets      []scoring.Bucket // one, or four quarters of an hour
+	answers      scoring.Answers  // for answer and respondent documents
+	onlyIfExists bool             // a month is written only once sealed
+}
+
+type docUpdates struct {
+	byKey map[string]*docUpdate
+	order []string
+}
+
+func (u *docUpdates) get(coll *mongo.Collection, key string, ws, sv bson.ObjectID, gen, parts int) *docUpdate {
+	if u.byKey == nil {
+		u.byKey = map[string]*docUpdate{}
+	}
+	d := u.byKey[key]
+	if d == nil {
+		d = &docUpdate{coll: coll, key: key, ws: ws, sv: sv, gen: gen}
+		if parts > 0 {
+			d.buckets = make([]scoring.Bucket, parts)
+			for i := range d.buckets {
+				d.buckets[i] = scoring.Bucket{}
+			}
+		} else {
+			d.answers = scoring.Answers{}
+		}
+		u.byKey[key] = d
+		u.order = append(u.order, key)
+	}
+	return d
+}
+
+// addBucket adds a change's counts to the documents of its day, its hour's quarter and, if
+// sealed, its month.
+func (u *docUpdates) addBucket(coll *mongo.Collection, ws, sv bson.ObjectID, g rollupGen, at time.Time, delta scoring.Bucket) {
+	u.get(coll, bucketKey(sv, g, scoring.Day, at), ws, sv, g.n, 1).buckets[0].Merge(delta)
+	u.get(coll, bucketKey(sv, g, scoring.Hour, at), ws, sv, g.n, 4).buckets[at.UTC().Minute()/15].Merge(delta)
+	m := u.get(coll, bucketKey(sv, g, scoring.Month, at), ws, sv, g.n, 1)
+	m.onlyIfExists = true
+	m.buckets[0].Merge(delta)
+}
+
+func (r *rollups) flush(ctx context.Context, changes []rollupChange) error {
+	if len(changes) == 0 {
+		return nil
+	}
+	var docs docUpdates
+	respondents := map[string]*docUpdate{}
+	var respondentOrder []string
+	for _, c := range changes {
+		m, err := r.meta(ctx, c.ws, c.survey)
+		if err != nil {
+			return err
+		}
+		for _, g := range m.gens(c.at) {
+			if c.delta != nil {
+				docs.addBucket(r.coll, c.ws, c.survey, g, c.at, c.delta)
+			}
+			if c.answer != nil {
+				key := respondentKey(c.survey, g.n, c.answer.Customer)
+				d := respondents[key]
+				if d == nil {
+					d = &docUpdate{coll: r.respondents, key: key, ws: c.ws, sv: c.survey, gen: g.n, answers: scoring.Answers{}}
+					respondents[key] = d
+					respondentOrder = append(respondentOrder, key)
+				}
+				d.answers[c.answer.ID] = *c.answer
+			}
+		}
+	}
+	repeaters, err := r.addRespondents(ctx, respondentOrder, respondents)
+	if err != nil {
+		return err
+	}
+	for _, d := range repeaters {
+		for _, a := range d.answers {
+			docs.get(r.coll, answersKey(d.sv, d.gen, time.UnixMilli(a.At)), d.ws, d.sv, d.gen, 0).answers[a.ID] = a
+		}
+	}
+	for _, key := range docs.order {
+		if _, err := r.apply(ctx, docs.byKey[key]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// addRespondents stores answers in their customers' documents and returns the customers who
+// now have more than one answer, with all their answers. Most customers are new: their
+// documents go in one bulk insert, and only the duplicates are merged one by one.
+func (r *rollups) addRespondents(ctx context.Context, order []string, byKey map[string]*docUpdate) ([]*docUpdate, error) {
+	if len(order) == 0 {
+		return nil, nil
+	}
+	docs := make([]any, len(order))
+	for i, key := range order {
+		d := byKey[key]
+		data, err := d.answers.MarshalBinary()
+		if err != nil {
+			return nil, err
+		}
+		docs[i] = rollupDoc{ID: key, WorkspaceID: d.ws, SurveyID: d.sv, Gen: d.gen, V: 1, Data: [][]byte{data}}
+	}
+	existing := map[int]bool{}
+	if _, err := r.respondents.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false)); err != nil {
+		var bwe mongo.BulkWriteException
+		if !errors.As(err, &bwe) || bwe.WriteConcernError != nil {
+			return nil, fmt.Errorf("survey: store respondents: %w", err)
+		}
+		for _, we := range bwe.WriteErrors {
+			if !mongo.IsDuplicateKeyError(we) {
+				return nil, fmt.Errorf("survey: store respondent: %w", we)
+			}
+			existing[we.Index] = true
+		}
+	}
+	var repeaters []*docUpdate
+	for i, key := range order {
+		d := byKey[key]
+		if existing[i] {
+			merged, err := r.apply(ctx, d)
+			if err != nil {
+				return nil, err
+			}
+			d = &docUpdate{ws: d.ws, sv: d.sv, gen: d.gen, answers: merged}
+		}
+		if len(d.answers) > 1 {
+			repeaters = append(repeaters, d)
+		}
+	}
+	return repeaters, nil
+}
+
+// apply merges an update into its document and returns the merged answers, if any.
+func (r *rollups) apply(ctx context.Context, u *docUpdate) (scoring.Answers, error) {
+	ferret, err := r.isFerret(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for range 20 {
+		var doc rollupDoc
+		err := u.coll.FindOne(ctx, bson.D{{Key: "_id", Value: u.key}}).Decode(&doc)
+		missing := store.IsNotFound(err)
+		switch {
+		case missing && u.onlyIfExists:
+			return nil, nil
+		case err != nil && !missing:
+			return nil, fmt.Errorf("survey: read rollup %s: %w", u.key, err)
+		}
+		data, merged, err := mergeDoc(doc.Data, u)
+		if err != nil {
+			return nil, fmt.Errorf("survey: rollup %s: %w", u.key, err)
+		}
+		next := rollupDoc{ID: u.key, WorkspaceID: u.ws, SurveyID: u.sv, Gen: u.gen, V: doc.V + 1, Data: data}
+		if missing {
+			_, err := u.coll.InsertOne(ctx, next)
+			if store.IsDuplicateKey(err) {
+				continue
+			}
+			if err != nil {
+				return nil, fmt.Errorf("survey: write rollup %s: %w", u.key, err)
+			}
+			return merged, nil
+		}
+		filter := bson.D{{Key: "_id", Value: u.key}}
+		if !ferret {
+			filter = append(filter, bson.E{Key: "v", Value: doc.V})
+		}
+		res, err := u.coll.ReplaceOne(ctx, filter, next)
+		if err != nil {
+			return nil, fmt.Errorf("survey: write rollup %s: %w", u.key, err)
+		}
+		if res.MatchedCount == 1 {
+			return merged, nil
+		}
+	}
+	return nil, fmt.Errorf("survey: rollup %s: too many concurrent writers", u.key)
+}
+
+// mergeDoc adds an update to a document's stored parts.
+func mergeDoc(parts [][]byte, u *docUpdate) ([][]byte, scoring.Answers, error) {
+	if u.answers != nil {
+		merged := scoring.Answers{}
+		if len(parts) > 0 {
+			if err := merged.UnmarshalBinary(parts[0]); err != nil {
+				return nil, nil, err
+			}
+		}
+		maps.Copy(merged, u.answers)
+		data, err := merged.MarshalBinary()
+		return [][]byte{data}, merged, err
+	}
+	out := make([][]byte, len(u.buckets))
+	for i, delta := range u.buckets {
+		b := scoring.Bucket{}
+		if i < len(parts) {
+			if err := b.UnmarshalBinary(parts[i]); err != nil {
+				return nil, nil, err
+			}
+		}
+		b.Merge(delta)
+		data, err := b.MarshalBinary()
+		if err != nil {
+			return nil, nil, err
+		}
+		out[i] = data
+	}
+	return out, nil, nil
+}
+
+// readParts reads a rollup document's parts; a missing document is empty.
+func (r *rollups) readParts(ctx context.Context, key string) ([][]byte, bool, error) {
+	var doc rollupDoc
+	err := r.coll.FindOne(ctx, bson.D{{Key: "_id", Value: key}}).Decode(&doc)
+	if store.IsNotFound(err) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("survey: read rollup %s: %w", key, err)
+	}
+	return doc.Data, true, nil
+}
+
+// seal writes a month's document from its days unless it exists. It runs exclusively, so no
+// change lands in a day between the read of the days and the write of the month.
+func (r *rollups) seal(ctx context.Context, ws, sv bson.ObjectID, g rollupGen, month time.Time) error {
+	return r.exclusive(ctx, func(ctx context.Context) error {
+		key := bucketKey(sv, g, scoring.Month, month)
+		if _, ok, err := r.readParts(ctx, key); err != nil || ok {
+			return err
+		}
+		sum := scoring.Bucket{}
+		start := month.In(g.loc)
+		for day := start; day.Before(start.AddDate(0, 1, 0)); day = day.AddDate(0, 0, 1) {
+			parts, _, err := r.readParts(ctx, bucketKey(sv, g, scoring.Day, day))
+			if err != nil {
+				return err
+			}
+			if err := mergeParts(sum, parts, -1); err != nil {
+				return fmt.Errorf("survey: rollup day %s: %w", day.Format(time.DateOnly), err)
+			}
+		}
+		data, err := sum.MarshalBinary()
+		if err != nil {
+			return err
+		}
+		_, err = r.coll.InsertOne(ctx, rollupDoc{ID: key, WorkspaceID: ws, SurveyID: sv, Gen: g.n, V: 1, Data: [][]byte{data}})
+		if err != nil && !store.IsDuplicateKey(err) {
+			return fmt.Errorf("survey: seal rollup %s: %w", key, err)
+		}
+		return nil
+	})
+}
+
+// mergeParts adds stored buckets into sum: all of them (part < 0) or one quarter.
+func mergeParts(sum scoring.Bucket, parts [][]byte, part int) error {
+	for i, data := range parts {
+		if part >= 0 && i != part {
+			continue
+		}
+		b := scoring.Bucket{}
+		if err := b.UnmarshalBinary(data); err != nil {
+			return err
+		}
+		sum.Merge(b)
+	}
+	return nil
+}
