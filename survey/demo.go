@@ -18,6 +18,7 @@ const DemoWorkspace = "Demo"
 // DemoOptions size the demo data.
 type DemoOptions struct {
 	Responses int                                 // about this many answered invitations
+	Days      int                                 // spread over this many days back; 0: 90
 	Progress  func(stage string, done, total int) // called as seeding advances; may be nil
 	Catalog   *templates.Catalog                  // supplies the surveys' default texts
 }
@@ -101,7 +102,7 @@ var (
 )
 
 // SeedDemo creates the demo workspace with surveys, invitations and responses spread over the
-// last 90 days, unless it is already complete. An interrupted seed is cleared and redone.
+// last opts.Days days, with their rollups, unless it is already complete. An interrupted seed is cleared and redone.
 func (s *Service) SeedDemo(ctx context.Context, opts DemoOptions) (*Demo, error) {
 	progress := opts.Progress
 	if progress == nil {
@@ -130,7 +131,11 @@ func (s *Service) SeedDemo(ctx context.Context, opts DemoOptions) (*Demo, error)
 			return nil, fmt.Errorf("survey: clear partial demo: %w", err)
 		}
 	}
-	if err := s.seedDemo(ctx, ws, opts.Catalog, max(opts.Responses, 1), progress); err != nil {
+	days := opts.Days
+	if days <= 0 {
+		days = 90
+	}
+	if err := s.seedDemo(ctx, ws, opts.Catalog, max(opts.Responses, 1), days, progress); err != nil {
 		return nil, err
 	}
 	if _, err := settings.InsertOne(ctx, append(marker, bson.E{Key: "at", Value: s.now()})); err != nil {
@@ -164,7 +169,7 @@ func (s *Service) demo(ctx context.Context, ws *Workspace, seeded bool) (*Demo, 
 
 const demoIntegration = "Demo CRM"
 
-func (s *Service) seedDemo(ctx context.Context, ws *Workspace, catalog *templates.Catalog, responses int, progress func(string, int, int)) error {
+func (s *Service) seedDemo(ctx context.Context, ws *Workspace, catalog *templates.Catalog, responses, days int, progress func(string, int, int)) error {
 	rng := rand.New(rand.NewPCG(20261123, uint64(responses)))
 	now := s.now()
 	var surveys []*Survey
@@ -241,7 +246,7 @@ func (s *Service) seedDemo(ctx context.Context, ws *Workspace, catalog *template
 			ch = demoChannels[1] // the faces survey follows chats
 		}
 		ci := rng.IntN(len(customers))
-		occurred := now.Add(-time.Duration(rng.Float64() * 90 * 24 * float64(time.Hour))).Truncate(time.Second)
+		occurred := now.Add(-time.Duration(rng.Float64() * float64(days) * 24 * float64(time.Hour))).Truncate(time.Second)
 		created := occurred.Add(30 * time.Minute)
 		if created.After(now) {
 			created = now
@@ -256,6 +261,26 @@ func (s *Service) seedDemo(ctx context.Context, ws *Workspace, catalog *template
 		}
 		sent := created.Add(time.Minute)
 		inv.Status, inv.SentAt = StatusSent, &sent
+		// A few go nowhere: throttled or sampled out by a rule, refused by the mail server, or
+		// bounced later; the funnel shows each.
+		switch x := rng.Float64(); {
+		case x < 0.03:
+			inv.Status, inv.Decision, inv.SentAt = StatusThrottled, StatusThrottled, nil
+		case x < 0.05:
+			inv.Status, inv.Decision, inv.SentAt = StatusSampledOut, StatusSampledOut, nil
+		case x < 0.06:
+			inv.Status, inv.SentAt, inv.FailedAt, inv.Failure = StatusFailed, nil, &sent, "550 mailbox unavailable"
+		case x < 0.08:
+			bounced := sent.Add(2 * time.Minute)
+			inv.Status, inv.BouncedAt, inv.Failure = StatusBounced, &bounced, "550 5.1.1 user unknown"
+		}
+		if inv.Status != StatusSent {
+			invs = append(invs, inv)
+			if err := flush(false); err != nil {
+				return err
+			}
+			continue
+		}
 		if rng.Float64() < ch.respRate {
 			delay := time.Duration(math.Min(rng.ExpFloat64()*6, 72) * float64(time.Hour))
 			if rng.Float64() < 0.03 { // some answer weeks later: late
@@ -305,7 +330,19 @@ func (s *Service) seedDemo(ctx context.Context, ws *Workspace, catalog *template
 		inv.ExpiresAt = s.now().AddDate(1, 0, 0)
 		live = append(live, inv)
 	}
-	return s.CreateInvitations(ctx, live)
+	if err := s.CreateInvitations(ctx, live); err != nil {
+		return err
+	}
+	// The history above went straight into the collections; its rollups are counted from them.
+	for i, sv := range surveys {
+		err := s.RebuildRollups(ctx, ws.ID, sv.ID, RebuildOptions{Alone: true, Progress: func(stage string, done, total int) {
+			progress(fmt.Sprintf("rollups %d/%d, %s", i+1, len(surveys), stage), done, total)
+		}})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // demoResponse turns a latent satisfaction into an answer on sv's scale, with a comment and

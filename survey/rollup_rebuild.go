@@ -27,9 +27,26 @@ const rebuildStale = 6 * time.Hour
 // the stored documents. An answer edited or overridden during the rebuild is counted in the
 // state the rebuild read it in.
 //
-// progress hears of each stage as it goes: "invitations" and "responses" counted, "writing"
-// documents.
-func (s *Service) RebuildRollups(ctx context.Context, ws, sv bson.ObjectID, progress func(stage string, done, total int)) error {
+// RebuildOptions tune a rollup rebuild.
+type RebuildOptions struct {
+	// Progress hears of each stage as it goes: "invitations" and "responses" counted,
+	// "writing" documents. May be nil.
+	Progress func(stage string, done, total int)
+	// Alone says no other process writes to the store (the demo seeding before it serves),
+	// so the rebuild need not give other instances time to see it start and finish.
+	Alone bool
+}
+
+// RebuildRollups rebuilds one survey's rollups; see RebuildOptions.
+func (s *Service) RebuildRollups(ctx context.Context, ws, sv bson.ObjectID, opts RebuildOptions) error {
+	progress := opts.Progress
+	if progress == nil {
+		progress = func(string, int, int) {}
+	}
+	settle := rollupMetaTTL + 2*time.Second
+	if opts.Alone {
+		settle = 0
+	}
 	w, err := s.WorkspaceByID(ctx, ws)
 	if err != nil {
 		return err
@@ -44,7 +61,7 @@ func (s *Service) RebuildRollups(ctx context.Context, ws, sv bson.ObjectID, prog
 		if m.Building != nil && time.Since(m.Building.Since) < rebuildStale {
 			return ErrRebuildRunning
 		}
-		b = rollupBuilding{Gen: m.Gen + 1, TimeZone: w.Location().String(), Since: s.now().Add(rollupMetaTTL + time.Second).Truncate(time.Millisecond)}
+		b = rollupBuilding{Gen: m.Gen + 1, TimeZone: w.Location().String(), Since: s.now().Add(settle + time.Millisecond).Truncate(time.Millisecond)}
 		if m.Building != nil {
 			b.Gen = max(b.Gen, m.Building.Gen+1)
 		}
@@ -60,7 +77,7 @@ func (s *Service) RebuildRollups(ctx context.Context, ws, sv bson.ObjectID, prog
 	}
 	// Past the cutoff, with a second for clocks that differ, every event before it is stored.
 	select {
-	case <-time.After(rollupMetaTTL + 2*time.Second):
+	case <-time.After(settle):
 	case <-ctx.Done():
 		return ctx.Err()
 	}
@@ -96,7 +113,7 @@ func (s *Service) RebuildRollups(ctx context.Context, ws, sv bson.ObjectID, prog
 	}
 	// Reports that read the old generation just before the switch finish within seconds.
 	select {
-	case <-time.After(rollupMetaTTL + time.Second):
+	case <-time.After(settle):
 	case <-ctx.Done():
 		return ctx.Err()
 	}
@@ -314,4 +331,32 @@ func (r *rollups) insertOrMerge(ctx context.Context, updates []*docUpdate) error
 		}
 	}
 	return nil
+}
+
+// RollupSurvey names a survey whose rollups can be rebuilt.
+type RollupSurvey struct {
+	ID          bson.ObjectID `bson:"_id"`
+	WorkspaceID bson.ObjectID `bson:"workspace_id"`
+	Name        string        `bson:"name"`
+}
+
+// RollupSurveys lists every survey of every workspace, or the one with id when it is not
+// zero, for `surveyd rollups rebuild`.
+func (s *Service) RollupSurveys(ctx context.Context, id bson.ObjectID) ([]RollupSurvey, error) {
+	filter := bson.D{}
+	if !id.IsZero() {
+		filter = byID(id)
+	}
+	cur, err := s.surveys.Find(ctx, filter, options.Find().SetProjection(bson.D{{Key: "workspace_id", Value: 1}, {Key: "name", Value: 1}}))
+	if err != nil {
+		return nil, fmt.Errorf("survey: list surveys: %w", err)
+	}
+	var out []RollupSurvey
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, fmt.Errorf("survey: list surveys: %w", err)
+	}
+	if !id.IsZero() && len(out) == 0 {
+		return nil, fmt.Errorf("survey: survey %s: %w", id.Hex(), ErrNotFound)
+	}
+	return out, nil
 }

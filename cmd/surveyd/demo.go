@@ -12,9 +12,10 @@ import (
 // cmdDemo seeds the demo workspace (once), prints a fresh API key and a live link per
 // survey, and serves.
 func cmdDemo(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	var responses int
+	var responses, days int
 	cfg, _, err := loadConfig("demo", args, getenv, stderr, func(fs *flag.FlagSet) {
 		fs.IntVar(&responses, "responses", 2500, "about how many responses to seed on the first run")
+		fs.IntVar(&days, "days", 90, "spread the seeded history over this many days")
 	})
 	if err != nil {
 		return err
@@ -29,13 +30,9 @@ func cmdDemo(ctx context.Context, args []string, getenv func(string) string, std
 	fmt.Fprintln(stderr, "seeding the demo workspace…")
 	demo, err := a.svc.SeedDemo(ctx, survey.DemoOptions{
 		Responses: responses,
+		Days:      days,
 		Catalog:   a.catalog,
-		Progress: func(stage string, done, total int) {
-			fmt.Fprintf(stderr, "\r  %s: %d/%d", stage, done, total)
-			if done == total {
-				fmt.Fprintln(stderr)
-			}
-		},
+		Progress:  progressBar(stderr),
 	})
 	if err != nil {
 		return err

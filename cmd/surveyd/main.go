@@ -26,6 +26,7 @@ Usage:
   surveyd keys revoke --workspace NAME ID|PREFIX
   surveyd integrations create --workspace NAME [--name LABEL]   a CRM's webhook signing secret
   surveyd integrations list|rotate|revoke --workspace NAME [ID] [--overlap 24h]
+  surveyd rollups rebuild [--survey ID]   recount report rollups from responses (safe while serving)
 
 Every flag can also be set through its environment variable:
 `
@@ -58,6 +59,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return cmdKeys(ctx, args, getenv, stdout, stderr)
 	case "integrations":
 		return cmdIntegrations(ctx, args, getenv, stdout, stderr)
+	case "rollups":
+		return cmdRollups(ctx, args, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		printUsage(stdout)
 		return nil

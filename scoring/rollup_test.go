@@ -1,0 +1,257 @@
+package scoring_test
+
+import (
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/surveyd/surveyd/scoring"
+)
+
+func sampleBucket(t *testing.T) scoring.Bucket {
+	t.Helper()
+	b := scoring.Bucket{}
+	an := scoring.Tuple{Agent: "Nguyễn Thu An", Team: "Billing", Channel: "email", Country: "VN"}
+	none := scoring.Tuple{}
+	b.AddStage(an, scoring.StageInvited, 3)
+	b.AddStage(an, scoring.StageSent, 2)
+	b.AddStage(none, scoring.StageBounced, 1)
+	for _, a := range []struct {
+		t     scoring.Tuple
+		m     scoring.FlagMask
+		score int
+		n     int64
+	}{{an, 0, 5, 2}, {an, scoring.MaskAutomated | scoring.MaskLate, 1, 1}, {none, scoring.MaskContradiction, 10, -1}} {
+		if err := b.AddAnswer(a.t, a.m, a.score, a.n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return b
+}
+
+func TestBucketRoundTrip(t *testing.T) {
+	b := sampleBucket(t)
+	data, err := b.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, _ := b.MarshalBinary()
+	if string(data) != string(again) {
+		t.Error("encoding is not deterministic")
+	}
+	got := scoring.Bucket{}
+	if err := got.UnmarshalBinary(data); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, b) {
+		t.Errorf("round trip: got %v, want %v", got, b)
+	}
+}
+
+func TestBucketMergeCancels(t *testing.T) {
+	b := sampleBucket(t)
+	neg := scoring.Bucket{}
+	for tu, c := range b {
+		for s, n := range c.Funnel {
+			neg.AddStage(tu, scoring.Stage(s), -n)
+		}
+		for m, h := range c.Scores {
+			for score, n := range h {
+				if n != 0 {
+					_ = neg.AddAnswer(tu, m, score, -n)
+				}
+			}
+		}
+	}
+	b.Merge(neg)
+	if len(b) != 0 {
+		t.Errorf("a bucket merged with its negation keeps %d cells", len(b))
+	}
+}
+
+func TestAddAnswerRejectsScoresOffTheScale(t *testing.T) {
+	if err := (scoring.Bucket{}).AddAnswer(scoring.Tuple{}, 0, 11, 1); err == nil {
+		t.Error("score 11 accepted")
+	}
+}
+
+// FuzzBucketDecode: stored rollups are trusted, but a corrupt document must give an error,
+// never a panic or an allocation its size cannot justify, and what decodes re-encodes
+// to something that decodes the same.
+func FuzzBucketDecode(f *testing.F) {
+	b := sampleBucket(&testing.T{})
+	data, _ := b.MarshalBinary()
+	f.Add(data)
+	f.Add([]byte{1, 0, 0})
+	f.Add([]byte{1, 255, 255, 255, 255, 15})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		got := scoring.Bucket{}
+		if err := got.UnmarshalBinary(data); err != nil {
+			return
+		}
+		again, err := got.MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		back := scoring.Bucket{}
+		if err := back.UnmarshalBinary(again); err != nil {
+			t.Fatalf("re-encoded bucket does not decode: %v", err)
+		}
+	})
+}
+
+func FuzzAnswersDecode(f *testing.F) {
+	a := scoring.Answers{}
+	a[[12]byte{1}] = scoring.Answer{ID: [12]byte{1}, Customer: 42, At: 1700000000000, Tuple: scoring.Tuple{Agent: "An"}, Mask: scoring.MaskLate, Score: 9}
+	data, _ := a.MarshalBinary()
+	f.Add(data)
+	f.Add([]byte{1, 0, 1})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		got := scoring.Answers{}
+		if err := got.UnmarshalBinary(data); err != nil {
+			return
+		}
+		for _, ans := range got {
+			if ans.Score < 0 || ans.Score > scoring.MaxScore {
+				t.Fatalf("decoded score %d", ans.Score)
+			}
+		}
+	})
+}
+
+func TestAnswersRoundTrip(t *testing.T) {
+	a := scoring.Answers{}
+	for i, s := range []int{0, 7, 10} {
+		id := [12]byte{byte(i + 1)}
+		a[id] = scoring.Answer{ID: id, Customer: uint64(i * 7), At: int64(i) * 1e9, Tuple: scoring.Tuple{Agent: "Lê Hải Châu", Channel: "chat"}, Mask: scoring.FlagMask(i), Score: s}
+	}
+	data, _ := a.MarshalBinary()
+	got := scoring.Answers{}
+	if err := got.UnmarshalBinary(data); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, a) {
+		t.Errorf("round trip: got %v, want %v", got, a)
+	}
+}
+
+func TestCover(t *testing.T) {
+	hcm, _ := time.LoadLocation("Asia/Ho_Chi_Minh")
+	kolkata, _ := time.LoadLocation("Asia/Kolkata")
+	ny, _ := time.LoadLocation("America/New_York")
+	day := func(loc *time.Location, y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, loc) }
+	sealedAll := time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
+	count := func(ps []scoring.Piece) map[scoring.Granularity]int {
+		out := map[scoring.Granularity]int{}
+		for _, p := range ps {
+			out[p.Gran]++
+		}
+		return out
+	}
+	tests := map[string]struct {
+		from, to time.Time
+		loc      *time.Location
+		sealed   time.Time
+		want     map[scoring.Granularity]int
+	}{
+		"a calendar year in the rollups' zone is twelve months": {
+			from: day(hcm, 2025, 1, 1), to: day(hcm, 2026, 1, 1), loc: hcm, sealed: sealedAll,
+			want: map[scoring.Granularity]int{scoring.Month: 12}},
+		"unsealed months are days": {
+			from: day(hcm, 2026, 10, 1), to: day(hcm, 2026, 12, 1), loc: hcm, sealed: day(hcm, 2026, 11, 2),
+			want: map[scoring.Granularity]int{scoring.Month: 1, scoring.Day: 30}},
+		"a rolling week": {
+			from: day(hcm, 2026, 11, 16), to: day(hcm, 2026, 11, 23), loc: hcm, sealed: sealedAll,
+			want: map[scoring.Granularity]int{scoring.Day: 7}},
+		"UTC days against Vietnam's: hours at the ends": {
+			from: day(time.UTC, 2026, 11, 16), to: day(time.UTC, 2026, 11, 18), loc: hcm, sealed: sealedAll,
+			want: map[scoring.Granularity]int{scoring.Day: 1, scoring.Hour: 24}},
+		"India's half hour needs quarters": {
+			from: day(kolkata, 2026, 11, 16), to: day(kolkata, 2026, 11, 17), loc: hcm, sealed: sealedAll,
+			want: map[scoring.Granularity]int{scoring.Hour: 23, scoring.Quarter: 4}},
+		"a DST day of New York is 23 hours": {
+			from: day(ny, 2026, 3, 8), to: day(ny, 2026, 3, 9), loc: ny, sealed: sealedAll,
+			want: map[scoring.Granularity]int{scoring.Day: 1}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			ps, err := scoring.Cover(tc.from, tc.to, tc.loc, tc.sealed)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := count(ps); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("pieces %v, want %v", got, tc.want)
+			}
+			at := tc.from
+			for _, p := range ps {
+				if !p.Start.Equal(at) {
+					t.Fatalf("piece starts at %v, want %v: the cover has a gap or overlap", p.Start, at)
+				}
+				switch p.Gran {
+				case scoring.Month:
+					at = p.Start.In(tc.loc).AddDate(0, 1, 0)
+				case scoring.Day:
+					at = p.Start.In(tc.loc).AddDate(0, 0, 1)
+				case scoring.Hour:
+					at = p.Start.Add(time.Hour)
+				default:
+					at = p.Start.Add(15 * time.Minute)
+				}
+			}
+			if !at.Equal(tc.to) {
+				t.Errorf("cover ends at %v, want %v", at, tc.to)
+			}
+		})
+	}
+	if _, err := scoring.Cover(day(time.UTC, 2026, 1, 1).Add(time.Minute), day(time.UTC, 2026, 1, 2), hcm, sealedAll); err == nil {
+		t.Error("a boundary off the quarter-hour was covered")
+	}
+}
+
+// A worked report: agent An has a price complaint (non_attributable) and a scanner click
+// (automated); the company score keeps the complaint, An's score does not; a customer who
+// answered twice weighs one half per answer in the weighted score.
+func TestSummarizeExclusionsAndRepeats(t *testing.T) {
+	an := scoring.Tuple{Agent: "An", Team: "Billing", Channel: "email"}
+	binh := scoring.Tuple{Agent: "Bình", Team: "Billing", Channel: "email"}
+	b := scoring.Bucket{}
+	b.AddStage(an, scoring.StageSent, 10)
+	b.AddStage(binh, scoring.StageSent, 10)
+	add := func(tu scoring.Tuple, m scoring.FlagMask, score int, n int64) {
+		if err := b.AddAnswer(tu, m, score, n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add(an, 0, 5, 3)
+	add(an, scoring.MaskNonAttributable, 1, 1)
+	add(an, scoring.MaskAutomated, 5, 1)
+	add(binh, 0, 4, 2)
+	spec := scoring.ReportSpec{Metric: scoring.MetricCSAT, Points: 5, GroupBy: scoring.DimAgent,
+		Exclude: scoring.MaskOf(scoring.FlagAutomated, scoring.FlagContradiction, scoring.FlagNonAttributable)}
+	repeat := []scoring.Answer{
+		{ID: [12]byte{1}, Customer: 7, Tuple: an, Score: 5},
+		{ID: [12]byte{2}, Customer: 7, Tuple: an, Score: 5},
+	}
+	total, groups := spec.Summarize(b, repeat)
+	if total.Raw.Responses != 7 || total.Filtered.Responses != 6 || total.Excluded != 1 {
+		t.Errorf("total: raw %d filtered %d excluded %d, want 7, 6, 1", total.Raw.Responses, total.Filtered.Responses, total.Excluded)
+	}
+	// 5 of 6 top-2-box: the price complaint counts against the company.
+	if got := total.Filtered.Value; got < 83.33 || got > 83.34 {
+		t.Errorf("company filtered CSAT %.3f, want 83.333", got)
+	}
+	if len(groups) != 2 || groups[0].Group != "An" {
+		t.Fatalf("groups %+v", groups)
+	}
+	a := groups[0]
+	if a.Filtered.Responses != 3 || a.Filtered.Value != 100 || a.Excluded != 2 {
+		t.Errorf("An: filtered %d at %.1f, excluded %d; want 3 at 100, 2", a.Filtered.Responses, a.Filtered.Value, a.Excluded)
+	}
+	// Weights 1/2, 1/2, 1: n_eff = (Σw)²/Σw² = 4/1.5.
+	if a.Weighted.N < 2.666 || a.Weighted.N > 2.667 || a.Repeat.Customers != 1 || a.Repeat.Answers != 2 {
+		t.Errorf("An weighted n_eff %.4f, repeat %+v; want 2.6667 and one customer with two answers", a.Weighted.N, a.Repeat)
+	}
+	if a.Funnel.Delivered != 10 || a.ResponseRate != 50 || a.LowResponseRate {
+		t.Errorf("An funnel %+v rate %.1f", a.Funnel, a.ResponseRate)
+	}
+}
