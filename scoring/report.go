@@ -58,7 +58,7 @@ type Row struct {
 	Funnel       Funnel  `json:"funnel"`
 	ResponseRate float64 `json:"response_rate"` // percent; 0 when nothing was delivered
 	// LowResponseRate marks a rate under 5%: the score is probably unrepresentative.
-	LowResponseRate bool `json:"low_response_rate"`
+	LowResponseRate bool     `json:"low_response_rate"`
 	Raw             Estimate `json:"raw"`
 	Filtered        Estimate `json:"filtered"`
 	Weighted        Estimate `json:"weighted"`

@@ -139,7 +139,9 @@ func TestCover(t *testing.T) {
 	hcm, _ := time.LoadLocation("Asia/Ho_Chi_Minh")
 	kolkata, _ := time.LoadLocation("Asia/Kolkata")
 	ny, _ := time.LoadLocation("America/New_York")
-	day := func(loc *time.Location, y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, loc) }
+	day := func(loc *time.Location, y int, m time.Month, d int) time.Time {
+		return time.Date(y, m, d, 0, 0, 0, 0, loc)
+	}
 	sealedAll := time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
 	count := func(ps []scoring.Piece) map[scoring.Granularity]int {
 		out := map[scoring.Granularity]int{}

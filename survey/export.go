@@ -22,15 +22,21 @@ var exportColumns = []string{
 	"occurred_at", "created_at", "updated_at", "revision", "flags", "ua_class", "interacted", "auto_confirmed",
 }
 
-// ExportResponses writes the workspace's responses matching f as CSV, newest invitation first,
-// streaming from a cursor so memory does not grow with the number of responses. It starts with
-// a UTF-8 byte order mark: without it Excel reads Vietnamese text as mojibake.
-func (s *Service) ExportResponses(ctx context.Context, w io.Writer, ws bson.ObjectID, f ResponseFilter) error {
+// newCSV starts a CSV file on w with its header row, after a UTF-8 byte order mark: without
+// it Excel reads Vietnamese text as mojibake.
+func newCSV(w io.Writer, columns []string) (*csv.Writer, error) {
 	if _, err := io.WriteString(w, "\ufeff"); err != nil {
-		return err
+		return nil, err
 	}
 	out := csv.NewWriter(w)
-	if err := out.Write(exportColumns); err != nil {
+	return out, out.Write(columns)
+}
+
+// ExportResponses writes the workspace's responses matching f as CSV, newest invitation first,
+// streaming from a cursor so memory does not grow with the number of responses.
+func (s *Service) ExportResponses(ctx context.Context, w io.Writer, ws bson.ObjectID, f ResponseFilter) error {
+	out, err := newCSV(w, exportColumns)
+	if err != nil {
 		return err
 	}
 	cur, err := s.responses.Find(ctx, f.query(ws), sortNewest().SetBatchSize(500))
@@ -98,14 +104,21 @@ func (h *Handler) exportResponses(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	res := c.Response()
-	res.Header().Set(echo.HeaderContentType, "text/csv; charset=utf-8")
-	res.Header().Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="responses-%s.csv"`, h.svc.now().Format("2006-01-02")))
-	res.WriteHeader(http.StatusOK)
+	res := csvAttachment(c, fmt.Sprintf("responses-%s.csv", h.svc.now().Format("2006-01-02")))
 	// Once rows have gone out a failure can only cut the file short; it is logged, and the
 	// missing final newline tells a careful reader.
 	if err := h.svc.ExportResponses(c.Request().Context(), res, WorkspaceOf(c), f); err != nil {
 		c.Logger().Error("export responses", "err", err)
 	}
 	return nil
+}
+
+// csvAttachment sends the status and headers of a CSV download named filename; what is
+// written to the returned writer is the file.
+func csvAttachment(c *echo.Context, filename string) http.ResponseWriter {
+	res := c.Response()
+	res.Header().Set(echo.HeaderContentType, "text/csv; charset=utf-8")
+	res.Header().Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="%s"`, filename))
+	res.WriteHeader(http.StatusOK)
+	return res
 }

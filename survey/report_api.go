@@ -1,0 +1,281 @@
+package survey
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v5"
+	"github.com/surveyd/surveyd/internal/httpx"
+	"github.com/surveyd/surveyd/scoring"
+)
+
+// Bounds of a report request.
+const (
+	defaultReportDays = 30
+	maxReportDays     = 1096 // three years, a leap day included
+	maxSeriesPoints   = 1000
+	maxFilterValue    = 200 // the longest agent or team an invitation may carry
+)
+
+func (h *Handler) getReport(c *echo.Context) error {
+	rep, _, err := h.report(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, rep)
+}
+
+func (h *Handler) exportReport(c *echo.Context) error {
+	rep, q, err := h.report(c)
+	if err != nil {
+		return err
+	}
+	first, last := q.From.In(q.Location), q.To.Add(-time.Nanosecond).In(q.Location)
+	res := csvAttachment(c, fmt.Sprintf("report-%s-%s-%s.csv", rep.SurveyID.Hex(), first.Format(time.DateOnly), last.Format(time.DateOnly)))
+	// As with the responses export, a failure once the file has started can only cut it short.
+	if err := writeReportCSV(res, rep); err != nil {
+		c.Logger().Error("export report", "err", err)
+	}
+	return nil
+}
+
+// report runs the report a request asks for. A period whose midnights in its time zone are
+// not on a quarter-hour (a zone's local mean time of a century ago, for example) cannot be
+// read from rollups, which is the request's choice to change.
+func (h *Handler) report(c *echo.Context) (*Report, ReportQuery, error) {
+	id, err := pathID(c)
+	if err != nil {
+		return nil, ReportQuery{}, err
+	}
+	q, err := h.reportQuery(c)
+	if err != nil {
+		return nil, q, err
+	}
+	rep, err := h.svc.Report(c.Request().Context(), WorkspaceOf(c), id, q)
+	if errors.Is(err, scoring.ErrUnaligned) {
+		return nil, q, httpx.BadField("tz", "puts midnight of the period's days off the quarter-hour, which reports cannot split; choose other dates or another time zone")
+	}
+	return rep, q, err
+}
+
+// reportQuery reads a report request's time zone, period, grouping, filter and interval.
+func (h *Handler) reportQuery(c *echo.Context) (ReportQuery, error) {
+	var q ReportQuery
+	var err error
+	if q.Location, err = h.reportLocation(c); err != nil {
+		return q, err
+	}
+	if q.From, q.To, err = reportPeriod(c.QueryParam("from"), c.QueryParam("to"), q.Location, h.svc.now()); err != nil {
+		return q, err
+	}
+	if s := c.QueryParam("group_by"); s != "" {
+		d, ok := scoring.ParseDimension(s)
+		if !ok {
+			return q, httpx.BadField("group_by", "must be one of: "+dimensionNames())
+		}
+		q.GroupBy = d
+	}
+	if q.Filter, err = reportFilter(c.QueryParams()["filter"]); err != nil {
+		return q, err
+	}
+	switch q.Interval = c.QueryParam("interval"); q.Interval {
+	case "", IntervalDay, IntervalWeek, IntervalMonth:
+	default:
+		return q, httpx.BadField("interval", "must be one of: day, week, month")
+	}
+	if q.Interval != "" && seriesPoints(q) > maxSeriesPoints {
+		return q, httpx.BadField("interval", fmt.Sprintf("makes a series of more than %d points; choose a longer interval or a shorter period", maxSeriesPoints))
+	}
+	return q, nil
+}
+
+// reportLocation is the tz parameter's time zone, or the workspace's.
+func (h *Handler) reportLocation(c *echo.Context) (*time.Location, error) {
+	tz := c.QueryParam("tz")
+	if tz == "" {
+		w, err := h.svc.WorkspaceByID(c.Request().Context(), WorkspaceOf(c))
+		if err != nil {
+			return nil, err
+		}
+		return w.Location(), nil
+	}
+	// The workspace's own setting accepts exactly these names.
+	if httpx.Validator().Var(tz, "timezone") != nil {
+		return nil, httpx.BadField("tz", "must be an IANA time zone such as Asia/Ho_Chi_Minh")
+	}
+	return time.LoadLocation(tz)
+}
+
+// reportPeriod reads from and to as the instants [from, to). Dates are days of loc, to
+// included; RFC 3339 times are instants, to excluded. Without to the period ends with today;
+// without from it is the 30 days up to to.
+func reportPeriod(fromParam, toParam string, loc *time.Location, now time.Time) (from, to time.Time, err error) {
+	if toParam == "" {
+		today := now.In(loc)
+		to = time.Date(today.Year(), today.Month(), today.Day()+1, 0, 0, 0, 0, loc)
+	} else if to, err = reportBound("to", toParam, loc, true); err != nil {
+		return from, to, err
+	}
+	if fromParam == "" {
+		from = to.In(loc).AddDate(0, 0, -defaultReportDays)
+	} else if from, err = reportBound("from", fromParam, loc, false); err != nil {
+		return from, to, err
+	}
+	if !from.Before(to) {
+		return from, to, httpx.BadField("from", "must be before the end of the period, to")
+	}
+	if to.After(from.In(loc).AddDate(0, 0, maxReportDays)) {
+		return from, to, httpx.BadField("from", fmt.Sprintf("starts a period longer than %d days, the most a report covers", maxReportDays))
+	}
+	return from, to, nil
+}
+
+// reportBound parses one end of a period: a date stands for its midnight in loc, or for the
+// next midnight when it is the last day; a time must fall on a quarter-hour, the finest
+// rollup bucket.
+func reportBound(name, s string, loc *time.Location, lastDay bool) (time.Time, error) {
+	if d, err := time.ParseInLocation(time.DateOnly, s, loc); err == nil {
+		if lastDay {
+			d = d.AddDate(0, 0, 1)
+		}
+		return d, nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		// A + sent unescaped in a query string arrives as a space.
+		return t, httpx.BadField(name, "must be a date such as 2026-11-01, or an RFC 3339 time such as 2026-11-01T00:00:00+07:00 (+ sent as %2B)")
+	}
+	if !t.Equal(t.Truncate(15 * time.Minute)) {
+		return t, httpx.BadField(name, "must be on a quarter-hour, such as 09:00, 09:15, 09:30 or 09:45")
+	}
+	return t, nil
+}
+
+// reportFilter reads filter parameters, each dimension:value, at most one per dimension.
+// Channel and country are matched as invitations store them.
+func reportFilter(params []string) (map[scoring.Dimension]string, error) {
+	filter := map[scoring.Dimension]string{}
+	for _, p := range params {
+		name, value, _ := strings.Cut(p, ":")
+		d, ok := scoring.ParseDimension(name)
+		switch {
+		case !ok:
+			return nil, httpx.BadField("filter", fmt.Sprintf("%q must be dimension:value, the dimension one of: %s", p, dimensionNames()))
+		case value == "":
+			return nil, httpx.BadField("filter", fmt.Sprintf("%q has no value after %s:", p, d))
+		case utf8.RuneCountInString(value) > maxFilterValue:
+			return nil, httpx.BadField("filter", fmt.Sprintf("the %s value must be at most %d characters", d, maxFilterValue))
+		case filter[d] != "":
+			return nil, httpx.BadField("filter", fmt.Sprintf("filters %s twice; a report filters a dimension by one value", d))
+		}
+		switch d {
+		case scoring.DimChannel:
+			value = strings.ToLower(value)
+		case scoring.DimCountry:
+			value = strings.ToUpper(value)
+		}
+		filter[d] = value
+	}
+	return filter, nil
+}
+
+func dimensionNames() string {
+	var names []string
+	for _, d := range scoring.Dimensions() {
+		names = append(names, string(d))
+	}
+	return strings.Join(names, ", ")
+}
+
+// seriesPoints counts the points of q's series, stopping once past the limit.
+func seriesPoints(q ReportQuery) int {
+	n := 0
+	for t := q.From; t.Before(q.To) && n <= maxSeriesPoints; t = nextBoundary(t, q.Location, q.Interval) {
+		n++
+	}
+	return n
+}
+
+// reportColumns is the report CSV's column order. It only ever grows at the end, so
+// spreadsheets and scripts built on an export keep working.
+var reportColumns = []string{
+	"period_from", "period_to", "row", "group",
+	"invited", "created", "scheduled", "throttled", "suppressed", "sampled_out",
+	"sent", "failed", "bounced", "delivered", "opened", "responded", "commented",
+	"response_rate", "low_response_rate",
+	"raw_value", "raw_lo", "raw_hi", "raw_n", "raw_responses", "raw_low_n",
+	"filtered_value", "filtered_lo", "filtered_hi", "filtered_n", "filtered_responses", "filtered_low_n",
+	"weighted_value", "weighted_lo", "weighted_hi", "weighted_n", "weighted_responses", "weighted_low_n",
+	"excluded", "flag_automated", "flag_contradiction", "flag_non_attributable", "flag_late",
+	"repeat_customers", "repeat_answers",
+}
+
+// reportFlags are the flags counted in the flag_ columns, in their order.
+var reportFlags = []string{scoring.FlagAutomated, scoring.FlagContradiction, scoring.FlagNonAttributable, scoring.FlagLate}
+
+// writeReportCSV writes a report as CSV: the whole period's total and groups, then each
+// series point's.
+func writeReportCSV(w io.Writer, rep *Report) error {
+	out, err := newCSV(w, reportColumns)
+	if err != nil {
+		return err
+	}
+	period := func(from, to time.Time, total scoring.Row, groups []scoring.Row) error {
+		if err := out.Write(reportRow(from, to, "total", &total)); err != nil {
+			return err
+		}
+		for i := range groups {
+			if err := out.Write(reportRow(from, to, "group", &groups[i])); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := period(rep.From, rep.To, rep.Total, rep.Groups); err != nil {
+		return err
+	}
+	for _, p := range rep.Series {
+		if err := period(p.From, p.To, p.Total, p.Groups); err != nil {
+			return err
+		}
+	}
+	out.Flush()
+	return out.Error()
+}
+
+// reportRow is one CSV line. Only the group, which comes from the CRM, is defused: the other
+// cells are numbers written here, and an NPS such as -12.5 must stay a number.
+func reportRow(from, to time.Time, kind string, r *scoring.Row) []string {
+	count := func(n int64) string { return strconv.FormatInt(n, 10) }
+	number := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+	f := r.Funnel
+	row := []string{from.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339), kind, defuse(r.Group),
+		count(f.Invited), count(f.Created), count(f.Scheduled), count(f.Throttled), count(f.Suppressed), count(f.SampledOut),
+		count(f.Sent), count(f.Failed), count(f.Bounced), count(f.Delivered), count(f.Opened), count(f.Responded), count(f.Commented),
+		number(r.ResponseRate), strconv.FormatBool(r.LowResponseRate)}
+	for _, e := range []scoring.Estimate{r.Raw, r.Filtered, r.Weighted} {
+		// A score of no responses is left empty rather than shown as a score of 0.
+		value, lo, hi := "", "", ""
+		if e.Valid {
+			value, lo, hi = number(e.Value), number(e.Lo), number(e.Hi)
+		}
+		row = append(row, value, lo, hi, number(e.N), count(e.Responses), strconv.FormatBool(e.LowN))
+	}
+	row = append(row, count(r.Excluded))
+	for _, name := range reportFlags {
+		var n int64
+		for _, fc := range r.Flags {
+			if fc.Flag == name {
+				n = fc.Count
+			}
+		}
+		row = append(row, count(n))
+	}
+	return append(row, count(r.Repeat.Customers), count(r.Repeat.Answers))
+}
