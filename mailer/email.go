@@ -188,8 +188,14 @@ func reminderID(inv bson.ObjectID) bson.ObjectID {
 	return id
 }
 
-// Failed records an email that could not be delivered on its invitation.
+// Failed records an email that could not be delivered on its invitation. A reminder that
+// fails leaves the invitation as it was: its first email went out, and the funnel counts
+// invitations, not reminders. The message stays listed among the outbox's failed ones.
 func (m *Mailer) Failed(ctx context.Context, msg *Message) {
+	if msg.Purpose == PurposeReminder {
+		m.log.Warn("mailer: reminder failed", "invitation_id", msg.InvitationID.Hex(), "err", msg.LastError)
+		return
+	}
 	if err := m.svc.MarkFailed(ctx, msg.InvitationID, time.Now().UTC(), msg.LastError); err != nil {
 		m.log.Error("mailer: mark failed", "invitation_id", msg.InvitationID.Hex(), "err", err)
 	}

@@ -37,9 +37,9 @@ func Cover(from, to time.Time, loc *time.Location, sealed time.Time) ([]Piece, e
 	t := from
 	for t.Before(to) {
 		local := t.In(loc)
-		midnight := local.Hour() == 0 && local.Minute() == 0 && local.Second() == 0 && local.Nanosecond() == 0
+		midnight := t.Equal(DayStart(local.Year(), local.Month(), local.Day(), loc))
 		if midnight && local.Day() == 1 {
-			end := local.AddDate(0, 1, 0)
+			end := DayStart(local.Year(), local.Month()+1, 1, loc)
 			if !end.After(to) && !end.After(sealed) {
 				out = append(out, Piece{Month, t})
 				t = end
@@ -47,13 +47,13 @@ func Cover(from, to time.Time, loc *time.Location, sealed time.Time) ([]Piece, e
 			}
 		}
 		if midnight {
-			if end := local.AddDate(0, 0, 1); !end.After(to) {
+			if end := DayStart(local.Year(), local.Month(), local.Day()+1, loc); !end.After(to) {
 				out = append(out, Piece{Day, t})
 				t = end
 				continue
 			}
 		}
-		if t.Equal(t.Truncate(time.Hour)) && !t.Add(time.Hour).After(to) {
+		if t.Equal(t.Truncate(time.Hour)) && !t.Add(time.Hour).After(to) && !dayStartsWithin(t, t.Add(time.Hour), loc) {
 			out = append(out, Piece{Hour, t})
 			t = t.Add(time.Hour)
 			continue
@@ -66,4 +66,24 @@ func Cover(from, to time.Time, loc *time.Location, sealed time.Time) ([]Piece, e
 		return nil, ErrUnaligned
 	}
 	return out, nil
+}
+
+// dayStartsWithin says whether a day of loc starts strictly inside (a, b): an hour that holds
+// one is covered by quarter-hours, so the cover reaches the day and takes it whole.
+func dayStartsWithin(a, b time.Time, loc *time.Location) bool {
+	l := b.In(loc)
+	m := DayStart(l.Year(), l.Month(), l.Day(), loc)
+	return m.After(a) && m.Before(b)
+}
+
+// DayStart is the first instant of the date y-m-d (normalised as time.Date does) in loc: its
+// midnight or, where the clocks skip midnight (DST beginning at 00:00, as in Santiago), the
+// instant they jump. time.Date alone may put a skipped midnight in the previous day.
+func DayStart(y int, m time.Month, d int, loc *time.Location) time.Time {
+	y, m, d = time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Date()
+	t := time.Date(y, m, d, 0, 0, 0, 0, loc)
+	if ly, lm, ld := t.Date(); ly != y || lm != m || ld != d {
+		_, t = t.ZoneBounds()
+	}
+	return t
 }

@@ -164,8 +164,16 @@ func (s *Service) setInvitation(ctx context.Context, id bson.ObjectID, set bson.
 		return err
 	}
 	status, stage, count := decide(inv)
+	if !count && set[0].Key != "reminded_at" {
+		// The stage was counted at its first time, which the invitation keeps: a rebuild
+		// counts from it.
+		set = set[1:]
+	}
 	if status != "" {
 		set = append(set, bson.E{Key: "status", Value: status})
+	}
+	if len(set) == 0 {
+		return nil
 	}
 	if _, err := s.invitations.UpdateOne(ctx, byID(id), bson.D{{Key: "$set", Value: set}}); err != nil {
 		return fmt.Errorf("survey: update invitation %s: %w", id.Hex(), err)

@@ -119,18 +119,18 @@ func (s *Service) Report(ctx context.Context, ws, id bson.ObjectID, q ReportQuer
 // nextBoundary is the start of the interval after the one holding t, in loc.
 func nextBoundary(t time.Time, loc *time.Location, interval string) time.Time {
 	l := t.In(loc)
-	day := time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, loc)
+	y, m, d := l.Date()
 	switch interval {
 	case IntervalWeek:
-		days := (8 - int(day.Weekday())) % 7
+		days := (8 - int(l.Weekday())) % 7
 		if days == 0 {
 			days = 7
 		}
-		return day.AddDate(0, 0, days)
+		return scoring.DayStart(y, m, d+days, loc)
 	case IntervalMonth:
-		return time.Date(l.Year(), l.Month()+1, 1, 0, 0, 0, 0, loc)
+		return scoring.DayStart(y, m+1, 1, loc)
 	default:
-		return day.AddDate(0, 0, 1)
+		return scoring.DayStart(y, m, d+1, loc)
 	}
 }
 

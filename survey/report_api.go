@@ -140,11 +140,13 @@ func reportPeriod(fromParam, toParam string, loc *time.Location, now time.Time) 
 // next midnight when it is the last day; a time must fall on a quarter-hour, the finest
 // rollup bucket.
 func reportBound(name, s string, loc *time.Location, lastDay bool) (time.Time, error) {
-	if d, err := time.ParseInLocation(time.DateOnly, s, loc); err == nil {
+	if d, err := time.Parse(time.DateOnly, s); err == nil {
+		y, m, day := d.Date()
 		if lastDay {
-			d = d.AddDate(0, 0, 1)
+			day++
 		}
-		return d, nil
+		// Where the clocks skip midnight, a day starts when they jump.
+		return scoring.DayStart(y, m, day, loc), nil
 	}
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {

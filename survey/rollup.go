@@ -572,7 +572,8 @@ func (r *rollups) seal(ctx context.Context, ws, sv bson.ObjectID, g rollupGen, m
 		}
 		sum := scoring.Bucket{}
 		start := month.In(g.loc)
-		for day := start; day.Before(start.AddDate(0, 1, 0)); day = day.AddDate(0, 0, 1) {
+		end := scoring.DayStart(start.Year(), start.Month()+1, 1, g.loc)
+		for day := start; day.Before(end); day = scoring.DayStart(day.Year(), day.Month(), day.Day()+1, g.loc) {
 			parts, _, err := r.readParts(ctx, bucketKey(sv, g, scoring.Day, day))
 			if err != nil {
 				return err

@@ -1,0 +1,1037 @@
+package survey
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"math/rand/v2"
+	"os"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/surveyd/surveyd/scoring"
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// TestReportPropertyRollupsMatchRaw checks, on random response sets, that the report served
+// from rollups equals a straightforward computation over the raw invitations and responses,
+// for every number in the report.
+//
+// Two years of events are played on the fake clock across three surveys (CSAT, NPS, CES):
+// invitations with every decision, sends, failures and their retries, bounces, reminders,
+// link visits, answers with random flags, comments, customers from a small pool (so customers
+// answer repeatedly), dimensions from small sets with empty values, double taps, edits inside
+// and past the edit window, and flag overrides. The rollups' time zone and the reports' are
+// drawn from zones with :30 and :45 offsets and DST on both hemispheres; periods are local
+// days or any quarter-hours, often next to an event. Reports are checked against the
+// reference part-way (months sealed then are updated later by edits and overrides), at the
+// end, and after a rebuild into another time zone during which events keep arriving; reports
+// over periods before the rebuild must come out identical to the live ones.
+//
+// SURVEYD_PROPERTY_SEED=<n> replays another random set.
+func TestReportPropertyRollupsMatchRaw(t *testing.T) {
+	if testing.Short() {
+		t.Skip("plays two years of events and waits for a rollup rebuild")
+	}
+	seed := uint64(20250101)
+	if s := os.Getenv("SURVEYD_PROPERTY_SEED"); s != "" {
+		n, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			t.Fatalf("SURVEYD_PROPERTY_SEED=%q: %v", s, err)
+		}
+		seed = n
+	}
+	t.Logf("seed %d (replay with SURVEYD_PROPERTY_SEED=%d)", seed, seed)
+
+	en := newEnv(t)
+	ctx := context.Background()
+	p := &prop{t: t, ctx: ctx, en: en, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), ws: en.ws,
+		key: &APIKey{ID: bson.NewObjectID(), WorkspaceID: en.ws.ID, Name: "property test"}}
+
+	// The rollups take the workspace's zone when their survey's first event is recorded.
+	p.ws.TimeZone = propZones[p.rng.IntN(len(propZones))]
+	if err := en.svc.UpdateWorkspace(ctx, p.ws); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("rollup time zone %s", p.ws.TimeZone)
+	p.surveys = []*Survey{
+		en.createSurvey(`{"kind":"csat","name":"CSAT","edit_window_hours":504}`),
+		en.createSurvey(`{"kind":"nps","name":"NPS","edit_window_hours":504}`),
+		en.createSurvey(fmt.Sprintf(`{"kind":"ces","name":"CES","points":%d,"edit_window_hours":504}`, []int{5, 7}[p.rng.IntN(2)])),
+	}
+
+	p.w = NewWriter(en.svc, slog.New(slog.DiscardHandler))
+	wctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); p.w.Run(wctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+
+	// Two years back; time only moves forward from there.
+	en.clock.mu.Lock()
+	en.clock.t = en.clock.t.AddDate(-2, 0, 0)
+	p.start = en.clock.t
+	en.clock.mu.Unlock()
+
+	const steps = 900
+	began := time.Now()
+	mean := 2 * 365 * 24 * time.Hour / steps
+	for i := range steps {
+		p.advance(mean)
+		p.step(time.Time{})
+		if i == steps/3 || i == 2*steps/3 {
+			p.check(fmt.Sprintf("after %d steps", i+1), 5)
+		}
+	}
+	t.Logf("%d invitations, %d responses, %d edits, %d overrides, %d double taps, %d refused edits in %s",
+		len(p.invs), p.count.responses, p.count.edits, p.count.overrides, p.count.doubleTaps, p.count.refused, time.Since(began).Round(time.Millisecond))
+	if t.Failed() {
+		return
+	}
+	kept := p.check("at the end", 20)
+	if t.Failed() {
+		return
+	}
+
+	// Rebuild into another time zone while events keep arriving.
+	rebuildAt := en.svc.now()
+	from := p.ws.TimeZone
+	for p.ws.TimeZone == from {
+		p.ws.TimeZone = propZones[p.rng.IntN(len(propZones))]
+	}
+	if err := en.svc.UpdateWorkspace(ctx, p.ws); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("rebuild into time zone %s", p.ws.TimeZone)
+	p.rebuildDuringEvents()
+	if t.Failed() {
+		return
+	}
+	same := 0
+	for _, k := range kept {
+		if k.q.To.After(rebuildAt) {
+			continue
+		}
+		p.setExclusion(k.exclude)
+		rep, err := en.svc.Report(ctx, p.ws.ID, k.sv.ID, k.q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := propJSON(t, rep); string(got) != string(k.json) {
+			t.Errorf("%s survey, %s: the report after the rebuild differs from the live one:\n%s",
+				k.sv.Kind, propDescribe(k.q, k.exclude), strings.Join(propJSONDiffs(k.json, got, 0), "\n"))
+		}
+		same++
+	}
+	t.Logf("%d reports over periods before the rebuild came out identical", same)
+	p.check("after the rebuild", 10)
+
+	// Past answers edited and overridden into the rebuilt generation's sealed months.
+	for range 100 {
+		p.advance(time.Hour)
+		p.step(time.Time{})
+	}
+	p.check("after more events", 8)
+}
+
+// propZones are the time zones of rollups and reports: whole, :30 and :45 offsets, DST on
+// both hemispheres, and clocks that skip midnight when DST starts (Santiago, Cairo).
+var propZones = []string{"UTC", "Asia/Ho_Chi_Minh", "Asia/Kolkata", "Asia/Kathmandu", "America/New_York",
+	"Europe/London", "Australia/Adelaide", "America/St_Johns", "Pacific/Chatham", "America/Santiago", "Africa/Cairo"}
+
+var (
+	propAgents    = []string{"", "Lan", "Minh", "Hoa", "Tuan", "Vy"}
+	propTeams     = []string{"", "Billing", "Support", "Sales"}
+	propChannels  = []string{"", "email", "chat", "phone"}
+	propCountries = []string{"", "VN", "US", "IN"}
+	propComments  = []string{"great help", "rất tốt, cảm ơn", "too slow", "ok", "không hài lòng"}
+	// propFlags are the write-path flags (SCORING.md, "Bias filters"), in report order.
+	propFlags = []string{"automated", "contradiction", "non_attributable", "late"}
+	// propDefaultExclude is SCORING.md's default: automated, contradiction, non_attributable.
+	propDefaultExclude = []string{"automated", "contradiction", "non_attributable"}
+)
+
+// propCustomers are few, so customers answer more than once; some are the same person
+// written differently, and CRM ids win over addresses.
+var propCustomers = func() []Customer {
+	var out []Customer
+	for i := range 16 {
+		out = append(out, Customer{Email: fmt.Sprintf("c%d@example.com", i)})
+	}
+	return append(out, Customer{Email: " C1@Example.com "}, Customer{Email: "C2@EXAMPLE.COM"},
+		Customer{ID: "crm-1", Email: "c3@example.com"}, Customer{ID: "crm-1", Email: "other@example.com"},
+		Customer{ID: "crm-2", Email: "c4@example.com"})
+}()
+
+type prop struct {
+	t       *testing.T
+	ctx     context.Context
+	en      *env
+	rng     *rand.Rand
+	w       *Writer
+	key     *APIKey
+	ws      *Workspace
+	surveys []*Survey
+	invs    []*propInv
+	start   time.Time
+	times   []time.Time // when events happened, to put period boundaries next to
+	count   struct{ responses, edits, overrides, doubleTaps, refused int }
+}
+
+// propInv is what the test remembers of an invitation to pick the next event.
+type propInv struct {
+	id          bson.ObjectID
+	sv          *Survey
+	customer    Customer
+	interaction Interaction
+	decision    string
+	sent        bool
+	failed      bool
+	bounced     bool
+	opened      bool
+	responded   bool
+	answeredAt  time.Time
+}
+
+func propPick[T any](rng *rand.Rand, s []T) T { return s[rng.IntN(len(s))] }
+
+func (p *prop) now() time.Time { return p.en.svc.now() }
+
+// advance moves the clock on by a random time of mean `mean`, sometimes by seconds only so
+// that events share their quarter-hour.
+func (p *prop) advance(mean time.Duration) {
+	d := time.Duration(p.rng.ExpFloat64() * float64(mean))
+	if p.rng.IntN(8) == 0 {
+		d = time.Duration(p.rng.Int64N(int64(20 * time.Minute)))
+	}
+	p.en.clock.advance(d + time.Microsecond)
+}
+
+func (p *prop) find(ok func(*propInv) bool) *propInv {
+	var c []*propInv
+	for _, inv := range p.invs {
+		if ok(inv) {
+			c = append(c, inv)
+		}
+	}
+	if len(c) == 0 {
+		return nil
+	}
+	return propPick(p.rng, c)
+}
+
+// step plays one random event. Answers first recorded before answeredSince are neither edited
+// nor overridden (zero: any answer may be).
+func (p *prop) step(answeredSince time.Time) {
+	t, ctx, svc := p.t, p.ctx, p.en.svc
+	t.Helper()
+	p.times = append(p.times, p.now())
+	x := p.rng.IntN(100)
+	switch {
+	case x < 26 || len(p.invs) == 0:
+		p.invite()
+	case x < 39: // the email went out (first send, or a retry after a failure)
+		if inv := p.find(func(i *propInv) bool { return i.decision == StatusScheduled && !i.sent }); inv != nil {
+			propNoErr(t, svc.MarkSent(ctx, inv.id, p.now(), false))
+			inv.sent = true
+		}
+	case x < 44:
+		if inv := p.find(func(i *propInv) bool { return i.decision == StatusScheduled && !i.sent && !i.failed }); inv != nil {
+			propNoErr(t, svc.MarkFailed(ctx, inv.id, p.now(), "550 no such user"))
+			inv.failed = true
+		}
+	case x < 49:
+		if inv := p.find(func(i *propInv) bool { return i.sent && !i.bounced }); inv != nil {
+			propNoErr(t, svc.MarkBounced(ctx, inv.id, p.now(), "bounced: hard"))
+			inv.bounced = true
+		}
+	case x < 52: // reminders are not counted; a failed one is the invitation's failure
+		if inv := p.find(func(i *propInv) bool { return i.sent }); inv != nil {
+			if !inv.failed && p.rng.IntN(4) == 0 {
+				propNoErr(t, svc.MarkFailed(ctx, inv.id, p.now(), "reminder: 550 mailbox full"))
+				inv.failed = true
+			} else {
+				propNoErr(t, svc.MarkSent(ctx, inv.id, p.now(), true))
+			}
+		}
+	case x < 54: // bookkeeping done twice, a webhook delivered twice
+		inv := p.find(func(i *propInv) bool { return i.sent || i.failed || i.bounced })
+		switch {
+		case inv == nil:
+		case inv.bounced:
+			propNoErr(t, svc.MarkBounced(ctx, inv.id, p.now(), "complained"))
+		case inv.sent:
+			propNoErr(t, svc.MarkSent(ctx, inv.id, p.now(), false))
+		default:
+			propNoErr(t, svc.MarkFailed(ctx, inv.id, p.now(), "retries ran out"))
+		}
+	case x < 62: // a link visit; visits after the first change nothing
+		if inv := p.find(func(i *propInv) bool { return i.reachable() && (!i.opened || p.rng.IntN(5) == 0) }); inv != nil {
+			stored, err := svc.invitationByID(ctx, inv.id)
+			propNoErr(t, err)
+			propNoErr(t, svc.markOpened(ctx, stored))
+			inv.opened = true
+		}
+	case x < 85:
+		p.respond()
+	case x < 94:
+		p.edit(answeredSince)
+	default:
+		if inv := p.find(func(i *propInv) bool { return i.responded && !i.answeredAt.Before(answeredSince) }); inv != nil {
+			var add, remove []string
+			for _, f := range propFlags {
+				switch p.rng.IntN(4) {
+				case 0:
+					add = append(add, f)
+				case 1:
+					remove = append(remove, f)
+				}
+			}
+			if len(add)+len(remove) == 0 {
+				add = []string{propPick(p.rng, propFlags)}
+			}
+			_, err := svc.OverrideFlags(ctx, p.key, inv.id, add, remove, "property test")
+			propNoErr(t, err)
+			p.count.overrides++
+		}
+	}
+}
+
+func propNoErr(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// reachable says whether the customer has the link: a link-only invitation, or a sent email.
+func (i *propInv) reachable() bool { return i.decision == StatusCreated || i.sent }
+
+func (p *prop) invite() {
+	sv := propPick(p.rng, p.surveys)
+	invs := make([]*Invitation, 1+p.rng.IntN(4))
+	for i := range invs {
+		var decision string
+		switch x := p.rng.IntN(100); {
+		case x < 40:
+			decision = StatusCreated
+		case x < 76:
+			decision = StatusScheduled
+		case x < 84:
+			decision = StatusThrottled
+		case x < 92:
+			decision = StatusSuppressed
+		default:
+			decision = StatusSampledOut
+		}
+		c := propPick(p.rng, propCustomers)
+		if p.rng.IntN(2) == 0 {
+			c = propCustomers[p.rng.IntN(6)]
+		}
+		in := Interaction{ID: bson.NewObjectID().Hex(), Agent: propPick(p.rng, propAgents), Team: propPick(p.rng, propTeams),
+			Channel: propPick(p.rng, propChannels), Country: propPick(p.rng, propCountries)}
+		inv := p.en.svc.NewInvitation(sv, c, in, decision == StatusScheduled)
+		inv.Status = decision
+		invs[i] = inv
+	}
+	propNoErr(p.t, p.en.svc.CreateInvitations(p.ctx, invs))
+	for _, inv := range invs {
+		p.invs = append(p.invs, &propInv{id: inv.ID, sv: sv, customer: inv.Customer, interaction: inv.Interaction, decision: inv.Decision})
+	}
+}
+
+// answer is a new answer to inv at the clock's time, with random score, flags and comment.
+func (p *prop) answer(inv *propInv) *Response {
+	now := p.now()
+	var flags []scoring.Flag
+	for _, f := range propFlags {
+		if p.rng.IntN(100) < 17 {
+			flags = append(flags, scoring.Flag{Name: f, Evidence: "property test"})
+		}
+	}
+	switch p.rng.IntN(30) {
+	case 0: // repeat is computed per report, never counted from a stored flag
+		flags = append(flags, scoring.Flag{Name: scoring.FlagRepeat})
+	case 1:
+		if len(flags) > 0 {
+			flags = append(flags, flags[0])
+		}
+	}
+	comment := ""
+	if p.rng.IntN(5) < 2 {
+		comment = propPick(p.rng, propComments)
+	}
+	sv := inv.sv
+	return &Response{ID: inv.id, WorkspaceID: p.ws.ID, SurveyID: sv.ID, InvitationID: inv.id, Kind: sv.Kind, Points: sv.Points,
+		Score: sv.MinScore() + p.rng.IntN(sv.Points), Comment: comment, Locale: "en", Customer: inv.customer,
+		Interaction: inv.interaction, Flags: flags, Revision: 1, CreatedAt: now, UpdatedAt: now}
+}
+
+func (p *prop) respond() {
+	inv := p.find(func(i *propInv) bool { return i.reachable() && !i.responded })
+	if inv == nil {
+		return
+	}
+	if p.rng.IntN(10) == 0 { // a double tap: one answer and one edit, in one batch or two
+		var wg sync.WaitGroup
+		errs := make([]error, 2)
+		for k := range errs {
+			r := p.answer(inv)
+			wg.Go(func() { errs[k] = p.w.Submit(p.ctx, r, inv.sv.EditWindow()) })
+		}
+		wg.Wait()
+		propNoErr(p.t, errors.Join(errs...))
+		p.count.doubleTaps++
+	} else {
+		propNoErr(p.t, p.w.Submit(p.ctx, p.answer(inv), inv.sv.EditWindow()))
+	}
+	inv.responded, inv.answeredAt = true, p.now()
+	p.count.responses++
+}
+
+func (p *prop) edit(answeredSince time.Time) {
+	now := p.now()
+	// Mostly answers still open to edits, sometimes any answer.
+	open := p.rng.IntN(4) > 0
+	inv := p.find(func(i *propInv) bool {
+		return i.responded && !i.answeredAt.Before(answeredSince) && (!open || now.Before(i.answeredAt.Add(i.sv.EditWindow())))
+	})
+	if inv == nil {
+		return
+	}
+	err := p.w.Submit(p.ctx, p.answer(inv), inv.sv.EditWindow())
+	if now.Before(inv.answeredAt.Add(inv.sv.EditWindow())) {
+		propNoErr(p.t, err)
+		p.count.edits++
+		return
+	}
+	if !errors.Is(err, ErrEditWindowClosed) {
+		p.t.Fatalf("edit %s after its window: %v, want ErrEditWindowClosed", now.Sub(inv.answeredAt), err)
+	}
+	p.count.refused++
+}
+
+// rebuildDuringEvents rebuilds every survey's rollups while events keep arriving. Answers
+// from before the cutoff are not edited meanwhile: the rebuild counts them as it read them.
+func (p *prop) rebuildDuringEvents() {
+	t, ctx, svc := p.t, p.ctx, p.en.svc
+	begun, started := p.now(), time.Now()
+	var wg sync.WaitGroup
+	errs := make([]error, len(p.surveys))
+	for i, sv := range p.surveys {
+		wg.Go(func() { errs[i] = svc.RebuildRollups(ctx, p.ws.ID, sv.ID, RebuildOptions{}) })
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for _, sv := range p.surveys {
+		for {
+			var m rollupMeta
+			propNoErr(t, svc.rollups.coll.FindOne(ctx, bson.D{{Key: "_id", Value: metaKey(sv.ID)}}).Decode(&m))
+			if m.Building != nil {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the rebuild did not start")
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	// Past every cutoff (a few seconds ahead of the clock when the rebuild started).
+	p.en.clock.advance(time.Minute)
+	// A fixed number of events, so a seed replays the same data, spread over the seconds the
+	// rebuild takes: before its cutoff settles, while it counts and writes, after it switches.
+	const events = 150
+	for range events {
+		time.Sleep(40 * time.Millisecond)
+		p.advance(10 * time.Minute)
+		p.step(begun.Add(time.Minute))
+	}
+	wg.Wait()
+	propNoErr(t, errors.Join(errs...))
+	t.Logf("%d events during the rebuild, which took %s", events, time.Since(started).Round(time.Millisecond))
+}
+
+// propKept is a report served before the rebuild.
+type propKept struct {
+	sv      *Survey
+	q       ReportQuery
+	exclude []string
+	json    []byte
+}
+
+// check compares n random reports per survey with the reference and returns them.
+func (p *prop) check(label string, n int) []propKept {
+	t := p.t
+	t.Helper()
+	began := time.Now()
+	defer func() {
+		t.Logf("%s: %d reports checked in %s", label, n*len(p.surveys), time.Since(began).Round(time.Millisecond))
+	}()
+	var kept []propKept
+	failures := 0
+	for _, sv := range p.surveys {
+		ref := p.loadRef(sv)
+		for range n {
+			q, exclude := p.randomQuery()
+			if !propSeriesAdvance(t, q) {
+				continue
+			}
+			p.setExclusion(exclude)
+			rep, err := p.en.svc.Report(p.ctx, p.ws.ID, sv.ID, q)
+			if err != nil {
+				t.Fatalf("%s: %s survey, %s: %v", label, sv.Kind, propDescribe(q, exclude), err)
+			}
+			got := propJSON(t, rep)
+			want := propJSON(t, ref.report(sv, q, exclude))
+			if diffs := propJSONDiffs(want, got, 1e-9); len(diffs) > 0 {
+				t.Errorf("%s: %s survey, %s: report (got) differs from the reference (want):\n%s",
+					label, sv.Kind, propDescribe(q, exclude), strings.Join(diffs, "\n"))
+				if failures++; failures >= 3 {
+					t.FailNow()
+				}
+			}
+			kept = append(kept, propKept{sv: sv, q: q, exclude: exclude, json: got})
+		}
+	}
+	return kept
+}
+
+// propSeriesAdvance checks that the report's series boundaries move forward, so a report
+// that would never return fails instead.
+func propSeriesAdvance(t *testing.T, q ReportQuery) bool {
+	t.Helper()
+	if q.Interval == "" {
+		return true
+	}
+	for a := q.From; a.Before(q.To); {
+		b := nextBoundary(a, q.Location, q.Interval)
+		if !b.After(a) {
+			t.Errorf("%s: the %s after %s is %s: the series never ends", propDescribe(q, nil), q.Interval, a.In(q.Location), b.In(q.Location))
+			return false
+		}
+		a = b
+	}
+	return true
+}
+
+// setExclusion stores the workspace's excluding flags; nil is a workspace stored before the
+// setting existed.
+func (p *prop) setExclusion(flags []string) {
+	p.ws.ExcludeFlags = flags
+	propNoErr(p.t, p.en.svc.UpdateWorkspace(p.ctx, p.ws))
+}
+
+func (p *prop) randomQuery() (ReportQuery, []string) {
+	rng := p.rng
+	loc, err := time.LoadLocation(propPick(rng, propZones))
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	q := ReportQuery{Location: loc}
+	// Half the periods start or end next to an event, where a bucket off by a quarter-hour
+	// shows.
+	lo, hi := p.start.Add(-5*24*time.Hour), p.now().Add(3*24*time.Hour)
+	anchor := func() time.Time {
+		if len(p.times) > 0 && rng.IntN(2) == 0 {
+			return propPick(rng, p.times)
+		}
+		return lo.Add(time.Duration(rng.Int64N(int64(hi.Sub(lo)))))
+	}
+	at := anchor()
+	var days int
+	if rng.IntN(10) < 6 { // local midnights
+		switch x := rng.IntN(10); {
+		case x < 3:
+			days = 1 + rng.IntN(3)
+		case x < 6:
+			days = 4 + rng.IntN(40)
+		default:
+			days = 45 + rng.IntN(760)
+		}
+		l := at.In(loc)
+		q.From = propDayStart(l.Year(), l.Month(), l.Day(), loc)
+		q.To = propDayStart(l.Year(), l.Month(), l.Day()+days, loc)
+	} else { // any quarter-hours
+		quarters := func(n int) time.Duration { return time.Duration(n) * 15 * time.Minute }
+		q.From = at.Truncate(15 * time.Minute).Add(-quarters(rng.IntN(3)))
+		q.To = q.From.Add(quarters(1 + rng.IntN(4*24*8)))
+		if end := anchor().Truncate(15 * time.Minute).Add(quarters(rng.IntN(3))); end.After(q.From) && rng.IntN(2) == 0 {
+			q.To = end
+		}
+		days = int(q.To.Sub(q.From).Hours()/24) + 1
+	}
+	intervals := []string{IntervalMonth}
+	if days <= 250 {
+		intervals = append(intervals, IntervalWeek)
+	}
+	if days <= 20 {
+		intervals = append(intervals, IntervalDay)
+	}
+	if rng.IntN(100) < 55 {
+		q.Interval = propPick(rng, intervals)
+	}
+	q.GroupBy = propPick(rng, []scoring.Dimension{"", scoring.DimAgent, scoring.DimTeam, scoring.DimChannel, scoring.DimCountry})
+	if rng.IntN(2) == 0 {
+		q.Filter = map[scoring.Dimension]string{}
+		for range 1 + rng.IntN(2) {
+			switch d := propPick(rng, scoring.Dimensions()); d {
+			case scoring.DimAgent:
+				q.Filter[d] = propPick(rng, append(propAgents[1:], "Nobody"))
+			case scoring.DimTeam:
+				q.Filter[d] = propPick(rng, propTeams[1:])
+			case scoring.DimChannel:
+				q.Filter[d] = propPick(rng, propChannels[1:])
+			case scoring.DimCountry:
+				q.Filter[d] = propPick(rng, propCountries[1:])
+			}
+		}
+	}
+	var exclude []string
+	switch x := rng.IntN(10); {
+	case x == 0: // nil: the defaults
+	case x == 1:
+		exclude = []string{}
+	default:
+		exclude = []string{}
+		for _, f := range propFlags {
+			if rng.IntN(2) == 0 {
+				exclude = append(exclude, f)
+			}
+		}
+	}
+	return q, exclude
+}
+
+func propDescribe(q ReportQuery, exclude []string) string {
+	return fmt.Sprintf("[%s, %s) in %s (UTC [%s, %s)), group_by %q, filter %v, interval %q, exclude %q",
+		q.From.In(q.Location).Format(time.DateTime), q.To.In(q.Location).Format(time.DateTime), q.Location,
+		q.From.UTC().Format(time.DateTime), q.To.UTC().Format(time.DateTime), q.GroupBy, q.Filter, q.Interval, exclude)
+}
+
+// The reference: every number of a report computed from its definition (SCORING.md) over the
+// stored invitations and responses, answer by answer.
+
+type propRefEvent struct {
+	at    time.Time
+	t     scoring.Tuple
+	stage scoring.Stage
+}
+
+type propRefAnswer struct {
+	at       time.Time
+	t        scoring.Tuple
+	flags    map[string]bool
+	score    int
+	comment  bool
+	customer string
+}
+
+type propRefData struct {
+	events  []propRefEvent
+	answers []propRefAnswer
+}
+
+var propRefDecisions = map[string]scoring.Stage{StatusCreated: scoring.StageCreated, StatusScheduled: scoring.StageScheduled,
+	StatusThrottled: scoring.StageThrottled, StatusSuppressed: scoring.StageSuppressed, StatusSampledOut: scoring.StageSampledOut}
+
+func propRefTuple(in Interaction) scoring.Tuple {
+	return scoring.Tuple{Agent: in.Agent, Team: in.Team, Channel: in.Channel, Country: in.Country}
+}
+
+// loadRef reads every invitation and response of sv straight from the store.
+func (p *prop) loadRef(sv *Survey) *propRefData {
+	t, ctx := p.t, p.ctx
+	filter := bson.D{{Key: "survey_id", Value: sv.ID}}
+	var invs []Invitation
+	cur, err := p.en.svc.db.Collection("invitations").Find(ctx, filter)
+	propNoErr(t, err)
+	propNoErr(t, cur.All(ctx, &invs))
+	var resps []Response
+	cur, err = p.en.svc.db.Collection("responses").Find(ctx, filter)
+	propNoErr(t, err)
+	propNoErr(t, cur.All(ctx, &resps))
+
+	d := &propRefData{}
+	for _, inv := range invs {
+		tu := propRefTuple(inv.Interaction)
+		d.events = append(d.events, propRefEvent{inv.CreatedAt, tu, scoring.StageInvited})
+		st, ok := propRefDecisions[inv.Decision]
+		if !ok {
+			t.Fatalf("invitation %s stored with decision %q", inv.ID.Hex(), inv.Decision)
+		}
+		d.events = append(d.events, propRefEvent{inv.CreatedAt, tu, st})
+		for _, e := range []struct {
+			at    *time.Time
+			stage scoring.Stage
+		}{{inv.SentAt, scoring.StageSent}, {inv.FailedAt, scoring.StageFailed}, {inv.BouncedAt, scoring.StageBounced}, {inv.OpenedAt, scoring.StageOpened}} {
+			if e.at != nil {
+				d.events = append(d.events, propRefEvent{*e.at, tu, e.stage})
+			}
+		}
+	}
+	for _, r := range resps {
+		a := propRefAnswer{at: r.CreatedAt, t: propRefTuple(r.Interaction), flags: map[string]bool{}, score: r.Score,
+			comment: r.Comment != "", customer: customerKey(r.Customer)}
+		for _, f := range r.Flags {
+			a.flags[f.Name] = true
+		}
+		d.answers = append(d.answers, a)
+	}
+	return d
+}
+
+func propRefValue(t scoring.Tuple, d scoring.Dimension) string {
+	switch d {
+	case scoring.DimAgent:
+		return t.Agent
+	case scoring.DimTeam:
+		return t.Team
+	case scoring.DimChannel:
+		return t.Channel
+	case scoring.DimCountry:
+		return t.Country
+	}
+	panic("dimension " + string(d))
+}
+
+func propRefMatches(t scoring.Tuple, filter map[scoring.Dimension]string) bool {
+	for d, v := range filter {
+		if propRefValue(t, d) != v {
+			return false
+		}
+	}
+	return true
+}
+
+func propRefIn(at, from, to time.Time) bool { return !at.Before(from) && at.Before(to) }
+
+// report is the reference report of sv for q with the workspace excluding `exclude`.
+func (d *propRefData) report(sv *Survey, q ReportQuery, exclude []string) *Report {
+	if exclude == nil {
+		exclude = propDefaultExclude
+	}
+	excl := map[string]bool{}
+	names := []string{}
+	for _, f := range propFlags {
+		if slices.Contains(exclude, f) {
+			excl[f] = true
+			names = append(names, f)
+		}
+	}
+	// non_attributable leaves agent and team scores only: rows of an agent or team group, and
+	// every row of a report filtered to an agent or a team.
+	attributed := q.Filter[scoring.DimAgent] != "" || q.Filter[scoring.DimTeam] != ""
+	totalExcl, groupExcl := excl, excl
+	if !attributed {
+		totalExcl = map[string]bool{}
+		for f := range excl {
+			if f != "non_attributable" {
+				totalExcl[f] = true
+			}
+		}
+		groupExcl = totalExcl
+		if q.GroupBy == scoring.DimAgent || q.GroupBy == scoring.DimTeam {
+			groupExcl = excl
+		}
+	}
+
+	rep := &Report{SurveyID: sv.ID, Metric: scoring.Metric(sv.Kind), Points: sv.Points, From: q.From.UTC(), To: q.To.UTC(),
+		TimeZone: q.Location.String(), GroupBy: q.GroupBy, Filter: map[string]string{}, ExcludeFlags: names, Interval: q.Interval}
+	for k, v := range q.Filter {
+		rep.Filter[string(k)] = v
+	}
+	section := func(from, to time.Time) (scoring.Row, []scoring.Row) {
+		var evs []propRefEvent
+		var ans []propRefAnswer
+		groups := map[string]bool{}
+		for _, e := range d.events {
+			if propRefIn(e.at, from, to) && propRefMatches(e.t, q.Filter) {
+				evs = append(evs, e)
+			}
+		}
+		for _, a := range d.answers {
+			if propRefIn(a.at, from, to) && propRefMatches(a.t, q.Filter) {
+				ans = append(ans, a)
+			}
+		}
+		total := propRefRow(sv, "", evs, ans, totalExcl)
+		rows := []scoring.Row{}
+		if q.GroupBy == "" {
+			return total, rows
+		}
+		for _, e := range evs {
+			groups[propRefValue(e.t, q.GroupBy)] = true
+		}
+		for _, a := range ans {
+			groups[propRefValue(a.t, q.GroupBy)] = true
+		}
+		keys := make([]string, 0, len(groups))
+		for g := range groups {
+			keys = append(keys, g)
+		}
+		slices.Sort(keys)
+		for _, g := range keys {
+			var gevs []propRefEvent
+			var gans []propRefAnswer
+			for _, e := range evs {
+				if propRefValue(e.t, q.GroupBy) == g {
+					gevs = append(gevs, e)
+				}
+			}
+			for _, a := range ans {
+				if propRefValue(a.t, q.GroupBy) == g {
+					gans = append(gans, a)
+				}
+			}
+			rows = append(rows, propRefRow(sv, g, gevs, gans, groupExcl))
+		}
+		return total, rows
+	}
+	rep.Total, rep.Groups = section(q.From, q.To)
+	if q.Interval != "" {
+		for a := q.From; a.Before(q.To); {
+			b := propRefNext(a, q.Location, q.Interval)
+			if b.After(q.To) {
+				b = q.To
+			}
+			total, groups := section(a, b)
+			rep.Series = append(rep.Series, ReportPoint{From: a.UTC(), To: b.UTC(), Total: total, Groups: groups})
+			a = b
+		}
+	}
+	return rep
+}
+
+// propRefNext is the start of the day, ISO week (Monday) or month after the one holding t.
+func propRefNext(t time.Time, loc *time.Location, interval string) time.Time {
+	y, m, d := t.In(loc).Date()
+	switch interval {
+	case IntervalDay:
+		return propDayStart(y, m, d+1, loc)
+	case IntervalWeek:
+		days := int(time.Monday-t.In(loc).Weekday()+7) % 7
+		if days == 0 {
+			days = 7
+		}
+		return propDayStart(y, m, d+days, loc)
+	case IntervalMonth:
+		return propDayStart(y, m+1, 1, loc)
+	}
+	panic("interval " + interval)
+}
+
+// propDayStart is the first instant of a date in loc: its midnight, or the instant the clocks
+// jump to when they skip midnight.
+func propDayStart(y int, m time.Month, d int, loc *time.Location) time.Time {
+	y, m, d = time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Date()
+	t := time.Date(y, m, d, 0, 0, 0, 0, loc)
+	if ly, lm, ld := t.Date(); ly != y || lm != m || ld != d {
+		_, t = t.ZoneBounds()
+	}
+	return t
+}
+
+// propRefRow computes one row from the events and answers in it.
+func propRefRow(sv *Survey, group string, evs []propRefEvent, ans []propRefAnswer, excl map[string]bool) scoring.Row {
+	row := scoring.Row{Group: group}
+	var f [scoring.NumStages]int64
+	type stratum struct{ delivered, responded int64 }
+	strata := map[string]*stratum{}
+	at := func(t scoring.Tuple) *stratum {
+		k := t.Channel + "|" + t.Team
+		if strata[k] == nil {
+			strata[k] = &stratum{}
+		}
+		return strata[k]
+	}
+	for _, e := range evs {
+		f[e.stage]++
+		s := at(e.t)
+		switch e.stage {
+		case scoring.StageSent:
+			s.delivered++
+		case scoring.StageBounced:
+			s.delivered--
+		}
+	}
+	var raw, filtered scoring.Histogram
+	var commented int64
+	perCustomer := map[string]int64{}
+	var counted []propRefAnswer
+	for _, a := range ans {
+		raw[a.score]++
+		if a.comment {
+			commented++
+		}
+		s := at(a.t)
+		excluded := false
+		for name := range a.flags {
+			excluded = excluded || excl[name]
+		}
+		if excluded {
+			row.Excluded++
+			continue
+		}
+		filtered[a.score]++
+		s.responded++
+		perCustomer[a.customer]++
+		counted = append(counted, a)
+	}
+	row.Funnel = scoring.Funnel{Invited: f[scoring.StageInvited], Created: f[scoring.StageCreated],
+		Scheduled: f[scoring.StageScheduled], Throttled: f[scoring.StageThrottled], Suppressed: f[scoring.StageSuppressed],
+		SampledOut: f[scoring.StageSampledOut], Sent: f[scoring.StageSent], Failed: f[scoring.StageFailed],
+		Bounced: f[scoring.StageBounced], Delivered: f[scoring.StageSent] - f[scoring.StageBounced],
+		Opened: f[scoring.StageOpened], Responded: int64(len(ans)), Commented: commented}
+	if row.Funnel.Delivered > 0 {
+		row.ResponseRate = 100 * float64(row.Funnel.Responded) / float64(row.Funnel.Delivered)
+		row.LowResponseRate = row.ResponseRate < 5
+	}
+	for _, name := range propFlags {
+		fc := scoring.FlagCount{Flag: name, Excluded: excl[name]}
+		for _, a := range ans {
+			if a.flags[name] {
+				fc.Count++
+			}
+		}
+		row.Flags = append(row.Flags, fc)
+	}
+	estimate := func(h scoring.Histogram) scoring.Estimate {
+		switch sv.Kind {
+		case NPS:
+			return scoring.NPS(h)
+		case CES:
+			return scoring.CES(h, sv.Points)
+		}
+		return scoring.CSAT(h)
+	}
+	row.Raw, row.Filtered = estimate(raw), estimate(filtered)
+
+	keys := make([]string, 0, len(strata))
+	for k := range strata {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	in := make([]scoring.Stratum, 0, len(keys))
+	for _, k := range keys {
+		in = append(in, scoring.Stratum{Key: k, Delivered: max(strata[k].delivered, 0), Responded: strata[k].responded})
+	}
+	weights, err := scoring.PostStratify(in)
+	if err != nil {
+		panic(err)
+	}
+	row.Weights = weights
+	weightOf := map[string]float64{}
+	for _, w := range weights {
+		weightOf[w.Key] = w.Weight
+	}
+	var wh scoring.WeightedHistogram
+	for _, a := range counted {
+		// Post-stratification weight times the repeat weight 1/k.
+		if err := wh.Add(a.score, weightOf[a.t.Channel+"|"+a.t.Team]/float64(perCustomer[a.customer])); err != nil {
+			panic(err)
+		}
+	}
+	for _, k := range perCustomer {
+		if k > 1 {
+			row.Repeat.Customers++
+			row.Repeat.Answers += k
+		}
+	}
+	switch sv.Kind {
+	case NPS:
+		row.Weighted = scoring.NPSWeighted(wh)
+	case CES:
+		row.Weighted = scoring.CESWeighted(wh, sv.Points)
+	default:
+		row.Weighted = scoring.CSATWeighted(wh)
+	}
+	return row
+}
+
+func propJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// propJSONDiffs lists where two JSON documents differ, numbers within a relative tolerance, at
+// most 20 places.
+func propJSONDiffs(want, got []byte, tol float64) []string {
+	var w, g any
+	if err := json.Unmarshal(want, &w); err != nil {
+		return []string{err.Error()}
+	}
+	if err := json.Unmarshal(got, &g); err != nil {
+		return []string{err.Error()}
+	}
+	var out []string
+	propDiffJSON("", w, g, tol, &out)
+	if len(out) > 20 {
+		out = append(out[:20], fmt.Sprintf("… and %d more", len(out)-20))
+	}
+	return out
+}
+
+func propDiffJSON(path string, want, got any, tol float64, out *[]string) {
+	mismatch := func() {
+		*out = append(*out, fmt.Sprintf("  %s: got %v, want %v", path, propShort(got), propShort(want)))
+	}
+	switch w := want.(type) {
+	case map[string]any:
+		g, ok := got.(map[string]any)
+		if !ok {
+			mismatch()
+			return
+		}
+		keys := map[string]bool{}
+		for k := range w {
+			keys[k] = true
+		}
+		for k := range g {
+			keys[k] = true
+		}
+		sorted := make([]string, 0, len(keys))
+		for k := range keys {
+			sorted = append(sorted, k)
+		}
+		slices.Sort(sorted)
+		for _, k := range sorted {
+			propDiffJSON(path+"."+k, w[k], g[k], tol, out)
+		}
+	case []any:
+		g, ok := got.([]any)
+		if !ok || len(g) != len(w) {
+			mismatch()
+			return
+		}
+		for i := range w {
+			propDiffJSON(fmt.Sprintf("%s[%d]", path, i), w[i], g[i], tol, out)
+		}
+	case float64:
+		g, ok := got.(float64)
+		if !ok || math.Abs(w-g) > tol*max(1, math.Abs(w), math.Abs(g)) {
+			mismatch()
+		}
+	default:
+		if !reflect.DeepEqual(want, got) {
+			mismatch()
+		}
+	}
+}
+
+func propShort(v any) string {
+	b, _ := json.Marshal(v)
+	if len(b) > 300 {
+		return string(b[:300]) + "…"
+	}
+	return string(b)
+}
