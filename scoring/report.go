@@ -130,6 +130,14 @@ func (spec ReportSpec) Summarize(cells Bucket, answers []Answer) (total Row, gro
 	}
 	counted := spec.filterAnswers(answers)
 	total = spec.row("", totalAgg, spec.exclude(false), counted)
+	if spec.GroupBy == "" {
+		return total, nil
+	}
+	byGroup := map[string][]Answer{}
+	for _, a := range counted {
+		k := a.Tuple.Value(spec.GroupBy)
+		byGroup[k] = append(byGroup[k], a)
+	}
 	keys := make([]string, 0, len(groupAggs))
 	for k := range groupAggs {
 		keys = append(keys, k)
@@ -137,13 +145,7 @@ func (spec ReportSpec) Summarize(cells Bucket, answers []Answer) (total Row, gro
 	slices.Sort(keys)
 	attributable := spec.GroupBy == DimAgent || spec.GroupBy == DimTeam
 	for _, k := range keys {
-		var mine []Answer
-		for _, a := range counted {
-			if a.Tuple.Value(spec.GroupBy) == k {
-				mine = append(mine, a)
-			}
-		}
-		groups = append(groups, spec.row(k, groupAggs[k], spec.exclude(attributable), mine))
+		groups = append(groups, spec.row(k, groupAggs[k], spec.exclude(attributable), byGroup[k]))
 	}
 	return total, groups
 }
@@ -158,6 +160,9 @@ func (spec ReportSpec) matches(t Tuple) bool {
 }
 
 func (spec ReportSpec) filterAnswers(answers []Answer) []Answer {
+	if len(spec.Filter) == 0 {
+		return answers
+	}
 	var out []Answer
 	for _, a := range answers {
 		if spec.matches(a.Tuple) {
@@ -277,11 +282,9 @@ func (spec ReportSpec) weighted(a *aggregate, exclude FlagMask, answers []Answer
 	}
 
 	perCustomer := map[uint64]int64{}
-	var mine []Answer
 	for _, ans := range answers {
 		if ans.Mask&exclude == 0 {
 			perCustomer[ans.Customer]++
-			mine = append(mine, ans)
 		}
 	}
 	var rc RepeatCount
@@ -291,20 +294,35 @@ func (spec ReportSpec) weighted(a *aggregate, exclude FlagMask, answers []Answer
 			rc.Answers += k
 		}
 	}
-	// Sorted so the float sums come out the same however the answers arrived.
-	slices.SortFunc(mine, func(x, y Answer) int { return cmp.Compare(string(x.ID[:]), string(y.ID[:])) })
-	for _, ans := range mine {
-		k := perCustomer[ans.Customer]
-		if k < 2 {
-			continue
+	// A repeat answer weighs w_h/k instead of w_h. The corrections are counted by stratum,
+	// score and k, then added in key order, so the float sums come out the same however the
+	// answers arrived.
+	type repeatKey struct {
+		stratum string
+		score   int
+		k       int64
+	}
+	repeats := map[repeatKey]int64{}
+	for _, ans := range answers {
+		if k := perCustomer[ans.Customer]; ans.Mask&exclude == 0 && k > 1 {
+			repeats[repeatKey{ans.Tuple.Stratum(), ans.Score, k}]++
 		}
-		w, ok := weightOf[ans.Tuple.Stratum()]
+	}
+	rkeys := make([]repeatKey, 0, len(repeats))
+	for k := range repeats {
+		rkeys = append(rkeys, k)
+	}
+	slices.SortFunc(rkeys, func(a, b repeatKey) int {
+		return cmp.Or(strings.Compare(a.stratum, b.stratum), cmp.Compare(a.score, b.score), cmp.Compare(a.k, b.k))
+	})
+	for _, rk := range rkeys {
+		w, ok := weightOf[rk.stratum]
 		if !ok {
 			w = 1
 		}
-		r := RepeatWeight(k)
-		wh.Sum[ans.Score] += w * (r - 1)
-		wh.SumSq[ans.Score] += w * w * (r*r - 1)
+		r, n := RepeatWeight(rk.k), float64(repeats[rk])
+		wh.Sum[rk.score] += n * w * (r - 1)
+		wh.SumSq[rk.score] += n * w * w * (r*r - 1)
 	}
 	if weights == nil {
 		weights = []StratumWeight{}

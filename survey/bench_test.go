@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"github.com/surveyd/surveyd/internal/config"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -17,6 +18,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/labstack/echo/v5"
+	"github.com/labstack/echo/v5/middleware"
+	"github.com/surveyd/surveyd/internal/httpx"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -44,10 +48,34 @@ const (
 //
 // It asserts no timings, only that every request got its 303 and every answer was stored,
 // so it cannot report a fast rate of failures.
+//
+// It runs twice in one run, so the cost of the rollups is measured against the same machine
+// state: rollups=off is the write path without them (the baseline), rollups=on the write path
+// as it ships. The performance contract wants on at least 80% of off: rollups=on reports its
+// rate over off's as vs-rollups-off.
+//
+//	go test ./survey -run XXX -bench Submit -benchtime 5000x -timeout 0
 func BenchmarkSubmit(b *testing.B) {
 	config.TuneRuntime(os.Getenv) // as cmd/surveyd runs
+	rates := map[bool]float64{}   // responses/s by noRollups, of each one's last (largest) run
+	for _, noRollups := range []bool{true, false} {
+		name := "rollups=on"
+		if noRollups {
+			name = "rollups=off"
+		}
+		b.Run(name, func(b *testing.B) {
+			rates[noRollups] = benchSubmit(b, noRollups)
+			if off := rates[true]; !noRollups && off > 0 {
+				b.ReportMetric(rates[false]/off, "vs-rollups-off")
+			}
+		})
+	}
+}
+
+// benchSubmit is one BenchmarkSubmit run and its rate in responses/s.
+func benchSubmit(b *testing.B, noRollups bool) float64 {
 	en := newEnv(b)
-	srv := httptest.NewServer(en.e)
+	srv := httptest.NewServer(benchRouter(b, en, noRollups))
 	b.Cleanup(srv.Close)
 	sv := en.createSurvey(`{"kind":"csat","name":"Bench"}`)
 	ctx := context.Background()
@@ -141,6 +169,24 @@ func BenchmarkSubmit(b *testing.B) {
 	b.ReportMetric(percentile(all, 0.99).Seconds()*1000, "p99-ms")
 	b.ReportMetric(rawRate, "raw-inserts/s")
 	b.ReportMetric(rate/rawRate, "speedup-vs-raw")
+	return rate
+}
+
+// benchRouter is newEnv's respondent pages with a writer of their own, whose rollups are off
+// when noRollups is set (newEnv's writer is not reachable from here).
+func benchRouter(b *testing.B, en *env, noRollups bool) http.Handler {
+	log := slog.New(slog.DiscardHandler)
+	w := NewWriter(en.svc, log)
+	w.noRollups = noRollups
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); w.Run(ctx) }()
+	b.Cleanup(func() { cancel(); <-done })
+
+	e := echo.NewWithConfig(echo.Config{Logger: log, HTTPErrorHandler: httpx.ErrorHandler(log, ErrorStatus)})
+	e.Use(httpx.SecureHeaders)
+	NewPages(en.svc, w, pages, catalog).Register(e, middleware.BodyLimit(64<<10))
+	return e
 }
 
 // submitOnce posts one answer and checks it was accepted: a 303 to the thank-you page.

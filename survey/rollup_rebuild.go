@@ -43,6 +43,10 @@ func (s *Service) RebuildRollups(ctx context.Context, ws, sv bson.ObjectID, opts
 	if progress == nil {
 		progress = func(string, int, int) {}
 	}
+	// Counting and scanning millions of documents outlasts the store client's per-operation
+	// timeout, which a deadline on the context replaces.
+	ctx, cancel := context.WithTimeout(ctx, rebuildStale)
+	defer cancel()
 	settle := rollupMetaTTL + 2*time.Second
 	if opts.Alone {
 		settle = 0

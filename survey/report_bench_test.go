@@ -1,0 +1,342 @@
+package survey
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime/pprof"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/surveyd/surveyd/internal/config"
+	"github.com/surveyd/surveyd/internal/httpx"
+	"github.com/surveyd/surveyd/internal/store"
+	"github.com/surveyd/surveyd/migrations"
+	"github.com/surveyd/surveyd/scoring"
+	"github.com/surveyd/surveyd/templates"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// reportBenchSizes are the demo sizes BenchmarkReportYearByAgent seeds unless
+// SURVEYD_BENCH_RESPONSES lists others ("100000,1000000").
+var reportBenchSizes = []int{100_000, 1_000_000}
+
+// BenchmarkReportYearByAgent measures the report the performance contract is about: a year
+// of the demo's Support CSAT, grouped by agent, on the embedded store, with the demo seeded
+// over 365 days at each size. The contract: p50 at most 50 ms with 1,000,000 responses, and
+// with 100,000 within 1.5× of that.
+//
+//	go test ./survey -run XXX -bench ReportYearByAgent -benchtime 50x -timeout 0
+//
+// Seeding a million responses takes many minutes, so with SURVEYD_BENCH_DIR set each size's
+// store is kept in a directory under it and reused by later runs (the demo seeds once);
+// without it each size is seeded into a temporary directory removed afterwards.
+//
+// Every iteration is one Report call, timed alone; p50-ms and p95-ms are over those. The
+// first report after seeding (or after a month ended) seals months, so one untimed report
+// runs before the clock starts. Nothing else is cached across reports but the rollups'
+// two-second meta.
+//
+// SURVEYD_BENCH_CPUPROFILE=file writes a CPU profile of each size's timed reports to
+// file.<size>: unlike -cpuprofile it leaves out the seeding and opening, which scan whole
+// collections on the embedded store.
+func BenchmarkReportYearByAgent(b *testing.B) {
+	sizes := reportBenchSizes
+	if env := os.Getenv("SURVEYD_BENCH_RESPONSES"); env != "" {
+		sizes = nil
+		for f := range strings.SplitSeq(env, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || n < 1 {
+				b.Fatalf("SURVEYD_BENCH_RESPONSES: %q is not a positive number", f)
+			}
+			sizes = append(sizes, n)
+		}
+	}
+	for _, n := range sizes {
+		// Opened on the sub-benchmark's first run and kept for its later ones (the testing
+		// package runs it with b.N = 1 first), closed once it is done.
+		var rs *reportBench
+		b.Run("responses="+strconv.Itoa(n), func(b *testing.B) {
+			if rs == nil {
+				var err error
+				if rs, err = openReportBench(b, n); err != nil {
+					b.Fatal(err)
+				}
+			}
+			rs.run(b)
+		})
+		if rs != nil {
+			rs.close()
+		}
+	}
+}
+
+// reportBench is one size's seeded store and the report it is asked for.
+type reportBench struct {
+	size   int
+	st     *store.Store
+	client *mongo.Client // st's server without st.Client's operation timeout
+	svc    *Service
+	tmp    string     // removed on close; empty for a kept SURVEYD_BENCH_DIR store
+	ws     *Workspace // the demo's
+	survey *Survey
+}
+
+// openReportBench opens (creating when needed) the store for n responses and seeds the demo
+// into it unless it is there already.
+func openReportBench(b *testing.B, n int) (rs *reportBench, err error) {
+	ctx := context.Background()
+	rs = &reportBench{size: n}
+	dir := os.Getenv("SURVEYD_BENCH_DIR")
+	if dir == "" {
+		if rs.tmp, err = os.MkdirTemp("", "surveyd-bench-"); err != nil {
+			return nil, err
+		}
+		dir = rs.tmp
+	} else {
+		dir = filepath.Join(dir, fmt.Sprintf("responses-%d", n))
+	}
+	defer func() {
+		if err != nil {
+			rs.close()
+		}
+	}()
+	log := slog.New(slog.DiscardHandler)
+	opened := time.Now()
+	if rs.st, err = store.Open(ctx, store.Options{DataDir: dir, Database: "bench", Logger: log}); err != nil {
+		return rs, err
+	}
+	// The store's client gives every operation 30 seconds, which the seeding's rebuild of a
+	// large survey outlasts on the embedded store (counting its invitations scans them all),
+	// so the benchmark talks to the same server through a client without that limit.
+	if rs.client, err = mongo.Connect(options.Client().ApplyURI(rs.st.URI).SetAppName("surveyd-bench")); err != nil {
+		return rs, err
+	}
+	db := rs.client.Database(rs.st.DB.Name())
+	if _, err = migrations.Run(ctx, db, log); err != nil {
+		return rs, err
+	}
+	if err = rs.st.IndexIDs(ctx, db); err != nil {
+		return rs, err
+	}
+	signer, err := NewSigner([]config.LinkKey{testKey}, testKey.ID)
+	if err != nil {
+		return rs, err
+	}
+	rs.svc = NewService(db, signer, "http://surveyd.test", []byte("salt"), []byte("secret-key-for-tests"))
+
+	b.Logf("opened and migrated %s in %s", dir, time.Since(opened).Round(time.Millisecond))
+
+	// SeedDemo finds a seeded demo by itself, but its answer then lists the live links, a
+	// query the embedded store answers by scanning every invitation: minutes at a million.
+	// So a kept store that was seeded to the end says so in a file, and is not asked again.
+	done := filepath.Join(dir, "seeded")
+	if _, err := os.Stat(done); err == nil {
+		if rs.ws, err = rs.svc.WorkspaceByName(ctx, DemoWorkspace); err != nil {
+			return rs, err
+		}
+		b.Logf("reusing the %d responses seeded into %s", n, dir)
+	} else {
+		start := time.Now()
+		lastLog, lastStage := start, ""
+		demo, err := rs.svc.SeedDemo(ctx, DemoOptions{Responses: n, Days: 365, Catalog: benchCatalog(), Progress: func(stage string, done, total int) {
+			if stage != lastStage || time.Since(lastLog) >= time.Minute {
+				lastLog, lastStage = time.Now(), stage
+				fmt.Fprintf(os.Stderr, "seeding %d: %s %d/%d after %s\n", n, stage, done, total, time.Since(start).Round(time.Second))
+			}
+		}})
+		if err != nil {
+			return rs, fmt.Errorf("seed %d responses: %w", n, err)
+		}
+		rs.ws = demo.Workspace
+		if demo.Seeded {
+			b.Logf("seeded %d responses over 365 days into %s in %s", n, dir, time.Since(start).Round(time.Second))
+		} else {
+			b.Logf("reusing the %d responses seeded into %s (SeedDemo found them in %s)", n, dir, time.Since(start).Round(time.Millisecond))
+		}
+		if rs.tmp == "" {
+			if err := os.WriteFile(done, []byte(time.Now().UTC().Format(time.RFC3339)+"\n"), 0o600); err != nil {
+				return rs, err
+			}
+		}
+	}
+
+	surveys, err := rs.svc.ListSurveys(ctx, rs.ws.ID, SurveyFilter{}, httpx.PageParams{Limit: 100})
+	if err != nil {
+		return rs, err
+	}
+	for i := range surveys {
+		if surveys[i].Name == demoSurveys[0].name { // Support CSAT
+			rs.survey = &surveys[i]
+		}
+	}
+	if rs.survey == nil {
+		return rs, fmt.Errorf("no %q survey in the demo workspace", demoSurveys[0].name)
+	}
+	return rs, nil
+}
+
+// benchCatalog is the catalog newEnv loads, loaded the same way.
+func benchCatalog() *templates.Catalog {
+	loadOnce.Do(func() {
+		var err error
+		if catalog, err = templates.LoadCatalog(); err != nil {
+			panic(err)
+		}
+		if pages, err = templates.LoadPages(); err != nil {
+			panic(err)
+		}
+	})
+	return catalog
+}
+
+// query is the last 365 days of the workspace's time zone up to the end of today.
+func (rs *reportBench) query() ReportQuery {
+	loc := rs.ws.Location()
+	now := time.Now().In(loc)
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)
+	return ReportQuery{From: today.AddDate(0, 0, -365), To: today.AddDate(0, 0, 1), Location: loc, GroupBy: scoring.DimAgent}
+}
+
+func (rs *reportBench) run(b *testing.B) {
+	ctx := context.Background()
+	q := rs.query()
+	t0 := time.Now()
+	rep, err := rs.svc.Report(ctx, rs.ws.ID, rs.survey.ID, q)
+	if err != nil {
+		b.Fatal(err)
+	}
+	first := time.Since(t0)
+	if rep.Total.Funnel.Responded == 0 || len(rep.Groups) == 0 {
+		b.Fatalf("the report covers %d responses in %d groups; the demo data is missing", rep.Total.Funnel.Responded, len(rep.Groups))
+	}
+
+	// The store's server runs in this process, so a CPU profile of the iterations alone shows
+	// where a report's time goes on both sides of the wire, without the seeding and opening.
+	if path := os.Getenv("SURVEYD_BENCH_CPUPROFILE"); path != "" {
+		f, err := os.Create(fmt.Sprintf("%s.%d", path, rs.size))
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			b.Fatal(err)
+		}
+		defer pprof.StopCPUProfile()
+	}
+
+	durations := make([]time.Duration, 0, b.N)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		t0 := time.Now()
+		if rep, err = rs.svc.Report(ctx, rs.ws.ID, rs.survey.ID, q); err != nil {
+			b.Fatal(err)
+		}
+		durations = append(durations, time.Since(t0))
+	}
+	b.StopTimer()
+
+	slices.Sort(durations)
+	b.ReportMetric(percentile(durations, 0.50).Seconds()*1000, "p50-ms")
+	b.ReportMetric(percentile(durations, 0.95).Seconds()*1000, "p95-ms")
+	b.ReportMetric(float64(rep.Total.Funnel.Responded), "responded")
+	b.Logf("%s: %s to %s by agent: %d responded (%d invited) in %d groups; first report %s",
+		rs.survey.Name, q.From.Format(time.DateOnly), q.To.Format(time.DateOnly),
+		rep.Total.Funnel.Responded, rep.Total.Funnel.Invited, len(rep.Groups), first.Round(time.Millisecond))
+}
+
+func (rs *reportBench) close() {
+	if rs.client != nil {
+		_ = rs.client.Disconnect(context.Background())
+		rs.client = nil
+	}
+	if rs.st != nil {
+		_ = rs.st.Close(context.Background())
+		rs.st = nil
+	}
+	if rs.tmp != "" {
+		_ = os.RemoveAll(rs.tmp)
+		rs.tmp = ""
+	}
+}
+
+// TEMPORARY breakdown, to be removed.
+func BenchmarkTmpReportBreakdown(b *testing.B) {
+	n, _ := strconv.Atoi(os.Getenv("SURVEYD_BENCH_RESPONSES"))
+	rs, err := openReportBench(b, n)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer rs.close()
+	s := rs.svc
+	ctx := context.Background()
+	q := rs.query()
+	var tMeta, tFetch, tAnsDecode, tCells, tSum, tAll []time.Duration
+	var nAnswers, nKeys, bytesBuckets, bytesAnswers int
+	for range b.N {
+		t0 := time.Now()
+		sv, _ := s.Survey(ctx, rs.ws.ID, rs.survey.ID)
+		w, _ := s.WorkspaceByID(ctx, rs.ws.ID)
+		meta, _ := s.rollups.meta(ctx, rs.ws.ID, sv.ID)
+		spec := scoring.ReportSpec{Metric: scoring.Metric(sv.Kind), Points: sv.Points, GroupBy: q.GroupBy, Exclude: w.excluded()}
+		rd := &reportReader{r: s.rollups, ws: rs.ws.ID, sv: sv.ID, gen: rollupGen{meta.Gen, meta.location()}, sealed: s.now().Add(-sealAfter), parts: map[string][][]byte{}}
+		t1 := time.Now()
+		cover, _ := scoring.Cover(q.From, q.To, rd.gen.loc, rd.sealed)
+		var keys []string
+		for _, p := range cover {
+			keys = append(keys, rd.pieceKey(p))
+		}
+		keys = slices.Compact(keys)
+		for m := time.Date(q.From.UTC().Year(), q.From.UTC().Month(), 1, 0, 0, 0, 0, time.UTC); m.Before(q.To); m = m.AddDate(0, 1, 0) {
+			keys = append(keys, answersKey(rd.sv, rd.gen.n, m))
+		}
+		if _, err := rd.fetch(ctx, keys); err != nil {
+			b.Fatal(err)
+		}
+		t2 := time.Now()
+		prefix := rollupPrefix(rd.sv, rd.gen.n) + string(rune(answersDocGran)) + "|"
+		nKeys, bytesBuckets, bytesAnswers = len(keys), 0, 0
+		for k, parts := range rd.parts {
+			isAns := strings.HasPrefix(k, prefix)
+			for _, p := range parts {
+				if isAns {
+					bytesAnswers += len(p)
+				} else {
+					bytesBuckets += len(p)
+				}
+			}
+			if !isAns || len(parts) == 0 {
+				continue
+			}
+			set := scoring.Answers{}
+			if err := set.UnmarshalBinary(parts[0]); err != nil {
+				b.Fatal(err)
+			}
+			for _, a := range set {
+				if at := time.UnixMilli(a.At); !at.Before(q.From) && at.Before(q.To) {
+					rd.answers = append(rd.answers, a)
+				}
+			}
+		}
+		nAnswers = len(rd.answers)
+		t3 := time.Now()
+		cells, err := rd.cells(cover)
+		if err != nil {
+			b.Fatal(err)
+		}
+		t4 := time.Now()
+		spec.Summarize(cells, rd.answersIn(q.From, q.To))
+		t5 := time.Now()
+		tMeta, tFetch, tAnsDecode, tCells, tSum, tAll = append(tMeta, t1.Sub(t0)), append(tFetch, t2.Sub(t1)), append(tAnsDecode, t3.Sub(t2)), append(tCells, t4.Sub(t3)), append(tSum, t5.Sub(t4)), append(tAll, t5.Sub(t0))
+	}
+	med := func(d []time.Duration) time.Duration { slices.Sort(d); return percentile(d, 0.5) }
+	b.Logf("docs %d, bucket bytes %d, answer bytes %d, answers %d", nKeys, bytesBuckets, bytesAnswers, nAnswers)
+	b.Logf("median: meta %s fetch %s answers-decode %s cells %s summarize %s all %s", med(tMeta), med(tFetch), med(tAnsDecode), med(tCells), med(tSum), med(tAll))
+}
