@@ -49,6 +49,20 @@ var All = []Migration{
 		}
 		return createCollection(ctx, db, "rollup_rebuilds")
 	}},
+	{5, "rollups count repeat customers per month: drop the old ones for serve to rebuild", func(ctx context.Context, db *mongo.Database) error {
+		// Their histograms do not say how often each answer's customer answered, which the
+		// repeat weight now reads from them. serve rebuilds the rollups of every survey that
+		// has invitations and no rollups (survey.Service.SurveysWithoutRollups).
+		for _, coll := range []string{"rollups", "respondents"} {
+			if err := db.Collection(coll).Drop(ctx); err != nil {
+				return fmt.Errorf("drop %s: %w", coll, err)
+			}
+			if err := createIndexes(ctx, db, coll, index(false, "survey_id", "gen")); err != nil {
+				return err
+			}
+		}
+		return nil
+	}},
 }
 
 // Run applies every pending migration and returns how many it applied.

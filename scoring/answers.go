@@ -5,26 +5,41 @@ import (
 	"encoding/binary"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 )
 
-// Answer is one response as the repeat weighting needs it. Rollup histograms cannot tell
-// whose answers they count, so the answers of customers who answered a survey more than
-// once are kept as well, and a report counts each customer's answers in its period.
+// Answer is one response as rollups count it. A customer's answers to a survey in one
+// calendar month are kept together, so that when one more arrives, each is counted again
+// under its new repeat count (ScoreKey.K).
 type Answer struct {
-	ID       [12]byte // the response's id, which makes storing an answer twice harmless
-	Customer uint64   // a hash of the customer's key
-	At       int64    // when it was first answered, in Unix milliseconds
-	Tuple    Tuple
-	Mask     FlagMask
-	Score    int
+	ID        [12]byte // the response's id, which makes storing an answer twice harmless
+	Customer  uint64   // a hash of the customer's key
+	At        int64    // when it was first answered, in Unix milliseconds
+	Tuple     Tuple
+	Mask      FlagMask
+	Score     int
+	Commented bool
+}
+
+// Count adds n of a (−1 to take it back) to b, as one of k answers of its customer in its
+// month.
+func (a Answer) Count(b Bucket, k int, n int64) error {
+	if k < 1 || k > math.MaxUint32 {
+		return fmt.Errorf("scoring: an answer's repeat count is at least 1, not %d", k)
+	}
+	if a.Commented {
+		b.AddStage(a.Tuple, StageCommented, n)
+	}
+	return b.AddAnswer(a.Tuple, ScoreKey{Mask: a.Mask, K: uint32(k)}, a.Score, n)
 }
 
 // Answers is a set of answers by response id.
 type Answers map[[12]byte]Answer
 
-// answersFormat versions the binary form of Answers.
-const answersFormat = 1
+// answersFormat versions the binary form of Answers. Format 1 did not say whether an answer
+// had a comment; migration 5 drops its documents.
+const answersFormat = 2
 
 // MarshalBinary encodes the answers in id order behind a string table, as Bucket does.
 func (a Answers) MarshalBinary() ([]byte, error) {
@@ -55,7 +70,11 @@ func (a Answers) MarshalBinary() ([]byte, error) {
 		for _, s := range []string{ans.Tuple.Agent, ans.Tuple.Team, ans.Tuple.Channel, ans.Tuple.Country} {
 			out = binary.AppendUvarint(out, index[s])
 		}
-		out = append(out, byte(ans.Mask), byte(ans.Score))
+		commented := byte(0)
+		if ans.Commented {
+			commented = 1
+		}
+		out = append(out, byte(ans.Mask), byte(ans.Score), commented)
 	}
 	return out, nil
 }
@@ -92,10 +111,12 @@ func (a Answers) UnmarshalBinary(data []byte) error {
 		ans.Tuple = Tuple{Agent: str(), Team: str(), Channel: str(), Country: str()}
 		ans.Mask = FlagMask(d.byte())
 		ans.Score = int(d.byte())
+		commented := d.byte()
+		ans.Commented = commented == 1
 		if d.err != nil {
 			break
 		}
-		if ans.Score > MaxScore {
+		if ans.Score > MaxScore || commented > 1 {
 			d.fail()
 			break
 		}

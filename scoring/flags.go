@@ -23,9 +23,10 @@ const (
 	// FlagLate marks an answer given long after the interaction; it is shown, and excluded
 	// only if the workspace says so.
 	FlagLate = "late"
-	// FlagRepeat marks a customer who answered k > 1 times in a report period. It depends
-	// on the period, so it is not a write-path flag: reports count answers per customer and
-	// weigh each with RepeatWeight(k). Evaluate never returns it.
+	// FlagRepeat marks a customer who answered k > 1 times in a calendar month (UTC). It
+	// changes as the customer's later answers arrive, so it is not stored on a response:
+	// rollups count each answer under its k (ScoreKey) and reports weigh it with
+	// RepeatWeight(k). Evaluate never returns it.
 	FlagRepeat = "repeat"
 )
 

@@ -1,7 +1,7 @@
 package scoring
 
 import (
-	"cmp"
+	"maps"
 	"slices"
 	"strings"
 )
@@ -44,10 +44,13 @@ type FlagCount struct {
 	Excluded bool   `json:"excluded"`
 }
 
-// RepeatCount is how many customers answered more than once in a row, and their answers.
+// RepeatCount is how many of a row's counted answers came from customers who answered more
+// than once in the answer's month, and what they weigh together in the weighted score:
+// each of a customer's k answers weighs 1/k, so a customer whose answers all fall in the
+// row counts as one.
 type RepeatCount struct {
-	Customers int64 `json:"customers"`
-	Answers   int64 `json:"answers"`
+	Answers   int64   `json:"answers"`
+	CountedAs float64 `json:"counted_as"`
 }
 
 // Row is one line of a report: the total, or one group.
@@ -72,20 +75,20 @@ type Row struct {
 // aggregate is a row being summed from cells.
 type aggregate struct {
 	funnel [NumStages]int64
-	scores map[FlagMask]*Histogram
+	scores map[ScoreKey]*Histogram
 	strata map[string]*stratumAggregate
 }
 
 type stratumAggregate struct {
 	delivered int64
-	scores    map[FlagMask]*Histogram
+	scores    map[ScoreKey]*Histogram
 }
 
 func newAggregate() *aggregate {
-	return &aggregate{scores: map[FlagMask]*Histogram{}, strata: map[string]*stratumAggregate{}}
+	return &aggregate{scores: map[ScoreKey]*Histogram{}, strata: map[string]*stratumAggregate{}}
 }
 
-func addScores(into map[FlagMask]*Histogram, from map[FlagMask]*Histogram) {
+func addScores(into map[ScoreKey]*Histogram, from map[ScoreKey]*Histogram) {
 	for m, h := range from {
 		if into[m] == nil {
 			into[m] = &Histogram{}
@@ -101,7 +104,7 @@ func (a *aggregate) add(t Tuple, c *Cell) {
 	addScores(a.scores, c.Scores)
 	st := a.strata[t.Stratum()]
 	if st == nil {
-		st = &stratumAggregate{scores: map[FlagMask]*Histogram{}}
+		st = &stratumAggregate{scores: map[ScoreKey]*Histogram{}}
 		a.strata[t.Stratum()] = st
 	}
 	st.delivered += c.Funnel[StageSent] - c.Funnel[StageBounced]
@@ -109,9 +112,8 @@ func (a *aggregate) add(t Tuple, c *Cell) {
 }
 
 // Summarize computes a report's total and group rows from the merged rollup cells of its
-// period and the repeat customers' answers in it (see Answer; answers of customers who
-// answered once may be included and change nothing). Groups come in order of their value.
-func (spec ReportSpec) Summarize(cells Bucket, answers []Answer) (total Row, groups []Row) {
+// period. Groups come in order of their value.
+func (spec ReportSpec) Summarize(cells Bucket) (total Row, groups []Row) {
 	totalAgg := newAggregate()
 	groupAggs := map[string]*aggregate{}
 	for t, c := range cells {
@@ -128,15 +130,9 @@ func (spec ReportSpec) Summarize(cells Bucket, answers []Answer) (total Row, gro
 			g.add(t, c)
 		}
 	}
-	counted := spec.filterAnswers(answers)
-	total = spec.row("", totalAgg, spec.exclude(false), counted)
+	total = spec.row("", totalAgg, spec.exclude(false))
 	if spec.GroupBy == "" {
 		return total, nil
-	}
-	byGroup := map[string][]Answer{}
-	for _, a := range counted {
-		k := a.Tuple.Value(spec.GroupBy)
-		byGroup[k] = append(byGroup[k], a)
 	}
 	keys := make([]string, 0, len(groupAggs))
 	for k := range groupAggs {
@@ -145,7 +141,7 @@ func (spec ReportSpec) Summarize(cells Bucket, answers []Answer) (total Row, gro
 	slices.Sort(keys)
 	attributable := spec.GroupBy == DimAgent || spec.GroupBy == DimTeam
 	for _, k := range keys {
-		groups = append(groups, spec.row(k, groupAggs[k], spec.exclude(attributable), byGroup[k]))
+		groups = append(groups, spec.row(k, groupAggs[k], spec.exclude(attributable)))
 	}
 	return total, groups
 }
@@ -157,19 +153,6 @@ func (spec ReportSpec) matches(t Tuple) bool {
 		}
 	}
 	return true
-}
-
-func (spec ReportSpec) filterAnswers(answers []Answer) []Answer {
-	if len(spec.Filter) == 0 {
-		return answers
-	}
-	var out []Answer
-	for _, a := range answers {
-		if spec.matches(a.Tuple) {
-			out = append(out, a)
-		}
-	}
-	return out
 }
 
 // exclude is the mask of flags that exclude an answer from a row's filtered score.
@@ -202,12 +185,12 @@ func (spec ReportSpec) weightedEstimate(h WeightedHistogram) Estimate {
 	}
 }
 
-func (spec ReportSpec) row(group string, a *aggregate, exclude FlagMask, answers []Answer) Row {
+func (spec ReportSpec) row(group string, a *aggregate, exclude FlagMask) Row {
 	r := Row{Group: group}
 	var raw, filtered Histogram
-	for m, h := range a.scores {
+	for k, h := range a.scores {
 		raw.Merge(*h)
-		if m&exclude == 0 {
+		if k.Mask&exclude == 0 {
 			filtered.Merge(*h)
 		} else {
 			r.Excluded += h.N()
@@ -216,8 +199,8 @@ func (spec ReportSpec) row(group string, a *aggregate, exclude FlagMask, answers
 	for i, name := range maskFlags {
 		bit := FlagMask(1) << i
 		fc := FlagCount{Flag: name, Excluded: exclude&bit != 0}
-		for m, h := range a.scores {
-			if m&bit != 0 {
+		for k, h := range a.scores {
+			if k.Mask&bit != 0 {
 				fc.Count += h.N()
 			}
 		}
@@ -235,30 +218,24 @@ func (spec ReportSpec) row(group string, a *aggregate, exclude FlagMask, answers
 		r.ResponseRate, r.LowResponseRate = rate, rate < LowResponseRate
 	}
 	r.Raw, r.Filtered = spec.estimate(raw), spec.estimate(filtered)
-	r.Weights, r.Weighted, r.Repeat = spec.weighted(a, exclude, answers)
+	r.Weights, r.Weighted, r.Repeat = spec.weighted(a, exclude)
 	return r
 }
 
 // weighted post-stratifies the row's filtered answers over its strata (channel × team) and
-// weighs each answer of a customer who answered k > 1 times in the row by 1/k.
-func (spec ReportSpec) weighted(a *aggregate, exclude FlagMask, answers []Answer) ([]StratumWeight, Estimate, RepeatCount) {
-	keys := make([]string, 0, len(a.strata))
-	for k := range a.strata {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
+// weighs each answer of a customer who answered k > 1 times in its month by 1/k.
+func (spec ReportSpec) weighted(a *aggregate, exclude FlagMask) ([]StratumWeight, Estimate, RepeatCount) {
+	keys := slices.Sorted(maps.Keys(a.strata))
 	strata := make([]Stratum, 0, len(keys))
-	counts := map[string]Histogram{}
 	for _, k := range keys {
 		st := a.strata[k]
-		var h Histogram
-		for m, sh := range st.scores {
-			if m&exclude == 0 {
-				h.Merge(*sh)
+		var n int64
+		for sk, h := range st.scores {
+			if sk.Mask&exclude == 0 {
+				n += h.N()
 			}
 		}
-		counts[k] = h
-		strata = append(strata, Stratum{Key: k, Delivered: max(st.delivered, 0), Responded: h.N()})
+		strata = append(strata, Stratum{Key: k, Delivered: max(st.delivered, 0), Responded: n})
 	}
 	weights, err := PostStratify(strata)
 	if err != nil { // counts are sums of non-negative events; a negative one is a corrupt rollup
@@ -268,61 +245,32 @@ func (spec ReportSpec) weighted(a *aggregate, exclude FlagMask, answers []Answer
 	for _, w := range weights {
 		weightOf[w.Key] = w.Weight
 	}
+	// Histograms are added in key order, so the float sums come out the same however the
+	// rollups were built.
 	var wh WeightedHistogram
+	var rc RepeatCount
 	for _, k := range keys {
 		w, ok := weightOf[k]
 		if !ok {
 			w = 1
 		}
-		for s, c := range counts[k] {
-			wh.Count[s] += c
-			wh.Sum[s] += float64(c) * w
-			wh.SumSq[s] += float64(c) * w * w
+		st := a.strata[k]
+		for _, sk := range slices.SortedFunc(maps.Keys(st.scores), compareScoreKeys) {
+			if sk.Mask&exclude != 0 {
+				continue
+			}
+			h := st.scores[sk]
+			r := RepeatWeight(int64(sk.K))
+			for s, c := range h {
+				wh.Count[s] += c
+				wh.Sum[s] += float64(c) * w * r
+				wh.SumSq[s] += float64(c) * w * w * r * r
+			}
+			if sk.K > 1 {
+				rc.Answers += h.N()
+				rc.CountedAs += float64(h.N()) * r
+			}
 		}
-	}
-
-	perCustomer := map[uint64]int64{}
-	for _, ans := range answers {
-		if ans.Mask&exclude == 0 {
-			perCustomer[ans.Customer]++
-		}
-	}
-	var rc RepeatCount
-	for _, k := range perCustomer {
-		if k > 1 {
-			rc.Customers++
-			rc.Answers += k
-		}
-	}
-	// A repeat answer weighs w_h/k instead of w_h. The corrections are counted by stratum,
-	// score and k, then added in key order, so the float sums come out the same however the
-	// answers arrived.
-	type repeatKey struct {
-		stratum string
-		score   int
-		k       int64
-	}
-	repeats := map[repeatKey]int64{}
-	for _, ans := range answers {
-		if k := perCustomer[ans.Customer]; ans.Mask&exclude == 0 && k > 1 {
-			repeats[repeatKey{ans.Tuple.Stratum(), ans.Score, k}]++
-		}
-	}
-	rkeys := make([]repeatKey, 0, len(repeats))
-	for k := range repeats {
-		rkeys = append(rkeys, k)
-	}
-	slices.SortFunc(rkeys, func(a, b repeatKey) int {
-		return cmp.Or(strings.Compare(a.stratum, b.stratum), cmp.Compare(a.score, b.score), cmp.Compare(a.k, b.k))
-	})
-	for _, rk := range rkeys {
-		w, ok := weightOf[rk.stratum]
-		if !ok {
-			w = 1
-		}
-		r, n := RepeatWeight(rk.k), float64(repeats[rk])
-		wh.Sum[rk.score] += n * w * (r - 1)
-		wh.SumSq[rk.score] += n * w * w * (r*r - 1)
 	}
 	if weights == nil {
 		weights = []StratumWeight{}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 )
@@ -145,12 +146,26 @@ func compareTuples(a, b Tuple) int {
 		strings.Compare(a.Channel, b.Channel), strings.Compare(a.Country, b.Country))
 }
 
-// Cell is what a rollup bucket knows of one tuple: funnel counts and, per flag mask, the
+// ScoreKey says which histogram of a cell counts an answer: its flags, and K, how many
+// answers its customer gave the survey in the answer's calendar month (UTC). K is what the
+// repeat weight 1/K needs (SCORING.md, "repeat"); keeping it in the key lets any report
+// weigh repeat customers from histograms alone, at a cost that does not grow with the
+// number of responses.
+type ScoreKey struct {
+	Mask FlagMask
+	K    uint32 // at least 1
+}
+
+func compareScoreKeys(a, b ScoreKey) int {
+	return cmp.Or(cmp.Compare(a.Mask, b.Mask), cmp.Compare(a.K, b.K))
+}
+
+// Cell is what a rollup bucket knows of one tuple: funnel counts and, per score key, the
 // histogram of answers. Counts of a delta may be negative (an edited answer leaves its old
 // score).
 type Cell struct {
 	Funnel [NumStages]int64
-	Scores map[FlagMask]*Histogram
+	Scores map[ScoreKey]*Histogram
 }
 
 func (c *Cell) empty() bool {
@@ -183,22 +198,28 @@ func (b Bucket) cell(t Tuple) *Cell {
 // AddStage counts n events of stage s for tuple t.
 func (b Bucket) AddStage(t Tuple, s Stage, n int64) { b.cell(t).Funnel[s] += n }
 
-// AddAnswer counts n answers (−1 to take one back) of score with flags m for tuple t.
-func (b Bucket) AddAnswer(t Tuple, m FlagMask, score int, n int64) error {
+// AddAnswer counts n answers (−1 to take one back) of score under key k for tuple t.
+func (b Bucket) AddAnswer(t Tuple, k ScoreKey, score int, n int64) error {
 	if score < 0 || score > MaxScore {
 		return fmt.Errorf("%w: %d", ErrScore, score)
 	}
-	c := b.cell(t)
-	if c.Scores == nil {
-		c.Scores = map[FlagMask]*Histogram{}
+	if k.K < 1 {
+		return fmt.Errorf("scoring: an answer's repeat count is at least 1, not %d", k.K)
 	}
-	h := c.Scores[m]
+	b.cell(t).histogram(k)[score] += n
+	return nil
+}
+
+func (c *Cell) histogram(k ScoreKey) *Histogram {
+	if c.Scores == nil {
+		c.Scores = map[ScoreKey]*Histogram{}
+	}
+	h := c.Scores[k]
 	if h == nil {
 		h = &Histogram{}
-		c.Scores[m] = h
+		c.Scores[k] = h
 	}
-	h[score] += n
-	return nil
+	return h
 }
 
 // Merge adds o into b and drops cells that cancel out.
@@ -208,16 +229,8 @@ func (b Bucket) Merge(o Bucket) {
 		for s, n := range oc.Funnel {
 			c.Funnel[s] += n
 		}
-		for m, oh := range oc.Scores {
-			if c.Scores == nil {
-				c.Scores = map[FlagMask]*Histogram{}
-			}
-			h := c.Scores[m]
-			if h == nil {
-				h = &Histogram{}
-				c.Scores[m] = h
-			}
-			h.Merge(*oh)
+		for k, oh := range oc.Scores {
+			c.histogram(k).Merge(*oh)
 		}
 		for m, h := range c.Scores {
 			if *h == (Histogram{}) {
@@ -233,8 +246,9 @@ func (b Bucket) Merge(o Bucket) {
 // ErrRollupEncoding reports stored rollup bytes that do not decode.
 var ErrRollupEncoding = errors.New("scoring: malformed rollup")
 
-// bucketFormat versions the binary form of a Bucket.
-const bucketFormat = 1
+// bucketFormat versions the binary form of a Bucket. Format 1 had no repeat counts; its
+// documents are dropped by migration 5 and rebuilt.
+const bucketFormat = 2
 
 // MarshalBinary encodes b compactly and deterministically: a string table, then each cell's
 // tuple as string indexes and its non-zero counts as zig-zag varints behind presence bits.
@@ -272,11 +286,12 @@ func (b Bucket) MarshalBinary() ([]byte, error) {
 			out = binary.AppendUvarint(out, index[s])
 		}
 		out = appendCounts(out, c.Funnel[:])
-		masks := slices.Sorted(maps.Keys(c.Scores))
-		out = binary.AppendUvarint(out, uint64(len(masks)))
-		for _, m := range masks {
-			out = append(out, byte(m))
-			out = appendCounts(out, c.Scores[m][:])
+		keys := slices.SortedFunc(maps.Keys(c.Scores), compareScoreKeys)
+		out = binary.AppendUvarint(out, uint64(len(keys)))
+		for _, k := range keys {
+			out = append(out, byte(k.Mask))
+			out = binary.AppendUvarint(out, uint64(k.K))
+			out = appendCounts(out, c.Scores[k][:])
 		}
 	}
 	return out, nil
@@ -321,13 +336,18 @@ func (b Bucket) UnmarshalBinary(data []byte) error {
 		t := Tuple{Agent: str(), Team: str(), Channel: str(), Country: str()}
 		c := &Cell{}
 		d.counts(c.Funnel[:])
-		if masks := d.length(); masks > 0 {
-			c.Scores = make(map[FlagMask]*Histogram, masks)
-			for range masks {
-				m := FlagMask(d.byte())
+		if keys := d.length(); keys > 0 {
+			c.Scores = make(map[ScoreKey]*Histogram, keys)
+			for range keys {
+				k := ScoreKey{Mask: FlagMask(d.byte())}
+				if n := d.uvarint(); n >= 1 && n <= math.MaxUint32 {
+					k.K = uint32(n)
+				} else {
+					d.fail()
+				}
 				h := &Histogram{}
 				d.counts(h[:])
-				c.Scores[m] = h
+				c.Scores[k] = h
 			}
 		}
 		if d.err != nil {

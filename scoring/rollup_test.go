@@ -18,11 +18,16 @@ func sampleBucket(t *testing.T) scoring.Bucket {
 	b.AddStage(none, scoring.StageBounced, 1)
 	for _, a := range []struct {
 		t     scoring.Tuple
-		m     scoring.FlagMask
+		k     scoring.ScoreKey
 		score int
 		n     int64
-	}{{an, 0, 5, 2}, {an, scoring.MaskAutomated | scoring.MaskLate, 1, 1}, {none, scoring.MaskContradiction, 10, -1}} {
-		if err := b.AddAnswer(a.t, a.m, a.score, a.n); err != nil {
+	}{
+		{an, scoring.ScoreKey{K: 1}, 5, 2},
+		{an, scoring.ScoreKey{Mask: scoring.MaskAutomated | scoring.MaskLate, K: 1}, 1, 1},
+		{an, scoring.ScoreKey{K: 3}, 4, 3},
+		{none, scoring.ScoreKey{Mask: scoring.MaskContradiction, K: 1}, 10, -1},
+	} {
+		if err := b.AddAnswer(a.t, a.k, a.score, a.n); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -70,8 +75,11 @@ func TestBucketMergeCancels(t *testing.T) {
 }
 
 func TestAddAnswerRejectsScoresOffTheScale(t *testing.T) {
-	if err := (scoring.Bucket{}).AddAnswer(scoring.Tuple{}, 0, 11, 1); err == nil {
+	if err := (scoring.Bucket{}).AddAnswer(scoring.Tuple{}, scoring.ScoreKey{K: 1}, 11, 1); err == nil {
 		t.Error("score 11 accepted")
+	}
+	if err := (scoring.Bucket{}).AddAnswer(scoring.Tuple{}, scoring.ScoreKey{}, 3, 1); err == nil {
+		t.Error("an answer with a repeat count of 0 accepted")
 	}
 }
 
@@ -102,7 +110,7 @@ func FuzzBucketDecode(f *testing.F) {
 
 func FuzzAnswersDecode(f *testing.F) {
 	a := scoring.Answers{}
-	a[[12]byte{1}] = scoring.Answer{ID: [12]byte{1}, Customer: 42, At: 1700000000000, Tuple: scoring.Tuple{Agent: "An"}, Mask: scoring.MaskLate, Score: 9}
+	a[[12]byte{1}] = scoring.Answer{ID: [12]byte{1}, Customer: 42, At: 1700000000000, Tuple: scoring.Tuple{Agent: "An"}, Mask: scoring.MaskLate, Score: 9, Commented: true}
 	data, _ := a.MarshalBinary()
 	f.Add(data)
 	f.Add([]byte{1, 0, 1})
@@ -123,7 +131,7 @@ func TestAnswersRoundTrip(t *testing.T) {
 	a := scoring.Answers{}
 	for i, s := range []int{0, 7, 10} {
 		id := [12]byte{byte(i + 1)}
-		a[id] = scoring.Answer{ID: id, Customer: uint64(i * 7), At: int64(i) * 1e9, Tuple: scoring.Tuple{Agent: "Lê Hải Châu", Channel: "chat"}, Mask: scoring.FlagMask(i), Score: s}
+		a[id] = scoring.Answer{ID: id, Customer: uint64(i * 7), At: int64(i) * 1e9, Tuple: scoring.Tuple{Agent: "Lê Hải Châu", Channel: "chat"}, Mask: scoring.FlagMask(i), Score: s, Commented: i%2 == 0}
 	}
 	data, _ := a.MarshalBinary()
 	got := scoring.Answers{}
@@ -212,29 +220,26 @@ func TestCover(t *testing.T) {
 
 // A worked report: agent An has a price complaint (non_attributable) and a scanner click
 // (automated); the company score keeps the complaint, An's score does not; a customer who
-// answered twice weighs one half per answer in the weighted score.
+// answered twice in the month weighs one half per answer in the weighted score.
 func TestSummarizeExclusionsAndRepeats(t *testing.T) {
 	an := scoring.Tuple{Agent: "An", Team: "Billing", Channel: "email"}
 	binh := scoring.Tuple{Agent: "Bình", Team: "Billing", Channel: "email"}
 	b := scoring.Bucket{}
 	b.AddStage(an, scoring.StageSent, 10)
 	b.AddStage(binh, scoring.StageSent, 10)
-	add := func(tu scoring.Tuple, m scoring.FlagMask, score int, n int64) {
-		if err := b.AddAnswer(tu, m, score, n); err != nil {
+	add := func(tu scoring.Tuple, m scoring.FlagMask, k uint32, score int, n int64) {
+		if err := b.AddAnswer(tu, scoring.ScoreKey{Mask: m, K: k}, score, n); err != nil {
 			t.Fatal(err)
 		}
 	}
-	add(an, 0, 5, 3)
-	add(an, scoring.MaskNonAttributable, 1, 1)
-	add(an, scoring.MaskAutomated, 5, 1)
-	add(binh, 0, 4, 2)
+	add(an, 0, 1, 5, 1)
+	add(an, 0, 2, 5, 2) // one customer's two answers
+	add(an, scoring.MaskNonAttributable, 1, 1, 1)
+	add(an, scoring.MaskAutomated, 1, 5, 1)
+	add(binh, 0, 1, 4, 2)
 	spec := scoring.ReportSpec{Metric: scoring.MetricCSAT, Points: 5, GroupBy: scoring.DimAgent,
 		Exclude: scoring.MaskOf(scoring.FlagAutomated, scoring.FlagContradiction, scoring.FlagNonAttributable)}
-	repeat := []scoring.Answer{
-		{ID: [12]byte{1}, Customer: 7, Tuple: an, Score: 5},
-		{ID: [12]byte{2}, Customer: 7, Tuple: an, Score: 5},
-	}
-	total, groups := spec.Summarize(b, repeat)
+	total, groups := spec.Summarize(b)
 	if total.Raw.Responses != 7 || total.Filtered.Responses != 6 || total.Excluded != 1 {
 		t.Errorf("total: raw %d filtered %d excluded %d, want 7, 6, 1", total.Raw.Responses, total.Filtered.Responses, total.Excluded)
 	}
@@ -250,8 +255,8 @@ func TestSummarizeExclusionsAndRepeats(t *testing.T) {
 		t.Errorf("An: filtered %d at %.1f, excluded %d; want 3 at 100, 2", a.Filtered.Responses, a.Filtered.Value, a.Excluded)
 	}
 	// Weights 1/2, 1/2, 1: n_eff = (Σw)²/Σw² = 4/1.5.
-	if a.Weighted.N < 2.666 || a.Weighted.N > 2.667 || a.Repeat.Customers != 1 || a.Repeat.Answers != 2 {
-		t.Errorf("An weighted n_eff %.4f, repeat %+v; want 2.6667 and one customer with two answers", a.Weighted.N, a.Repeat)
+	if a.Weighted.N < 2.666 || a.Weighted.N > 2.667 || a.Repeat.Answers != 2 || a.Repeat.CountedAs != 1 {
+		t.Errorf("An weighted n_eff %.4f, repeat %+v; want 2.6667 and two answers counted as one", a.Weighted.N, a.Repeat)
 	}
 	if a.Funnel.Delivered != 10 || a.ResponseRate != 50 || a.LowResponseRate {
 		t.Errorf("An funnel %+v rate %.1f", a.Funnel, a.ResponseRate)

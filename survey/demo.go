@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/surveyd/surveyd/internal/store"
 	"github.com/surveyd/surveyd/templates"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
@@ -127,7 +128,7 @@ func (s *Service) SeedDemo(ctx context.Context, opts DemoOptions) (*Demo, error)
 		return s.demo(ctx, ws, false)
 	}
 	for _, coll := range []string{"surveys", "invitations", "responses", "rules"} {
-		if _, err := s.db.Collection(coll).DeleteMany(ctx, bson.D{{Key: "workspace_id", Value: ws.ID}}); err != nil {
+		if err := store.DeleteMany(ctx, s.db.Collection(coll), bson.D{{Key: "workspace_id", Value: ws.ID}}); err != nil {
 			return nil, fmt.Errorf("survey: clear partial demo: %w", err)
 		}
 	}

@@ -14,7 +14,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
-// flagNames are the flags kept on responses; repeat is computed per report period.
+// flagNames are the flags kept on responses; repeat is counted by the rollups (scoring.ScoreKey).
 var flagNames = []string{scoring.FlagAutomated, scoring.FlagContradiction, scoring.FlagNonAttributable, scoring.FlagLate}
 
 // FlagOverrides are a manager's decisions on one response's flags. They outlive the customer's
@@ -95,9 +95,8 @@ func (s *Service) OverrideFlags(ctx context.Context, key *APIKey, id bson.Object
 	if err != nil {
 		return nil, fmt.Errorf("survey: override flags of %s: %w", id.Hex(), err)
 	}
-	before := *r
 	r.Flags, r.FlagOverrides = after, o
-	c, err := answerChange(r, &before)
+	c, err := answerChange(r)
 	if err != nil {
 		return nil, err
 	}

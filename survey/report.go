@@ -95,7 +95,7 @@ func (s *Service) Report(ctx context.Context, ws, id bson.ObjectID, q ReportQuer
 			return nil, fmt.Errorf("survey: report %s: %w", sv.ID.Hex(), err)
 		}
 	}
-	if err := rd.load(ctx, covers, q.From, q.To); err != nil {
+	if err := rd.load(ctx, covers); err != nil {
 		return nil, err
 	}
 	for i, sl := range slices {
@@ -103,7 +103,7 @@ func (s *Service) Report(ctx context.Context, ws, id bson.ObjectID, q ReportQuer
 		if err != nil {
 			return nil, err
 		}
-		total, groups := spec.Summarize(cells, rd.answersIn(sl.from, sl.to))
+		total, groups := spec.Summarize(cells)
 		if groups == nil {
 			groups = []scoring.Row{}
 		}
@@ -141,9 +141,7 @@ type reportReader struct {
 	gen    rollupGen
 	sealed time.Time
 
-	parts    map[string][][]byte
-	from, to time.Time // the period rd.answers are from
-	answers  []scoring.Answer
+	parts map[string][][]byte
 }
 
 // pieceKey is the document holding a piece: a quarter lives in its hour's.
@@ -155,9 +153,8 @@ func (rd *reportReader) pieceKey(p scoring.Piece) string {
 	return bucketKey(rd.sv, rd.gen, gran, p.Start)
 }
 
-// load reads every document the covers need, and the repeat customers' answers in [from, to).
-// Months not sealed yet are sealed first.
-func (rd *reportReader) load(ctx context.Context, covers [][]scoring.Piece, from, to time.Time) error {
+// load reads every document the covers need. Months not sealed yet are sealed first.
+func (rd *reportReader) load(ctx context.Context, covers [][]scoring.Piece) error {
 	var keys []string
 	seen := map[string]bool{}
 	months := map[string]time.Time{}
@@ -173,9 +170,6 @@ func (rd *reportReader) load(ctx context.Context, covers [][]scoring.Piece, from
 			}
 		}
 	}
-	for m := time.Date(from.UTC().Year(), from.UTC().Month(), 1, 0, 0, 0, 0, time.UTC); m.Before(to); m = m.AddDate(0, 1, 0) {
-		keys = append(keys, answersKey(rd.sv, rd.gen.n, m))
-	}
 	found, err := rd.fetch(ctx, keys)
 	if err != nil {
 		return err
@@ -189,26 +183,8 @@ func (rd *reportReader) load(ctx context.Context, covers [][]scoring.Piece, from
 			unsealed = append(unsealed, k)
 		}
 	}
-	if _, err := rd.fetch(ctx, unsealed); err != nil {
-		return err
-	}
-	rd.from, rd.to = from, to
-	prefix := rollupPrefix(rd.sv, rd.gen.n) + string(rune(answersDocGran)) + "|"
-	for k, parts := range rd.parts {
-		if len(k) < len(prefix) || k[:len(prefix)] != prefix || len(parts) == 0 {
-			continue
-		}
-		set := scoring.Answers{}
-		if err := set.UnmarshalBinary(parts[0]); err != nil {
-			return fmt.Errorf("survey: rollup %s: %w", k, err)
-		}
-		for _, a := range set {
-			if at := time.UnixMilli(a.At); !at.Before(from) && at.Before(to) {
-				rd.answers = append(rd.answers, a)
-			}
-		}
-	}
-	return nil
+	_, err = rd.fetch(ctx, unsealed)
+	return err
 }
 
 // fetch reads documents by _id, a few at a time, and says which exist.
@@ -255,17 +231,4 @@ func (rd *reportReader) cells(cover []scoring.Piece) (scoring.Bucket, error) {
 		}
 	}
 	return sum, nil
-}
-
-func (rd *reportReader) answersIn(from, to time.Time) []scoring.Answer {
-	if from.Equal(rd.from) && to.Equal(rd.to) {
-		return rd.answers
-	}
-	var out []scoring.Answer
-	for _, a := range rd.answers {
-		if at := time.UnixMilli(a.At); !at.Before(from) && at.Before(to) {
-			out = append(out, a)
-		}
-	}
-	return out
 }

@@ -215,7 +215,7 @@ var reportColumns = []string{
 	"filtered_value", "filtered_lo", "filtered_hi", "filtered_n", "filtered_responses", "filtered_low_n",
 	"weighted_value", "weighted_lo", "weighted_hi", "weighted_n", "weighted_responses", "weighted_low_n",
 	"excluded", "flag_automated", "flag_contradiction", "flag_non_attributable", "flag_late",
-	"repeat_customers", "repeat_answers",
+	"repeat_answers", "repeat_counted_as",
 }
 
 // reportFlags are the flags counted in the flag_ columns, in their order.
@@ -279,5 +279,5 @@ func reportRow(from, to time.Time, kind string, r *scoring.Row) []string {
 		}
 		row = append(row, count(n))
 	}
-	return append(row, count(r.Repeat.Customers), count(r.Repeat.Answers))
+	return append(row, count(r.Repeat.Answers), number(r.Repeat.CountedAs))
 }

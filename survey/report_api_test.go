@@ -5,12 +5,14 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 )
 
 // reportNow is the tests' clock: Friday 20 November 2026, 10:00 in the workspace's
@@ -239,7 +241,7 @@ func TestReportCSV(t *testing.T) {
 		"period_from": "2026-11-18T17:00:00Z", "period_to": "2026-11-20T17:00:00Z", "row": "total", "group": "",
 		"invited": "5", "delivered": "5", "responded": "4", "commented": "1", "response_rate": "80", "low_response_rate": "false",
 		"raw_value": "50", "raw_n": "4", "raw_responses": "4", "raw_low_n": "true", "excluded": "0", "flag_late": "0",
-		"repeat_customers": "0",
+		"repeat_answers": "0", "repeat_counted_as": "0",
 	} {
 		if got := col(total, name); got != want {
 			t.Errorf("total %s = %q, want %q", name, got, want)
@@ -305,4 +307,52 @@ func TestReportFollowsExcludeFlags(t *testing.T) {
 		{"not a list", "PATCH", "/api/v1/workspace", en.key, `{"exclude_flags":"late"}`, nil, 400, []string{`"field":"exclude_flags"`}},
 	})
 	check("none", []string{}, 0, 3, 200.0/3)
+}
+
+// A customer who answers twice in a month counts once in the weighted score, and a survey
+// whose rollups are lost (a migration dropped them) is found, and rebuilt to the same report.
+func TestReportRepeatCustomerAndLostRollups(t *testing.T) {
+	en, sv := reportEnv(t)
+	lan := `{"agent":"Lan","channel":"email"}`
+	_, first := en.inviteAbout(sv, "repeat@example.com", lan)
+	_, second := en.inviteAbout(sv, "repeat@example.com", lan)
+	_, other := en.inviteAbout(sv, "once@example.com", lan)
+	en.answer(first, "5")
+	en.answer(second, "5")
+	en.answer(other, "1")
+	target := "/api/v1/surveys/" + sv.ID.Hex() + "/report?from=2026-11-01&to=2026-11-30"
+	rep := en.report(target, en.key)
+	r := rep.Total
+	// Weights ½, ½, 1: the repeat customer's two top-box answers count as one, so the
+	// weighted CSAT is 1 of 2, and n_eff = (Σw)²/Σw² = 4/1.5.
+	if r.Repeat.Answers != 2 || !near(r.Repeat.CountedAs, 1) || !near(r.Weighted.Value, 50) || !near(r.Weighted.N, 4/1.5) {
+		t.Errorf("repeat %+v, weighted %.4f at n_eff %.4f; want 2 answers counted as 1, 50 at 2.6667", r.Repeat, r.Weighted.Value, r.Weighted.N)
+	}
+	if !near(r.Filtered.Value, 200.0/3) {
+		t.Errorf("filtered %.4f, want 66.67: the repeat weight is the weighted score's only", r.Filtered.Value)
+	}
+
+	ctx := t.Context()
+	for _, coll := range []*mongo.Collection{en.svc.rollups.coll, en.svc.rollups.respondents} {
+		if _, err := coll.DeleteMany(ctx, bson.D{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	en.svc.rollups.forgetMeta(sv.ID)
+	missing, err := en.svc.SurveysWithoutRollups(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(missing) != 1 || missing[0].ID != sv.ID {
+		t.Fatalf("surveys without rollups: %+v, want %s", missing, sv.ID.Hex())
+	}
+	if err := en.svc.RebuildRollups(ctx, en.ws.ID, sv.ID, RebuildOptions{Alone: true}); err != nil {
+		t.Fatal(err)
+	}
+	if again := en.report(target, en.key); !reflect.DeepEqual(again.Total, rep.Total) {
+		t.Errorf("rebuilt: %+v\nwant %+v", again.Total, rep.Total)
+	}
+	if missing, err := en.svc.SurveysWithoutRollups(ctx); err != nil || len(missing) != 0 {
+		t.Errorf("after the rebuild, surveys without rollups: %+v, %v", missing, err)
+	}
 }

@@ -142,6 +142,19 @@ func openReportBench(b *testing.B, n int) (rs *reportBench, err error) {
 			return rs, err
 		}
 		b.Logf("reusing the %d responses seeded into %s", n, dir)
+		// A kept store seeded by an older build has had its rollups dropped by a migration,
+		// as a user's would; serve would rebuild them as it starts.
+		missing, err := rs.svc.SurveysWithoutRollups(ctx)
+		if err != nil {
+			return rs, err
+		}
+		for _, sv := range missing {
+			began := time.Now()
+			if err := rs.svc.RebuildRollups(ctx, sv.WorkspaceID, sv.ID, RebuildOptions{Alone: true}); err != nil {
+				return rs, err
+			}
+			b.Logf("rebuilt the rollups of %s in %s", sv.Name, time.Since(began).Round(time.Millisecond))
+		}
 	} else {
 		start := time.Now()
 		lastLog, lastStage := start, ""
@@ -265,78 +278,4 @@ func (rs *reportBench) close() {
 		_ = os.RemoveAll(rs.tmp)
 		rs.tmp = ""
 	}
-}
-
-// TEMPORARY breakdown, to be removed.
-func BenchmarkTmpReportBreakdown(b *testing.B) {
-	n, _ := strconv.Atoi(os.Getenv("SURVEYD_BENCH_RESPONSES"))
-	rs, err := openReportBench(b, n)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer rs.close()
-	s := rs.svc
-	ctx := context.Background()
-	q := rs.query()
-	var tMeta, tFetch, tAnsDecode, tCells, tSum, tAll []time.Duration
-	var nAnswers, nKeys, bytesBuckets, bytesAnswers int
-	for range b.N {
-		t0 := time.Now()
-		sv, _ := s.Survey(ctx, rs.ws.ID, rs.survey.ID)
-		w, _ := s.WorkspaceByID(ctx, rs.ws.ID)
-		meta, _ := s.rollups.meta(ctx, rs.ws.ID, sv.ID)
-		spec := scoring.ReportSpec{Metric: scoring.Metric(sv.Kind), Points: sv.Points, GroupBy: q.GroupBy, Exclude: w.excluded()}
-		rd := &reportReader{r: s.rollups, ws: rs.ws.ID, sv: sv.ID, gen: rollupGen{meta.Gen, meta.location()}, sealed: s.now().Add(-sealAfter), parts: map[string][][]byte{}}
-		t1 := time.Now()
-		cover, _ := scoring.Cover(q.From, q.To, rd.gen.loc, rd.sealed)
-		var keys []string
-		for _, p := range cover {
-			keys = append(keys, rd.pieceKey(p))
-		}
-		keys = slices.Compact(keys)
-		for m := time.Date(q.From.UTC().Year(), q.From.UTC().Month(), 1, 0, 0, 0, 0, time.UTC); m.Before(q.To); m = m.AddDate(0, 1, 0) {
-			keys = append(keys, answersKey(rd.sv, rd.gen.n, m))
-		}
-		if _, err := rd.fetch(ctx, keys); err != nil {
-			b.Fatal(err)
-		}
-		t2 := time.Now()
-		prefix := rollupPrefix(rd.sv, rd.gen.n) + string(rune(answersDocGran)) + "|"
-		nKeys, bytesBuckets, bytesAnswers = len(keys), 0, 0
-		for k, parts := range rd.parts {
-			isAns := strings.HasPrefix(k, prefix)
-			for _, p := range parts {
-				if isAns {
-					bytesAnswers += len(p)
-				} else {
-					bytesBuckets += len(p)
-				}
-			}
-			if !isAns || len(parts) == 0 {
-				continue
-			}
-			set := scoring.Answers{}
-			if err := set.UnmarshalBinary(parts[0]); err != nil {
-				b.Fatal(err)
-			}
-			for _, a := range set {
-				if at := time.UnixMilli(a.At); !at.Before(q.From) && at.Before(q.To) {
-					rd.answers = append(rd.answers, a)
-				}
-			}
-		}
-		nAnswers = len(rd.answers)
-		t3 := time.Now()
-		cells, err := rd.cells(cover)
-		if err != nil {
-			b.Fatal(err)
-		}
-		t4 := time.Now()
-		spec.Summarize(cells, rd.answersIn(q.From, q.To))
-		t5 := time.Now()
-		tMeta, tFetch, tAnsDecode, tCells, tSum, tAll = append(tMeta, t1.Sub(t0)), append(tFetch, t2.Sub(t1)), append(tAnsDecode, t3.Sub(t2)), append(tCells, t4.Sub(t3)), append(tSum, t5.Sub(t4)), append(tAll, t5.Sub(t0))
-	}
-	med := func(d []time.Duration) time.Duration { slices.Sort(d); return percentile(d, 0.5) }
-	b.Logf("docs %d, bucket bytes %d, answer bytes %d, answers %d", nKeys, bytesBuckets, bytesAnswers, nAnswers)
-	b.Logf("median: meta %s fetch %s answers-decode %s cells %s summarize %s all %s", med(tMeta), med(tFetch), med(tAnsDecode), med(tCells), med(tSum), med(tAll))
 }

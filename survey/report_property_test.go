@@ -357,7 +357,7 @@ func (p *prop) answer(inv *propInv) *Response {
 		}
 	}
 	switch p.rng.IntN(30) {
-	case 0: // repeat is computed per report, never counted from a stored flag
+	case 0: // repeat is counted by the rollups, never from a stored flag
 		flags = append(flags, scoring.Flag{Name: scoring.FlagRepeat})
 	case 1:
 		if len(flags) > 0 {
@@ -630,6 +630,7 @@ type propRefAnswer struct {
 	score    int
 	comment  bool
 	customer string
+	k        int64 // the customer's answers to the survey in the answer's UTC month
 }
 
 type propRefData struct {
@@ -682,6 +683,15 @@ func (p *prop) loadRef(sv *Survey) *propRefData {
 			a.flags[f.Name] = true
 		}
 		d.answers = append(d.answers, a)
+	}
+	// The repeat weight's k: a customer's answers in one UTC month, whatever their flags.
+	perMonth := map[string]int64{}
+	month := func(a propRefAnswer) string { return a.customer + "|" + a.at.UTC().Format("2006-01") }
+	for _, a := range d.answers {
+		perMonth[month(a)]++
+	}
+	for i := range d.answers {
+		d.answers[i].k = perMonth[month(d.answers[i])]
 	}
 	return d
 }
@@ -862,7 +872,6 @@ func propRefRow(sv *Survey, group string, evs []propRefEvent, ans []propRefAnswe
 	}
 	var raw, filtered scoring.Histogram
 	var commented int64
-	perCustomer := map[string]int64{}
 	var counted []propRefAnswer
 	for _, a := range ans {
 		raw[a.score]++
@@ -880,7 +889,6 @@ func propRefRow(sv *Survey, group string, evs []propRefEvent, ans []propRefAnswe
 		}
 		filtered[a.score]++
 		s.responded++
-		perCustomer[a.customer]++
 		counted = append(counted, a)
 	}
 	row.Funnel = scoring.Funnel{Invited: f[scoring.StageInvited], Created: f[scoring.StageCreated],
@@ -933,14 +941,12 @@ func propRefRow(sv *Survey, group string, evs []propRefEvent, ans []propRefAnswe
 	var wh scoring.WeightedHistogram
 	for _, a := range counted {
 		// Post-stratification weight times the repeat weight 1/k.
-		if err := wh.Add(a.score, weightOf[a.t.Channel+"|"+a.t.Team]/float64(perCustomer[a.customer])); err != nil {
+		if err := wh.Add(a.score, weightOf[a.t.Channel+"|"+a.t.Team]/float64(a.k)); err != nil {
 			panic(err)
 		}
-	}
-	for _, k := range perCustomer {
-		if k > 1 {
-			row.Repeat.Customers++
-			row.Repeat.Answers += k
+		if a.k > 1 {
+			row.Repeat.Answers++
+			row.Repeat.CountedAs += 1 / float64(a.k)
 		}
 	}
 	switch sv.Kind {

@@ -110,12 +110,11 @@ func (w *Writer) Submit(ctx context.Context, r *Response, window time.Duration) 
 func (w *Writer) write(ctx context.Context, batch []*submission) {
 	errs := make([]error, len(batch))
 	edited := make([]bool, len(batch))
-	prev := make([]*Response, len(batch))
 	for _, i := range w.insert(ctx, batch, errs) {
-		prev[i], errs[i] = w.edit(ctx, batch[i])
+		errs[i] = w.edit(ctx, batch[i])
 		edited[i] = true
 	}
-	w.rollUp(ctx, batch, prev, errs)
+	w.rollUp(ctx, batch, errs)
 	if w.OnRecorded != nil {
 		for i, sub := range batch {
 			if errs[i] != nil {
@@ -137,7 +136,7 @@ func (w *Writer) write(ctx context.Context, batch []*submission) {
 // rollUp adds the batch's recorded answers to the rollups before anyone hears of them, so a
 // report read after an answer is acknowledged counts it. A failure there is logged and the
 // answers stand; `surveyd rollups rebuild` recounts.
-func (w *Writer) rollUp(ctx context.Context, batch []*submission, prev []*Response, errs []error) {
+func (w *Writer) rollUp(ctx context.Context, batch []*submission, errs []error) {
 	if w.noRollups {
 		return
 	}
@@ -146,7 +145,7 @@ func (w *Writer) rollUp(ctx context.Context, batch []*submission, prev []*Respon
 		if errs[i] != nil {
 			continue
 		}
-		c, err := answerChange(sub.resp, prev[i])
+		c, err := answerChange(sub.resp)
 		if err != nil {
 			w.log.Error("response rollup", "invitation_id", sub.resp.InvitationID.Hex(), "err", err)
 			continue
@@ -194,18 +193,18 @@ func (w *Writer) insert(ctx context.Context, batch []*submission, errs []error) 
 // the stored answer and the update filters by _id alone, the embedded store's indexed path;
 // two edits racing inside the window both apply, the later one winning, as a customer would
 // expect of a double tap.
-func (w *Writer) edit(ctx context.Context, sub *submission) (*Response, error) {
+func (w *Writer) edit(ctx context.Context, sub *submission) error {
 	r := sub.resp
 	now := w.svc.now()
 	prev, err := w.svc.responseFor(ctx, r.InvitationID)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if prev == nil {
-		return nil, fmt.Errorf("survey: response for %s vanished during an edit", r.InvitationID.Hex())
+		return fmt.Errorf("survey: response for %s vanished during an edit", r.InvitationID.Hex())
 	}
 	if !now.Before(prev.CreatedAt.Add(sub.window)) {
-		return nil, ErrEditWindowClosed
+		return ErrEditWindowClosed
 	}
 	// The edit re-evaluated the filters; a manager's overrides still stand.
 	r.Flags, r.FlagOverrides = prev.FlagOverrides.apply(r.Flags), prev.FlagOverrides
@@ -223,12 +222,12 @@ func (w *Writer) edit(ctx context.Context, sub *submission) (*Response, error) {
 			{Key: "$inc", Value: bson.D{{Key: "revision", Value: 1}}},
 		})
 	if err != nil {
-		return nil, fmt.Errorf("survey: update response for %s: %w", r.InvitationID.Hex(), err)
+		return fmt.Errorf("survey: update response for %s: %w", r.InvitationID.Hex(), err)
 	}
 	if res.MatchedCount == 0 {
-		return nil, ErrEditWindowClosed
+		return ErrEditWindowClosed
 	}
 	// What the submitter (and the CRM's response.updated) sees is the stored response.
 	r.Revision, r.CreatedAt = prev.Revision+1, prev.CreatedAt
-	return prev, nil
+	return nil
 }

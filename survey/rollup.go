@@ -28,10 +28,14 @@ import (
 // needs it, two days after it ended (past the edit window), and is kept up to date from then
 // on, so a year is twelve reads.
 //
-// Repeat weighting needs to know whose answers a histogram counts, which a histogram cannot
-// say. So each customer's answers to a survey are kept in a respondent document, and the
-// answers of customers who answered more than once are copied into a document per UTC month,
-// which reports read alongside the buckets.
+// The repeat weight (SCORING.md, "repeat") needs to know how many answers each answer's
+// customer gave, which a histogram cannot say. So histograms are kept per repeat count k as
+// well as per flags (scoring.ScoreKey), with k counted over the customer's answers to the
+// survey in the answer's calendar month, UTC, so that a rebuild into another time zone weighs
+// every answer as before. Each customer's answers of a month are kept in a respondent
+// document; when one more arrives, the earlier ones move from k to k+1. A report then weighs repeat customers from histograms alone, which is what
+// keeps its cost independent of the number of responses: a k counted over any period a
+// report might ask for would need every customer's answers at read time.
 //
 // Every document carries the generation it belongs to; a rebuild (RebuildRollups) writes the
 // next generation while the current one serves, then switches.
@@ -48,9 +52,6 @@ const rollupMetaTTL = 2 * time.Second
 // that month (edits within the edit window, late bounces) have landed by then.
 const sealAfter = 48 * time.Hour
 
-// answersDocGran marks a month of repeat customers' answers in a rollup key.
-const answersDocGran = 'A'
-
 type rollupMeta struct {
 	ID          string          `bson:"_id"`
 	WorkspaceID bson.ObjectID   `bson:"workspace_id"`
@@ -58,6 +59,8 @@ type rollupMeta struct {
 	TimeZone    string          `bson:"tz"`
 	Gen         int             `bson:"gen"`
 	Building    *rollupBuilding `bson:"building,omitempty"`
+
+	loc, buildingLoc *time.Location // loaded once per read of the document
 }
 
 // rollupBuilding is a generation being rebuilt: events at or after Since are recorded into it
@@ -69,7 +72,16 @@ type rollupBuilding struct {
 	Since    time.Time `bson:"since"`
 }
 
-func (m *rollupMeta) location() *time.Location { return loadLocation(m.TimeZone) }
+// resolve loads the meta's time zones, which every event needs.
+func (m *rollupMeta) resolve() *rollupMeta {
+	m.loc = loadLocation(m.TimeZone)
+	if m.Building != nil {
+		m.buildingLoc = loadLocation(m.Building.TimeZone)
+	}
+	return m
+}
+
+func (m *rollupMeta) location() *time.Location { return m.loc }
 
 func loadLocation(tz string) *time.Location {
 	if loc, err := time.LoadLocation(tz); err == nil {
@@ -86,15 +98,15 @@ type rollupGen struct {
 
 // gens are the generations an event at `at` is recorded into.
 func (m *rollupMeta) gens(at time.Time) []rollupGen {
-	out := []rollupGen{{m.Gen, m.location()}}
+	out := []rollupGen{{m.Gen, m.loc}}
 	if b := m.Building; b != nil && !at.Before(b.Since) {
-		out = append(out, rollupGen{b.Gen, loadLocation(b.TimeZone)})
+		out = append(out, rollupGen{b.Gen, m.buildingLoc})
 	}
 	return out
 }
 
 // rollupDoc is a stored rollup: Data holds one encoded scoring.Bucket for a month or day,
-// four for an hour, or one encoded scoring.Answers for a month of answers or a respondent.
+// four for an hour, or one encoded scoring.Answers for a respondent's month.
 type rollupDoc struct {
 	ID          string        `bson:"_id"`
 	WorkspaceID bson.ObjectID `bson:"workspace_id"`
@@ -118,12 +130,9 @@ func bucketKey(sv bson.ObjectID, g rollupGen, gran scoring.Granularity, start ti
 	}
 }
 
-func answersKey(sv bson.ObjectID, gen int, at time.Time) string {
-	return rollupPrefix(sv, gen) + string(rune(answersDocGran)) + "|" + at.UTC().Format("2006-01")
-}
-
-func respondentKey(sv bson.ObjectID, gen int, customer uint64) string {
-	return rollupPrefix(sv, gen) + strconv.FormatUint(customer, 16)
+// respondentKey names a customer's answers to a survey in the UTC month of at.
+func respondentKey(sv bson.ObjectID, gen int, at time.Time, customer uint64) string {
+	return rollupPrefix(sv, gen) + at.UTC().Format("2006-01") + "|" + strconv.FormatUint(customer, 16)
 }
 
 // customerHash identifies a customer in rollups without their address.
@@ -136,11 +145,12 @@ func (in Interaction) tuple() scoring.Tuple {
 	return scoring.Tuple{Agent: in.Agent, Team: in.Team, Channel: in.Channel, Country: in.Country}
 }
 
-// rollupChange is one event or answer to add to a survey's rollups.
+// rollupChange is one event to count in a survey's rollups, or an answer in its current
+// state: new, edited or with its flags overridden.
 type rollupChange struct {
 	ws, survey bson.ObjectID
 	at         time.Time      // the event, or the answer's first recording
-	delta      scoring.Bucket // nil: no counts change
+	delta      scoring.Bucket // an event's counts; nil for an answer
 	answer     *scoring.Answer
 }
 
@@ -164,32 +174,19 @@ func invitationChanges(invs []*Invitation) []rollupChange {
 	return out
 }
 
-// answerChange moves a response from its previous state (nil: new) to r's.
-func answerChange(r, prev *Response) (rollupChange, error) {
-	b := scoring.Bucket{}
-	if prev != nil {
-		if err := countAnswer(b, prev, -1); err != nil {
-			return rollupChange{}, err
-		}
-	}
-	if err := countAnswer(b, r, 1); err != nil {
-		return rollupChange{}, err
+// answerChange records a response as it now is; what it replaces is in its customer's
+// respondent document.
+func answerChange(r *Response) (rollupChange, error) {
+	if r.Score < 0 || r.Score > scoring.MaxScore {
+		return rollupChange{}, fmt.Errorf("%w: %d", scoring.ErrScore, r.Score)
 	}
 	ans := answerOf(r)
-	return rollupChange{ws: r.WorkspaceID, survey: r.SurveyID, at: r.CreatedAt, delta: b, answer: &ans}, nil
-}
-
-func countAnswer(b scoring.Bucket, r *Response, n int64) error {
-	t := r.Interaction.tuple()
-	if r.Comment != "" {
-		b.AddStage(t, scoring.StageCommented, n)
-	}
-	return b.AddAnswer(t, scoring.MaskOfFlags(r.Flags), r.Score, n)
+	return rollupChange{ws: r.WorkspaceID, survey: r.SurveyID, at: r.CreatedAt, answer: &ans}, nil
 }
 
 func answerOf(r *Response) scoring.Answer {
 	return scoring.Answer{ID: r.ID, Customer: customerHash(r.Customer), At: r.CreatedAt.UnixMilli(),
-		Tuple: r.Interaction.tuple(), Mask: scoring.MaskOfFlags(r.Flags), Score: r.Score}
+		Tuple: r.Interaction.tuple(), Mask: scoring.MaskOfFlags(r.Flags), Score: r.Score, Commented: r.Comment != ""}
 }
 
 // rollups records changes by group commit: changes that arrive while a flush runs are merged
@@ -318,7 +315,7 @@ func (r *rollups) loadMeta(ctx context.Context, ws, sv bson.ObjectID) (*rollupMe
 			if m.WorkspaceID != ws {
 				return nil, fmt.Errorf("survey: rollups of %s: %w", sv.Hex(), ErrNotFound)
 			}
-			return &m, nil
+			return m.resolve(), nil
 		}
 		if !store.IsNotFound(err) {
 			return nil, fmt.Errorf("survey: rollup state of %s: %w", sv.Hex(), err)
@@ -341,7 +338,8 @@ type docUpdate struct {
 	ws, sv       bson.ObjectID
 	gen          int
 	buckets      []scoring.Bucket // one, or four quarters of an hour
-	answers      scoring.Answers  // for answer and respondent documents
+	answers      scoring.Answers  // for a respondent's month: the answers as they now are
+	loc          *time.Location   // for a month, of buckets or a respondent's: the generation's time zone
 	onlyIfExists bool             // a month is written only once sealed
 }
 
@@ -371,23 +369,61 @@ func (u *docUpdates) get(coll *mongo.Collection, key string, ws, sv bson.ObjectI
 	return d
 }
 
+// list is the updates in the order they were first asked for.
+func (u *docUpdates) list() []*docUpdate {
+	out := make([]*docUpdate, len(u.order))
+	for i, key := range u.order {
+		out[i] = u.byKey[key]
+	}
+	return out
+}
+
 // addBucket adds a change's counts to the documents of its day, its hour's quarter and, if
 // sealed, its month.
 func (u *docUpdates) addBucket(coll *mongo.Collection, ws, sv bson.ObjectID, g rollupGen, at time.Time, delta scoring.Bucket) {
 	u.get(coll, bucketKey(sv, g, scoring.Day, at), ws, sv, g.n, 1).buckets[0].Merge(delta)
 	u.get(coll, bucketKey(sv, g, scoring.Hour, at), ws, sv, g.n, 4).buckets[at.UTC().Minute()/15].Merge(delta)
 	m := u.get(coll, bucketKey(sv, g, scoring.Month, at), ws, sv, g.n, 1)
-	m.onlyIfExists = true
+	m.onlyIfExists, m.loc = true, g.loc
 	m.buckets[0].Merge(delta)
+}
+
+// addAnswer puts an answer in its customer's month.
+func (u *docUpdates) addAnswer(coll *mongo.Collection, ws, sv bson.ObjectID, g rollupGen, a scoring.Answer) {
+	d := u.get(coll, respondentKey(sv, g.n, time.UnixMilli(a.At), a.Customer), ws, sv, g.n, 0)
+	d.loc = g.loc
+	d.answers[a.ID] = a
+}
+
+// recount adds to u what a customer's month going from old to now does to the buckets: each
+// answer counts under the number of answers in its month, so when one arrives every earlier
+// one moves from k to k+1; an edit moves only the edited answer.
+func (u *docUpdates) recount(coll *mongo.Collection, month *docUpdate, old, now scoring.Answers) error {
+	g := rollupGen{month.gen, month.loc}
+	move := func(from, to scoring.Answers, n int64) error {
+		for id, a := range from {
+			if b, ok := to[id]; ok && b == a && len(old) == len(now) {
+				continue
+			}
+			delta := scoring.Bucket{}
+			if err := a.Count(delta, len(from), n); err != nil {
+				return fmt.Errorf("survey: response %x: %w", id, err)
+			}
+			u.addBucket(coll, month.ws, month.sv, g, time.UnixMilli(a.At), delta)
+		}
+		return nil
+	}
+	if err := move(old, now, -1); err != nil {
+		return err
+	}
+	return move(now, old, 1)
 }
 
 func (r *rollups) flush(ctx context.Context, changes []rollupChange) error {
 	if len(changes) == 0 {
 		return nil
 	}
-	var docs docUpdates
-	respondents := map[string]*docUpdate{}
-	var respondentOrder []string
+	var docs, months docUpdates
 	for _, c := range changes {
 		m, err := r.meta(ctx, c.ws, c.survey)
 		if err != nil {
@@ -398,85 +434,70 @@ func (r *rollups) flush(ctx context.Context, changes []rollupChange) error {
 				docs.addBucket(r.coll, c.ws, c.survey, g, c.at, c.delta)
 			}
 			if c.answer != nil {
-				key := respondentKey(c.survey, g.n, c.answer.Customer)
-				d := respondents[key]
-				if d == nil {
-					d = &docUpdate{coll: r.respondents, key: key, ws: c.ws, sv: c.survey, gen: g.n, answers: scoring.Answers{}}
-					respondents[key] = d
-					respondentOrder = append(respondentOrder, key)
-				}
-				d.answers[c.answer.ID] = *c.answer
+				months.addAnswer(r.respondents, c.ws, c.survey, g, *c.answer)
 			}
 		}
 	}
-	repeaters, err := r.addRespondents(ctx, respondentOrder, respondents)
-	if err != nil {
+	if err := r.addRespondents(ctx, months.list(), &docs); err != nil {
 		return err
 	}
-	for _, d := range repeaters {
-		for _, a := range d.answers {
-			docs.get(r.coll, answersKey(d.sv, d.gen, time.UnixMilli(a.At)), d.ws, d.sv, d.gen, 0).answers[a.ID] = a
-		}
-	}
-	for _, key := range docs.order {
-		if _, err := r.apply(ctx, docs.byKey[key]); err != nil {
+	for _, d := range docs.list() {
+		if _, _, err := r.apply(ctx, d); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// addRespondents stores answers in their customers' documents and returns the customers who
-// now have more than one answer, with all their answers. Most customers are new: their
-// documents go in one bulk insert, and only the duplicates are merged one by one.
-func (r *rollups) addRespondents(ctx context.Context, order []string, byKey map[string]*docUpdate) ([]*docUpdate, error) {
-	if len(order) == 0 {
-		return nil, nil
+// addRespondents stores answers in their customers' months and adds to docs how the buckets
+// change. Most months are new: their documents go in one bulk insert, and only the ones that
+// exist are merged one by one.
+func (r *rollups) addRespondents(ctx context.Context, months []*docUpdate, docs *docUpdates) error {
+	if len(months) == 0 {
+		return nil
 	}
-	docs := make([]any, len(order))
-	for i, key := range order {
-		d := byKey[key]
+	bulk := make([]any, len(months))
+	for i, d := range months {
 		data, err := d.answers.MarshalBinary()
 		if err != nil {
-			return nil, err
+			return err
 		}
-		docs[i] = rollupDoc{ID: key, WorkspaceID: d.ws, SurveyID: d.sv, Gen: d.gen, V: 1, Data: [][]byte{data}}
+		bulk[i] = rollupDoc{ID: d.key, WorkspaceID: d.ws, SurveyID: d.sv, Gen: d.gen, V: 1, Data: [][]byte{data}}
 	}
 	existing := map[int]bool{}
-	if _, err := r.respondents.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false)); err != nil {
+	if _, err := r.respondents.InsertMany(ctx, bulk, options.InsertMany().SetOrdered(false)); err != nil {
 		var bwe mongo.BulkWriteException
 		if !errors.As(err, &bwe) || bwe.WriteConcernError != nil {
-			return nil, fmt.Errorf("survey: store respondents: %w", err)
+			return fmt.Errorf("survey: store respondents: %w", err)
 		}
 		for _, we := range bwe.WriteErrors {
 			if !mongo.IsDuplicateKeyError(we) {
-				return nil, fmt.Errorf("survey: store respondent: %w", we)
+				return fmt.Errorf("survey: store respondent: %w", we)
 			}
 			existing[we.Index] = true
 		}
 	}
-	var repeaters []*docUpdate
-	for i, key := range order {
-		d := byKey[key]
+	for i, d := range months {
+		old, now := scoring.Answers{}, d.answers
 		if existing[i] {
-			merged, err := r.apply(ctx, d)
-			if err != nil {
-				return nil, err
+			var err error
+			if old, now, err = r.apply(ctx, d); err != nil {
+				return err
 			}
-			d = &docUpdate{ws: d.ws, sv: d.sv, gen: d.gen, answers: merged}
 		}
-		if len(d.answers) > 1 {
-			repeaters = append(repeaters, d)
+		if err := docs.recount(r.coll, d, old, now); err != nil {
+			return err
 		}
 	}
-	return repeaters, nil
+	return nil
 }
 
-// apply merges an update into its document and returns the merged answers, if any.
-func (r *rollups) apply(ctx context.Context, u *docUpdate) (scoring.Answers, error) {
+// apply merges an update into its document; for a respondent's month it returns the answers
+// before and after.
+func (r *rollups) apply(ctx context.Context, u *docUpdate) (old, merged scoring.Answers, err error) {
 	ferret, err := r.isFerret(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for range 20 {
 		var doc rollupDoc
@@ -484,13 +505,13 @@ func (r *rollups) apply(ctx context.Context, u *docUpdate) (scoring.Answers, err
 		missing := store.IsNotFound(err)
 		switch {
 		case missing && u.onlyIfExists:
-			return nil, nil
+			return nil, nil, nil
 		case err != nil && !missing:
-			return nil, fmt.Errorf("survey: read rollup %s: %w", u.key, err)
+			return nil, nil, fmt.Errorf("survey: read rollup %s: %w", u.key, err)
 		}
-		data, merged, err := mergeDoc(doc.Data, u)
+		data, old, merged, err := mergeDoc(doc.Data, u)
 		if err != nil {
-			return nil, fmt.Errorf("survey: rollup %s: %w", u.key, err)
+			return nil, nil, fmt.Errorf("survey: rollup %s: %w", u.key, err)
 		}
 		next := rollupDoc{ID: u.key, WorkspaceID: u.ws, SurveyID: u.sv, Gen: u.gen, V: doc.V + 1, Data: data}
 		if missing {
@@ -499,9 +520,9 @@ func (r *rollups) apply(ctx context.Context, u *docUpdate) (scoring.Answers, err
 				continue
 			}
 			if err != nil {
-				return nil, fmt.Errorf("survey: write rollup %s: %w", u.key, err)
+				return nil, nil, fmt.Errorf("survey: write rollup %s: %w", u.key, err)
 			}
-			return merged, nil
+			return old, merged, nil
 		}
 		filter := bson.D{{Key: "_id", Value: u.key}}
 		if !ferret {
@@ -509,44 +530,46 @@ func (r *rollups) apply(ctx context.Context, u *docUpdate) (scoring.Answers, err
 		}
 		res, err := u.coll.ReplaceOne(ctx, filter, next)
 		if err != nil {
-			return nil, fmt.Errorf("survey: write rollup %s: %w", u.key, err)
+			return nil, nil, fmt.Errorf("survey: write rollup %s: %w", u.key, err)
 		}
 		if res.MatchedCount == 1 {
-			return merged, nil
+			return old, merged, nil
 		}
 	}
-	return nil, fmt.Errorf("survey: rollup %s: too many concurrent writers", u.key)
+	return nil, nil, fmt.Errorf("survey: rollup %s: too many concurrent writers", u.key)
 }
 
-// mergeDoc adds an update to a document's stored parts.
-func mergeDoc(parts [][]byte, u *docUpdate) ([][]byte, scoring.Answers, error) {
+// mergeDoc adds an update to a document's stored parts; for a respondent's month it also
+// returns the answers before and after.
+func mergeDoc(parts [][]byte, u *docUpdate) (data [][]byte, old, merged scoring.Answers, err error) {
 	if u.answers != nil {
-		merged := scoring.Answers{}
+		old = scoring.Answers{}
 		if len(parts) > 0 {
-			if err := merged.UnmarshalBinary(parts[0]); err != nil {
-				return nil, nil, err
+			if err := old.UnmarshalBinary(parts[0]); err != nil {
+				return nil, nil, nil, err
 			}
 		}
+		merged = maps.Clone(old)
 		maps.Copy(merged, u.answers)
-		data, err := merged.MarshalBinary()
-		return [][]byte{data}, merged, err
+		enc, err := merged.MarshalBinary()
+		return [][]byte{enc}, old, merged, err
 	}
 	out := make([][]byte, len(u.buckets))
 	for i, delta := range u.buckets {
 		b := scoring.Bucket{}
 		if i < len(parts) {
 			if err := b.UnmarshalBinary(parts[i]); err != nil {
-				return nil, nil, err
+				return nil, nil, nil, err
 			}
 		}
 		b.Merge(delta)
-		data, err := b.MarshalBinary()
+		enc, err := b.MarshalBinary()
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
-		out[i] = data
+		out[i] = enc
 	}
-	return out, nil, nil
+	return out, nil, nil, nil
 }
 
 // readParts reads a rollup document's parts; a missing document is empty.

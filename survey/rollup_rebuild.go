@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/surveyd/surveyd/internal/store"
 	"github.com/surveyd/surveyd/scoring"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -30,7 +31,7 @@ const rebuildStale = 6 * time.Hour
 // RebuildOptions tune a rollup rebuild.
 type RebuildOptions struct {
 	// Progress hears of each stage as it goes: "invitations" and "responses" counted,
-	// "writing" documents. May be nil.
+	// "customers" (their months of answers) stored, "writing" documents. May be nil.
 	Progress func(stage string, done, total int)
 	// Alone says no other process writes to the store (the demo seeding before it serves),
 	// so the rebuild need not give other instances time to see it start and finish.
@@ -96,11 +97,11 @@ func (s *Service) RebuildRollups(ctx context.Context, ws, sv bson.ObjectID, opts
 	if err := s.rebuildFunnel(ctx, ws, sv, add, progress); err != nil {
 		return err
 	}
-	respondents := map[uint64]scoring.Answers{}
-	if err := s.rebuildAnswers(ctx, ws, sv, b.Since, add, respondents, progress); err != nil {
+	var months docUpdates
+	if err := s.rebuildAnswers(ctx, ws, sv, g, b.Since, &months, progress); err != nil {
 		return err
 	}
-	if err := r.writeGeneration(ctx, ws, sv, g, &docs, respondents, s.now().Add(-sealAfter), progress); err != nil {
+	if err := r.writeGeneration(ctx, &docs, months.list(), s.now().Add(-sealAfter), progress); err != nil {
 		return err
 	}
 
@@ -124,7 +125,7 @@ func (s *Service) RebuildRollups(ctx context.Context, ws, sv bson.ObjectID, opts
 	old := bson.D{{Key: "survey_id", Value: sv}, {Key: "gen", Value: bson.D{{Key: "$lt", Value: b.Gen}}},
 		{Key: "_id", Value: bson.D{{Key: "$ne", Value: metaKey(sv)}}}}
 	for _, coll := range []*mongo.Collection{r.coll, r.respondents} {
-		if _, err := coll.DeleteMany(ctx, old); err != nil {
+		if err := store.DeleteMany(ctx, coll, old); err != nil {
 			return fmt.Errorf("survey: drop old rollups of %s: %w", sv.Hex(), err)
 		}
 	}
@@ -191,10 +192,10 @@ func decisionOf(inv *Invitation) string {
 	}
 }
 
-// rebuildAnswers counts a survey's responses first recorded before since and gathers each
-// customer's answers.
-func (s *Service) rebuildAnswers(ctx context.Context, ws, sv bson.ObjectID, since time.Time, add func(time.Time, scoring.Bucket),
-	respondents map[uint64]scoring.Answers, progress func(string, int, int)) error {
+// rebuildAnswers gathers a survey's responses first recorded before since into their
+// customers' months.
+func (s *Service) rebuildAnswers(ctx context.Context, ws, sv bson.ObjectID, g rollupGen, since time.Time,
+	months *docUpdates, progress func(string, int, int)) error {
 	filter := bson.D{{Key: "workspace_id", Value: ws}, {Key: "survey_id", Value: sv}}
 	total, err := s.responses.CountDocuments(ctx, filter)
 	if err != nil {
@@ -212,16 +213,11 @@ func (s *Service) rebuildAnswers(ctx context.Context, ws, sv bson.ObjectID, sinc
 			return fmt.Errorf("survey: read response: %w", err)
 		}
 		if resp.CreatedAt.Before(since) {
-			b := scoring.Bucket{}
-			if err := countAnswer(b, &resp, 1); err != nil {
+			c, err := answerChange(&resp)
+			if err != nil {
 				return fmt.Errorf("survey: response %s: %w", resp.ID.Hex(), err)
 			}
-			add(resp.CreatedAt, b)
-			a := answerOf(&resp)
-			if respondents[a.Customer] == nil {
-				respondents[a.Customer] = scoring.Answers{}
-			}
-			respondents[a.Customer][a.ID] = a
+			months.addAnswer(s.rollups.respondents, ws, sv, g, *c.answer)
 		}
 		if done++; done%1000 == 0 || done == int(total) {
 			progress("responses", done, int(total))
@@ -233,44 +229,33 @@ func (s *Service) rebuildAnswers(ctx context.Context, ws, sv bson.ObjectID, sinc
 	return nil
 }
 
-// writeGeneration stores what a rebuild counted. Documents are new to the generation, so
-// they go in bulk inserts; the few that events since the cutoff created already are merged.
-// Months that have ended are sealed; others stay as days.
-func (r *rollups) writeGeneration(ctx context.Context, ws, sv bson.ObjectID, g rollupGen, docs *docUpdates,
-	respondents map[uint64]scoring.Answers, sealed time.Time, progress func(string, int, int)) error {
+// writeGeneration stores what a rebuild counted. Customers' months go first, a chunk at a
+// time between flushes: most are new to the generation and go in a bulk insert, and the few
+// that answers since the cutoff created already are merged, their answers counted again.
+// That tells the buckets what to count. They are new too, so they go in bulk inserts; the
+// few that events since the cutoff created are merged. Months that have ended are sealed;
+// others stay as days.
+func (r *rollups) writeGeneration(ctx context.Context, docs *docUpdates, months []*docUpdate, sealed time.Time, progress func(string, int, int)) error {
+	const chunk = 500
+	for i := 0; i < len(months); i += chunk {
+		part := months[i:min(i+chunk, len(months))]
+		if err := r.exclusive(ctx, func(ctx context.Context) error { return r.addRespondents(ctx, part, docs) }); err != nil {
+			return err
+		}
+		progress("customers", min(i+chunk, len(months)), len(months))
+	}
 	var updates []*docUpdate
-	for _, key := range docs.order {
-		d := docs.byKey[key]
+	for _, d := range docs.list() {
 		if d.onlyIfExists {
-			start := time.Date(0, 0, 0, 0, 0, 0, 0, time.UTC)
-			if t, err := time.ParseInLocation("2006-01", key[len(key)-7:], g.loc); err == nil {
-				start = t
-			}
-			if start.AddDate(0, 1, 0).After(sealed) {
+			if t, err := time.ParseInLocation("2006-01", d.key[len(d.key)-7:], d.loc); err != nil || t.AddDate(0, 1, 0).After(sealed) {
 				continue
 			}
 			d.onlyIfExists = false
 		}
 		updates = append(updates, d)
 	}
-	for customer, answers := range respondents {
-		updates = append(updates, &docUpdate{coll: r.respondents, key: respondentKey(sv, g.n, customer), ws: ws, sv: sv, gen: g.n, answers: answers})
-		if len(answers) > 1 {
-			for _, a := range answers {
-				docs.get(r.coll, answersKey(sv, g.n, time.UnixMilli(a.At)), ws, sv, g.n, 0).answers[a.ID] = a
-			}
-		}
-	}
-	for _, key := range docs.order {
-		if d := docs.byKey[key]; d.answers != nil {
-			updates = append(updates, d)
-		}
-	}
-
-	const chunk = 500
 	for i := 0; i < len(updates); i += chunk {
-		part := updates[i:min(i+chunk, len(updates))]
-		if err := r.insertOrMerge(ctx, part); err != nil {
+		if err := r.insertOrMerge(ctx, updates[i:min(i+chunk, len(updates))]); err != nil {
 			return err
 		}
 		progress("writing", min(i+chunk, len(updates)), len(updates))
@@ -278,63 +263,69 @@ func (r *rollups) writeGeneration(ctx context.Context, ws, sv bson.ObjectID, g r
 	return nil
 }
 
-// insertOrMerge inserts documents of one collection kind in bulk and merges the ones that
-// exist, exclusively.
+// insertOrMerge inserts bucket documents in bulk and merges the ones that exist, exclusively.
 func (r *rollups) insertOrMerge(ctx context.Context, updates []*docUpdate) error {
-	byColl := map[*mongo.Collection][]*docUpdate{}
-	for _, u := range updates {
-		byColl[u.coll] = append(byColl[u.coll], u)
-	}
-	for coll, us := range byColl {
-		docs := make([]any, len(us))
-		for i, u := range us {
-			data, _, err := mergeDoc(nil, u)
-			if err != nil {
-				return err
-			}
-			docs[i] = rollupDoc{ID: u.key, WorkspaceID: u.ws, SurveyID: u.sv, Gen: u.gen, V: 1, Data: data}
-		}
-		_, err := coll.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
-		if err == nil {
-			continue
-		}
-		var bwe mongo.BulkWriteException
-		if !errors.As(err, &bwe) || bwe.WriteConcernError != nil {
-			return fmt.Errorf("survey: write rollups: %w", err)
-		}
-		var existing []*docUpdate
-		for _, we := range bwe.WriteErrors {
-			if !mongo.IsDuplicateKeyError(we) || we.Index < 0 || we.Index >= len(us) {
-				return fmt.Errorf("survey: write rollup: %w", we)
-			}
-			existing = append(existing, us[we.Index])
-		}
-		err = r.exclusive(ctx, func(ctx context.Context) error {
-			var repeats docUpdates
-			for _, u := range existing {
-				merged, err := r.apply(ctx, u)
-				if err != nil {
-					return err
-				}
-				// A customer who also answered since the cutoff now has more than one answer.
-				if u.coll == r.respondents && len(merged) > 1 {
-					for _, a := range merged {
-						repeats.get(r.coll, answersKey(u.sv, u.gen, time.UnixMilli(a.At)), u.ws, u.sv, u.gen, 0).answers[a.ID] = a
-					}
-				}
-			}
-			for _, key := range repeats.order {
-				if _, err := r.apply(ctx, repeats.byKey[key]); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
+	docs := make([]any, len(updates))
+	for i, u := range updates {
+		data, _, _, err := mergeDoc(nil, u)
 		if err != nil {
 			return err
 		}
+		docs[i] = rollupDoc{ID: u.key, WorkspaceID: u.ws, SurveyID: u.sv, Gen: u.gen, V: 1, Data: data}
 	}
-	return nil
+	_, err := r.coll.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+	if err == nil {
+		return nil
+	}
+	var bwe mongo.BulkWriteException
+	if !errors.As(err, &bwe) || bwe.WriteConcernError != nil {
+		return fmt.Errorf("survey: write rollups: %w", err)
+	}
+	var existing []*docUpdate
+	for _, we := range bwe.WriteErrors {
+		if !mongo.IsDuplicateKeyError(we) || we.Index < 0 || we.Index >= len(updates) {
+			return fmt.Errorf("survey: write rollup: %w", we)
+		}
+		existing = append(existing, updates[we.Index])
+	}
+	return r.exclusive(ctx, func(ctx context.Context) error {
+		for _, u := range existing {
+			if _, _, err := r.apply(ctx, u); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// SurveysWithoutRollups lists the surveys that have invitations but no rollups, which a
+// report would show as empty: their rollups were dropped by a migration, or lost. serve
+// rebuilds them as it starts.
+func (s *Service) SurveysWithoutRollups(ctx context.Context) ([]RollupSurvey, error) {
+	all, err := s.RollupSurveys(ctx, bson.ObjectID{})
+	if err != nil {
+		return nil, err
+	}
+	var out []RollupSurvey
+	for _, sv := range all {
+		err := s.rollups.coll.FindOne(ctx, bson.D{{Key: "_id", Value: metaKey(sv.ID)}}).Err()
+		if err == nil {
+			continue
+		}
+		if !store.IsNotFound(err) {
+			return nil, fmt.Errorf("survey: rollup state of %s: %w", sv.ID.Hex(), err)
+		}
+		err = s.invitations.FindOne(ctx, bson.D{{Key: "workspace_id", Value: sv.WorkspaceID}, {Key: "survey_id", Value: sv.ID}},
+			options.FindOne().SetProjection(bson.D{{Key: "_id", Value: 1}})).Err()
+		if store.IsNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("survey: invitations of %s: %w", sv.ID.Hex(), err)
+		}
+		out = append(out, sv)
+	}
+	return out, nil
 }
 
 // RollupSurvey names a survey whose rollups can be rebuilt.

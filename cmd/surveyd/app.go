@@ -243,6 +243,12 @@ func (a *app) serve(ctx context.Context, ready func(addr string)) error {
 	background.Go(func() { a.writer.Run(bg) })
 	background.Go(func() { a.outbox.Work(bg, mailer.KindEmail, a.mailer, 2*time.Second, outboxMetrics) })
 	background.Go(func() { a.outbox.Work(bg, mailer.KindWebhook, a.webhooks, 2*time.Second, outboxMetrics) })
+	// Before the first request can give a survey fresh rollups, find the ones that lost theirs.
+	if missing, err := a.svc.SurveysWithoutRollups(ctx); err != nil {
+		a.log.Error("rollups: find surveys without them", "err", err)
+	} else if len(missing) > 0 {
+		background.Go(func() { a.rebuildRollups(bg, missing) })
+	}
 
 	sc := echo.StartConfig{
 		Address: a.cfg.Addr, HideBanner: true, HidePort: true, GracefulTimeout: 20 * time.Second,
@@ -266,6 +272,19 @@ func (a *app) serve(ctx context.Context, ready func(addr string)) error {
 	}
 	a.log.Info("surveyd stopped")
 	return err
+}
+
+// rebuildRollups rebuilds the rollups of surveys that have none, one at a time.
+func (a *app) rebuildRollups(ctx context.Context, surveys []survey.RollupSurvey) {
+	for _, sv := range surveys {
+		began := time.Now()
+		a.log.Info("rollups: rebuilding a survey's", "survey_id", sv.ID.Hex(), "name", sv.Name)
+		if err := a.svc.RebuildRollups(ctx, sv.WorkspaceID, sv.ID, survey.RebuildOptions{}); err != nil {
+			a.log.Error("rollups: rebuild; run `surveyd rollups rebuild --survey` with its id", "survey_id", sv.ID.Hex(), "err", err)
+			continue
+		}
+		a.log.Info("rollups: rebuilt", "survey_id", sv.ID.Hex(), "took", time.Since(began).Round(time.Millisecond))
+	}
 }
 
 func cmdServe(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {

@@ -163,6 +163,38 @@ func IsNotFound(err error) bool {
 	return errors.Is(err, mongo.ErrNoDocuments)
 }
 
+// DeleteMany deletes the documents of coll matching filter, a chunk at a time: FerretDB 1.24
+// deletes every match in one SQL statement, which fails with "too many SQL variables" past
+// SQLite's limit of 32,766.
+func DeleteMany(ctx context.Context, coll *mongo.Collection, filter any) error {
+	const chunk = 10_000
+	for {
+		cur, err := coll.Find(ctx, filter, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}).SetLimit(chunk))
+		if err != nil {
+			return fmt.Errorf("store: delete from %s: %w", coll.Name(), err)
+		}
+		var docs []struct {
+			ID bson.RawValue `bson:"_id"`
+		}
+		if err := cur.All(ctx, &docs); err != nil {
+			return fmt.Errorf("store: delete from %s: %w", coll.Name(), err)
+		}
+		if len(docs) == 0 {
+			return nil
+		}
+		ids := make(bson.A, len(docs))
+		for i, d := range docs {
+			ids[i] = d.ID
+		}
+		if _, err := coll.DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}}); err != nil {
+			return fmt.Errorf("store: delete from %s: %w", coll.Name(), err)
+		}
+		if len(docs) < chunk {
+			return nil
+		}
+	}
+}
+
 // IsFerretDB reports whether db's server is FerretDB, which says so in buildInfo. FerretDB
 // v1 reads and writes a whole document per update with no lock between the two, so callers
 // that read-modify-write shared documents serialize those writes themselves.
