@@ -44,32 +44,18 @@ const answersFormat = 2
 // MarshalBinary encodes the answers in id order behind a string table, as Bucket does.
 func (a Answers) MarshalBinary() ([]byte, error) {
 	ids := slices.SortedFunc(maps.Keys(a), func(x, y [12]byte) int { return cmp.Compare(string(x[:]), string(y[:])) })
-	index := map[string]uint64{}
-	var table []string
+	var table stringTable
 	for _, id := range ids {
-		t := a[id].Tuple
-		for _, s := range []string{t.Agent, t.Team, t.Channel, t.Country} {
-			if _, ok := index[s]; !ok {
-				index[s] = uint64(len(table))
-				table = append(table, s)
-			}
-		}
+		table.add(a[id].Tuple)
 	}
-	out := []byte{answersFormat}
-	out = binary.AppendUvarint(out, uint64(len(table)))
-	for _, s := range table {
-		out = binary.AppendUvarint(out, uint64(len(s)))
-		out = append(out, s...)
-	}
+	out := table.appendTo([]byte{answersFormat})
 	out = binary.AppendUvarint(out, uint64(len(ids)))
 	for _, id := range ids {
 		ans := a[id]
 		out = append(out, id[:]...)
 		out = binary.BigEndian.AppendUint64(out, ans.Customer)
 		out = binary.AppendVarint(out, ans.At)
-		for _, s := range []string{ans.Tuple.Agent, ans.Tuple.Team, ans.Tuple.Channel, ans.Tuple.Country} {
-			out = binary.AppendUvarint(out, index[s])
-		}
+		out = table.appendTuple(out, ans.Tuple)
 		commented := byte(0)
 		if ans.Commented {
 			commented = 1
@@ -85,18 +71,7 @@ func (a Answers) UnmarshalBinary(data []byte) error {
 	if d.byte() != answersFormat {
 		return fmt.Errorf("%w: unknown answers format", ErrRollupEncoding)
 	}
-	table := make([]string, d.length())
-	for i := range table {
-		table[i] = d.string()
-	}
-	str := func() string {
-		i := d.uvarint()
-		if i >= uint64(len(table)) {
-			d.fail()
-			return ""
-		}
-		return table[i]
-	}
+	table := d.table()
 	n := d.length()
 	for range n {
 		if len(d.data) < 20 {
@@ -108,7 +83,7 @@ func (a Answers) UnmarshalBinary(data []byte) error {
 		ans.Customer = binary.BigEndian.Uint64(d.data[12:])
 		d.data = d.data[20:]
 		ans.At = d.varint()
-		ans.Tuple = Tuple{Agent: str(), Team: str(), Channel: str(), Country: str()}
+		ans.Tuple = d.tuple(table)
 		ans.Mask = FlagMask(d.byte())
 		ans.Score = int(d.byte())
 		commented := d.byte()

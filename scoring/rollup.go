@@ -256,35 +256,15 @@ const bucketFormat = 2
 // document on each read and write, which for a month of cells costs more than the report.
 func (b Bucket) MarshalBinary() ([]byte, error) {
 	tuples := slices.SortedFunc(maps.Keys(b), compareTuples)
-	index := map[string]uint64{}
-	var table []string
-	intern := func(s string) uint64 {
-		i, ok := index[s]
-		if !ok {
-			i = uint64(len(table))
-			index[s] = i
-			table = append(table, s)
-		}
-		return i
-	}
+	var table stringTable
 	for _, t := range tuples {
-		intern(t.Agent)
-		intern(t.Team)
-		intern(t.Channel)
-		intern(t.Country)
+		table.add(t)
 	}
-	out := []byte{bucketFormat}
-	out = binary.AppendUvarint(out, uint64(len(table)))
-	for _, s := range table {
-		out = binary.AppendUvarint(out, uint64(len(s)))
-		out = append(out, s...)
-	}
+	out := table.appendTo([]byte{bucketFormat})
 	out = binary.AppendUvarint(out, uint64(len(tuples)))
 	for _, t := range tuples {
 		c := b[t]
-		for _, s := range []string{t.Agent, t.Team, t.Channel, t.Country} {
-			out = binary.AppendUvarint(out, index[s])
-		}
+		out = table.appendTuple(out, t)
 		out = appendCounts(out, c.Funnel[:])
 		keys := slices.SortedFunc(maps.Keys(c.Scores), compareScoreKeys)
 		out = binary.AppendUvarint(out, uint64(len(keys)))
@@ -319,21 +299,10 @@ func (b Bucket) UnmarshalBinary(data []byte) error {
 	if d.byte() != bucketFormat {
 		return fmt.Errorf("%w: unknown format", ErrRollupEncoding)
 	}
-	table := make([]string, d.length())
-	for i := range table {
-		table[i] = d.string()
-	}
-	str := func() string {
-		i := d.uvarint()
-		if i >= uint64(len(table)) {
-			d.fail()
-			return ""
-		}
-		return table[i]
-	}
+	table := d.table()
 	cells := d.length()
 	for range cells {
-		t := Tuple{Agent: str(), Team: str(), Channel: str(), Country: str()}
+		t := d.tuple(table)
 		c := &Cell{}
 		d.counts(c.Funnel[:])
 		if keys := d.length(); keys > 0 {
@@ -359,6 +328,41 @@ func (b Bucket) UnmarshalBinary(data []byte) error {
 		d.fail()
 	}
 	return d.err
+}
+
+// stringTable interns the strings of tuples, which the binary forms write once, up front,
+// and then refer to by index.
+type stringTable struct {
+	index map[string]uint64
+	strs  []string
+}
+
+func (st *stringTable) add(t Tuple) {
+	if st.index == nil {
+		st.index = map[string]uint64{}
+	}
+	for _, s := range []string{t.Agent, t.Team, t.Channel, t.Country} {
+		if _, ok := st.index[s]; !ok {
+			st.index[s] = uint64(len(st.strs))
+			st.strs = append(st.strs, s)
+		}
+	}
+}
+
+func (st *stringTable) appendTo(out []byte) []byte {
+	out = binary.AppendUvarint(out, uint64(len(st.strs)))
+	for _, s := range st.strs {
+		out = binary.AppendUvarint(out, uint64(len(s)))
+		out = append(out, s...)
+	}
+	return out
+}
+
+func (st *stringTable) appendTuple(out []byte, t Tuple) []byte {
+	for _, s := range []string{t.Agent, t.Team, t.Channel, t.Country} {
+		out = binary.AppendUvarint(out, st.index[s])
+	}
+	return out
 }
 
 // decoder reads varint-encoded rollups; the first error sticks and later reads return zero.
@@ -420,6 +424,28 @@ func (d *decoder) string() string {
 	s := string(d.data[:n])
 	d.data = d.data[n:]
 	return s
+}
+
+// table reads what stringTable.appendTo wrote.
+func (d *decoder) table() []string {
+	table := make([]string, d.length())
+	for i := range table {
+		table[i] = d.string()
+	}
+	return table
+}
+
+// tuple reads what stringTable.appendTuple wrote.
+func (d *decoder) tuple(table []string) Tuple {
+	str := func() string {
+		i := d.uvarint()
+		if i >= uint64(len(table)) {
+			d.fail()
+			return ""
+		}
+		return table[i]
+	}
+	return Tuple{Agent: str(), Team: str(), Channel: str(), Country: str()}
 }
 
 func (d *decoder) counts(into []int64) {

@@ -32,7 +32,7 @@ var reportBenchSizes = []int{100_000, 1_000_000}
 // over 365 days at each size. The contract: p50 at most 50 ms with 1,000,000 responses, and
 // with 100,000 within 1.5× of that.
 //
-//	go test ./survey -run XXX -bench ReportYearByAgent -benchtime 50x -timeout 0
+//	go test ./survey -run '^$' -bench ReportYearByAgent -benchtime 50x -timeout 0
 //
 // Seeding a million responses takes many minutes, so with SURVEYD_BENCH_DIR set each size's
 // store is kept in a directory under it and reused by later runs (the demo seeds once);

@@ -64,12 +64,8 @@ func initApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, e
 	if err != nil {
 		return nil, err
 	}
-	st, err := store.Open(ctx, store.Options{URI: cfg.MongoURI, Database: cfg.Database, DataDir: cfg.DataDir, Logger: log})
+	st, err := openMigrated(ctx, cfg, log)
 	if err != nil {
-		return nil, err
-	}
-	if err := migrate(ctx, st, log); err != nil {
-		_ = st.Close(context.Background())
 		return nil, err
 	}
 	salt, err := survey.LoadIPSalt(ctx, st.DB)
@@ -303,7 +299,11 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 // openStore is the store of the admin commands (keys, integrations): migrated, with
 // warnings only on stderr.
 func openStore(ctx context.Context, cfg *config.Config, stderr io.Writer) (*store.Store, error) {
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	return openMigrated(ctx, cfg, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+}
+
+// openMigrated opens the configured store and brings it to this build's schema.
+func openMigrated(ctx context.Context, cfg *config.Config, log *slog.Logger) (*store.Store, error) {
 	st, err := store.Open(ctx, store.Options{URI: cfg.MongoURI, Database: cfg.Database, DataDir: cfg.DataDir, Logger: log})
 	if err != nil {
 		return nil, err
