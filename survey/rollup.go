@@ -165,13 +165,22 @@ func stageChange(inv *Invitation, stage scoring.Stage, at time.Time) rollupChang
 func invitationChanges(invs []*Invitation) []rollupChange {
 	out := make([]rollupChange, 0, len(invs))
 	for _, inv := range invs {
-		c := stageChange(inv, scoring.StageInvited, inv.CreatedAt)
-		if st, ok := scoring.DecisionStage(inv.Status); ok {
-			c.delta.AddStage(inv.Interaction.tuple(), st, 1)
-		}
-		out = append(out, c)
+		out = append(out, rollupChange{ws: inv.WorkspaceID, survey: inv.SurveyID, at: inv.CreatedAt,
+			delta: createdDelta(inv, inv.Status)})
 	}
 	return out
+}
+
+// createdDelta is what an invitation's creation counts: the interaction invited, and the
+// decision taken on it. The write path and the rebuild both count through it.
+func createdDelta(inv *Invitation, decision string) scoring.Bucket {
+	t := inv.Interaction.tuple()
+	b := scoring.Bucket{}
+	b.AddStage(t, scoring.StageInvited, 1)
+	if st, ok := scoring.DecisionStage(decision); ok {
+		b.AddStage(t, st, 1)
+	}
+	return b
 }
 
 // answerChange records a response as it now is; what it replaces is in its customer's

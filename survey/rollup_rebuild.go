@@ -150,13 +150,8 @@ func (s *Service) rebuildFunnel(ctx context.Context, ws, sv bson.ObjectID, add f
 		if err := cur.Decode(&inv); err != nil {
 			return fmt.Errorf("survey: read invitation: %w", err)
 		}
+		add(inv.CreatedAt, createdDelta(&inv, decisionOf(&inv)))
 		t := inv.Interaction.tuple()
-		created := scoring.Bucket{}
-		created.AddStage(t, scoring.StageInvited, 1)
-		if st, ok := scoring.DecisionStage(decisionOf(&inv)); ok {
-			created.AddStage(t, st, 1)
-		}
-		add(inv.CreatedAt, created)
 		for _, e := range []struct {
 			at    *time.Time
 			stage scoring.Stage
