@@ -335,13 +335,14 @@ func (s *Service) seedDemo(ctx context.Context, ws *Workspace, catalog *template
 		return err
 	}
 	// The history above went straight into the collections; its rollups are counted from them.
+	rebuild := make([]RollupSurvey, len(surveys))
 	for i, sv := range surveys {
-		err := s.RebuildRollups(ctx, ws.ID, sv.ID, RebuildOptions{Alone: true, Progress: func(stage string, done, total int) {
-			progress(fmt.Sprintf("rollups %d/%d, %s", i+1, len(surveys), stage), done, total)
-		}})
-		if err != nil {
-			return err
-		}
+		rebuild[i] = RollupSurvey{ID: sv.ID, WorkspaceID: sv.WorkspaceID, Name: sv.Name}
+	}
+	if err := s.RebuildRollups(ctx, rebuild, RebuildOptions{Alone: true, Progress: func(stage string, done, total int) {
+		progress("rollups, "+stage, done, total)
+	}}); err != nil {
+		return err
 	}
 	return nil
 }

@@ -1,7 +1,9 @@
 package survey
 
 import (
+	"context"
 	"encoding/csv"
+	"errors"
 	"math"
 	"net/http"
 	"net/url"
@@ -339,14 +341,40 @@ func TestReportRepeatCustomerAndLostRollups(t *testing.T) {
 		}
 	}
 	en.svc.rollups.forgetMeta(sv.ID)
-	missing, err := en.svc.SurveysWithoutRollups(ctx)
-	if err != nil {
-		t.Fatal(err)
+	// A survey that never invited anyone needs no rebuild, and is not looked at again.
+	unused := en.createSurvey(`{"kind":"nps","name":"Unused"}`)
+	wantMissing := func(when string) []RollupSurvey {
+		t.Helper()
+		missing, err := en.svc.SurveysWithoutRollups(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(missing) != 1 || missing[0].ID != sv.ID {
+			t.Fatalf("%s: surveys without rollups: %+v, want %s", when, missing, sv.ID.Hex())
+		}
+		return missing
 	}
-	if len(missing) != 1 || missing[0].ID != sv.ID {
-		t.Fatalf("surveys without rollups: %+v, want %s", missing, sv.ID.Hex())
+	missing := wantMissing("rollups dropped")
+	if n := en.count("rollups", bson.D{{Key: "_id", Value: metaKey(unused.ID)}}); n != 1 {
+		t.Errorf("the survey without invitations has %d rollup states, want 1", n)
 	}
-	if err := en.svc.RebuildRollups(ctx, en.ws.ID, sv.ID, RebuildOptions{Alone: true}); err != nil {
+
+	// A rebuild stopped half-way is marked failed, found again, and taken over at once.
+	stopped, stop := context.WithCancel(ctx)
+	err := en.svc.RebuildRollups(stopped, missing, RebuildOptions{Alone: true, Progress: func(stage string, _, _ int) {
+		if stage == "invitations" {
+			stop()
+		}
+	}})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("stopped rebuild: %v, want context.Canceled", err)
+	}
+	var m rollupMeta
+	if err := en.svc.rollups.coll.FindOne(ctx, bson.D{{Key: "_id", Value: metaKey(sv.ID)}}).Decode(&m); err != nil || m.Building == nil || !m.Building.Failed {
+		t.Fatalf("after a stopped rebuild the state is %+v (%v), want its building failed", m, err)
+	}
+	missing = wantMissing("rebuild stopped")
+	if err := en.svc.RebuildRollups(ctx, missing, RebuildOptions{Alone: true}); err != nil {
 		t.Fatal(err)
 	}
 	if again := en.report(target, en.key); !reflect.DeepEqual(again.Total, rep.Total) {

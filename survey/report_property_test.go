@@ -423,11 +423,13 @@ func (p *prop) edit(answeredSince time.Time) {
 func (p *prop) rebuildDuringEvents() {
 	t, ctx, svc := p.t, p.ctx, p.en.svc
 	begun, started := p.now(), time.Now()
-	var wg sync.WaitGroup
-	errs := make([]error, len(p.surveys))
+	all := make([]RollupSurvey, len(p.surveys))
 	for i, sv := range p.surveys {
-		wg.Go(func() { errs[i] = svc.RebuildRollups(ctx, p.ws.ID, sv.ID, RebuildOptions{}) })
+		all[i] = RollupSurvey{ID: sv.ID, WorkspaceID: sv.WorkspaceID, Name: sv.Name}
 	}
+	var wg sync.WaitGroup
+	var rebuildErr error
+	wg.Go(func() { rebuildErr = svc.RebuildRollups(ctx, all, RebuildOptions{}) })
 	deadline := time.Now().Add(10 * time.Second)
 	for _, sv := range p.surveys {
 		for {
@@ -453,7 +455,7 @@ func (p *prop) rebuildDuringEvents() {
 		p.step(begun.Add(time.Minute))
 	}
 	wg.Wait()
-	propNoErr(t, errors.Join(errs...))
+	propNoErr(t, rebuildErr)
 	t.Logf("%d events during the rebuild, which took %s", events, time.Since(started).Round(time.Millisecond))
 }
 

@@ -70,6 +70,9 @@ type rollupBuilding struct {
 	Gen      int       `bson:"gen"`
 	TimeZone string    `bson:"tz"`
 	Since    time.Time `bson:"since"`
+	// Failed marks a rebuild that stopped before switching: nothing is recorded into it, and
+	// the next rebuild takes over.
+	Failed bool `bson:"failed,omitempty"`
 }
 
 // resolve loads the meta's time zones, which every event needs.
@@ -99,7 +102,7 @@ type rollupGen struct {
 // gens are the generations an event at `at` is recorded into.
 func (m *rollupMeta) gens(at time.Time) []rollupGen {
 	out := []rollupGen{{m.Gen, m.loc}}
-	if b := m.Building; b != nil && !at.Before(b.Since) {
+	if b := m.Building; b != nil && !b.Failed && !at.Before(b.Since) {
 		out = append(out, rollupGen{b.Gen, m.buildingLoc})
 	}
 	return out

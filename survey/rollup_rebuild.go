@@ -20,17 +20,9 @@ var ErrRebuildRunning = errors.New("survey: a rollup rebuild of this survey is r
 // the one that started it is taken to have died.
 const rebuildStale = 6 * time.Hour
 
-// RebuildRollups recomputes a survey's rollups from its invitations and responses, for when
-// they are lost or suspect, or the workspace's time zone changed. It writes a new generation
-// while the current one keeps serving reports, then switches to it. Events and answers that
-// arrive while it runs are recorded into both generations from a cutoff a few seconds ahead,
-// which every instance sees before it passes; everything before the cutoff is counted from
-// the stored documents. An answer edited or overridden during the rebuild is counted in the
-// state the rebuild read it in.
-//
 // RebuildOptions tune a rollup rebuild.
 type RebuildOptions struct {
-	// Progress hears of each stage as it goes: "invitations" and "responses" counted,
+	// Progress hears of each stage as it goes: "invitations" and "responses" read,
 	// "customers" (their months of answers) stored, "writing" documents. May be nil.
 	Progress func(stage string, done, total int)
 	// Alone says no other process writes to the store (the demo seeding before it serves),
@@ -38,47 +30,51 @@ type RebuildOptions struct {
 	Alone bool
 }
 
-// RebuildRollups rebuilds one survey's rollups; see RebuildOptions.
-func (s *Service) RebuildRollups(ctx context.Context, ws, sv bson.ObjectID, opts RebuildOptions) error {
+// RebuildRollups recomputes surveys' rollups from their invitations and responses, for when
+// they are lost or suspect, or a workspace's time zone changed. For each survey it writes a
+// new generation while the current one keeps serving reports, then switches to it. Events
+// and answers that arrive while it runs are recorded into both generations from a cutoff a
+// few seconds ahead, which every instance sees before it passes; everything before the
+// cutoff is counted from the stored documents. An answer edited or overridden during the
+// rebuild is counted in the state the rebuild read it in.
+//
+// The surveys are rebuilt together, in one pass over the invitations and one over the
+// responses: the embedded store answers a query by survey by reading every document, so a
+// pass per survey would cost as much as the whole store per survey.
+//
+// A rebuild that fails or is stopped leaves its generation marked failed: reports keep the
+// current one, writes stop going to it, and the next rebuild (serve's at start, or
+// `surveyd rollups rebuild`) takes over at once.
+func (s *Service) RebuildRollups(ctx context.Context, surveys []RollupSurvey, opts RebuildOptions) (err error) {
+	if len(surveys) == 0 {
+		return nil
+	}
 	progress := opts.Progress
 	if progress == nil {
 		progress = func(string, int, int) {}
 	}
-	// Counting and scanning millions of documents outlasts the store client's per-operation
-	// timeout, which a deadline on the context replaces.
+	// Scanning millions of documents outlasts the store client's per-operation timeout,
+	// which a deadline on the context replaces.
 	ctx, cancel := context.WithTimeout(ctx, rebuildStale)
 	defer cancel()
 	settle := rollupMetaTTL + 2*time.Second
 	if opts.Alone {
 		settle = 0
 	}
-	w, err := s.WorkspaceByID(ctx, ws)
-	if err != nil {
-		return err
-	}
-	r := s.rollups
-	var b rollupBuilding
-	err = r.exclusive(ctx, func(ctx context.Context) error {
-		m, err := r.loadMeta(ctx, ws, sv)
+	builds := map[bson.ObjectID]*surveyRebuild{}
+	defer func() {
+		if err != nil {
+			for _, b := range builds {
+				err = errors.Join(err, s.rollups.abandon(context.WithoutCancel(ctx), b))
+			}
+		}
+	}()
+	for _, sv := range surveys {
+		b, err := s.startRebuild(ctx, sv, settle)
 		if err != nil {
 			return err
 		}
-		if m.Building != nil && time.Since(m.Building.Since) < rebuildStale {
-			return ErrRebuildRunning
-		}
-		b = rollupBuilding{Gen: m.Gen + 1, TimeZone: w.Location().String(), Since: s.now().Add(settle + time.Millisecond).Truncate(time.Millisecond)}
-		if m.Building != nil {
-			b.Gen = max(b.Gen, m.Building.Gen+1)
-		}
-		m.Building = &b
-		if _, err := r.coll.ReplaceOne(ctx, bson.D{{Key: "_id", Value: metaKey(sv)}}, m); err != nil {
-			return fmt.Errorf("survey: start rollup rebuild of %s: %w", sv.Hex(), err)
-		}
-		r.forgetMeta(sv)
-		return nil
-	})
-	if err != nil {
-		return err
+		builds[sv.ID] = b
 	}
 	// Past the cutoff, with a second for clocks that differ, every event before it is stored.
 	select {
@@ -87,44 +83,115 @@ func (s *Service) RebuildRollups(ctx context.Context, ws, sv bson.ObjectID, opts
 		return ctx.Err()
 	}
 
-	g := rollupGen{b.Gen, loadLocation(b.TimeZone)}
-	var docs docUpdates
-	add := func(at time.Time, delta scoring.Bucket) {
-		if at.Before(b.Since) {
-			docs.addBucket(r.coll, ws, sv, g, at, delta)
+	if err := s.rebuildFunnel(ctx, builds, progress); err != nil {
+		return err
+	}
+	if err := s.rebuildAnswers(ctx, builds, progress); err != nil {
+		return err
+	}
+	r := s.rollups
+	for _, sv := range surveys {
+		b := builds[sv.ID]
+		if err := r.writeGeneration(ctx, &b.docs, b.months.list(), s.now().Add(-sealAfter), progress); err != nil {
+			return err
 		}
-	}
-	if err := s.rebuildFunnel(ctx, ws, sv, add, progress); err != nil {
-		return err
-	}
-	var months docUpdates
-	if err := s.rebuildAnswers(ctx, ws, sv, g, b.Since, &months, progress); err != nil {
-		return err
-	}
-	if err := r.writeGeneration(ctx, &docs, months.list(), s.now().Add(-sealAfter), progress); err != nil {
-		return err
-	}
-
-	err = r.exclusive(ctx, func(ctx context.Context) error {
-		_, err := r.coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: metaKey(sv)}}, bson.D{
-			{Key: "$set", Value: bson.D{{Key: "gen", Value: b.Gen}, {Key: "tz", Value: b.TimeZone}}},
-			{Key: "$unset", Value: bson.D{{Key: "building", Value: ""}}},
+		err := r.exclusive(ctx, func(ctx context.Context) error {
+			_, err := r.coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: metaKey(sv.ID)}}, bson.D{
+				{Key: "$set", Value: bson.D{{Key: "gen", Value: b.Gen}, {Key: "tz", Value: b.TimeZone}}},
+				{Key: "$unset", Value: bson.D{{Key: "building", Value: ""}}},
+			})
+			r.forgetMeta(sv.ID)
+			return err
 		})
-		r.forgetMeta(sv)
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("survey: switch rollups of %s: %w", sv.Hex(), err)
+		if err != nil {
+			return fmt.Errorf("survey: switch rollups of %s: %w", sv.ID.Hex(), err)
+		}
+		delete(builds, sv.ID) // switched: nothing to abandon
 	}
-	// Reports that read the old generation just before the switch finish within seconds.
+	// Reports that read the old generations just before the switch finish within seconds.
 	select {
 	case <-time.After(settle):
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	old := bson.D{{Key: "survey_id", Value: sv}, {Key: "gen", Value: bson.D{{Key: "$lt", Value: b.Gen}}},
+	for _, sv := range surveys {
+		if err := r.dropBefore(ctx, sv.ID, r.coll, r.respondents); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// surveyRebuild is one survey's part of a rebuild: its new generation and what is counted
+// into it.
+type surveyRebuild struct {
+	rollupBuilding
+	ws, sv bson.ObjectID
+	g      rollupGen
+	docs   docUpdates // buckets
+	months docUpdates // customers' months of answers
+}
+
+// startRebuild marks a survey's next generation as building from a cutoff settle ahead.
+func (s *Service) startRebuild(ctx context.Context, sv RollupSurvey, settle time.Duration) (*surveyRebuild, error) {
+	w, err := s.WorkspaceByID(ctx, sv.WorkspaceID)
+	if err != nil {
+		return nil, err
+	}
+	r := s.rollups
+	var b rollupBuilding
+	err = r.exclusive(ctx, func(ctx context.Context) error {
+		m, err := r.loadMeta(ctx, sv.WorkspaceID, sv.ID)
+		if err != nil {
+			return err
+		}
+		if m.Building != nil && !m.Building.Failed && time.Since(m.Building.Since) < rebuildStale {
+			return fmt.Errorf("survey: rebuild %s: %w", sv.ID.Hex(), ErrRebuildRunning)
+		}
+		b = rollupBuilding{Gen: m.Gen + 1, TimeZone: w.Location().String(), Since: s.now().Add(settle + time.Millisecond).Truncate(time.Millisecond)}
+		if m.Building != nil {
+			b.Gen = max(b.Gen, m.Building.Gen+1)
+		}
+		m.Building = &b
+		if _, err := r.coll.ReplaceOne(ctx, bson.D{{Key: "_id", Value: metaKey(sv.ID)}}, m); err != nil {
+			return fmt.Errorf("survey: start rollup rebuild of %s: %w", sv.ID.Hex(), err)
+		}
+		r.forgetMeta(sv.ID)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &surveyRebuild{rollupBuilding: b, ws: sv.WorkspaceID, sv: sv.ID, g: rollupGen{b.Gen, loadLocation(b.TimeZone)}}, nil
+}
+
+// abandon marks a rebuild that cannot finish as failed, so writes stop going to its
+// generation and the next rebuild need not wait for it to go stale. Its documents stay
+// until a later rebuild drops the generations before its own.
+func (r *rollups) abandon(ctx context.Context, b *surveyRebuild) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	err := r.exclusive(ctx, func(ctx context.Context) error {
+		_, err := r.coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: metaKey(b.sv)}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "building.failed", Value: true}}}})
+		r.forgetMeta(b.sv)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("survey: mark the unfinished rebuild of %s failed: %w", b.sv.Hex(), err)
+	}
+	return nil
+}
+
+// dropBefore removes a survey's documents of generations before its current one.
+func (r *rollups) dropBefore(ctx context.Context, sv bson.ObjectID, colls ...*mongo.Collection) error {
+	var m rollupMeta
+	if err := r.coll.FindOne(ctx, bson.D{{Key: "_id", Value: metaKey(sv)}}).Decode(&m); err != nil {
+		return fmt.Errorf("survey: rollup state of %s: %w", sv.Hex(), err)
+	}
+	old := bson.D{{Key: "survey_id", Value: sv}, {Key: "gen", Value: bson.D{{Key: "$lt", Value: m.Gen}}},
 		{Key: "_id", Value: bson.D{{Key: "$ne", Value: metaKey(sv)}}}}
-	for _, coll := range []*mongo.Collection{r.coll, r.respondents} {
+	for _, coll := range colls {
 		if err := store.DeleteMany(ctx, coll, old); err != nil {
 			return fmt.Errorf("survey: drop old rollups of %s: %w", sv.Hex(), err)
 		}
@@ -132,44 +199,85 @@ func (s *Service) RebuildRollups(ctx context.Context, ws, sv bson.ObjectID, opts
 	return nil
 }
 
-// rebuildFunnel counts the funnel events of a survey's invitations.
-func (s *Service) rebuildFunnel(ctx context.Context, ws, sv bson.ObjectID, add func(time.Time, scoring.Bucket), progress func(string, int, int)) error {
-	filter := bson.D{{Key: "workspace_id", Value: ws}, {Key: "survey_id", Value: sv}}
-	total, err := s.invitations.CountDocuments(ctx, filter)
-	if err != nil {
-		return fmt.Errorf("survey: count invitations: %w", err)
+// rebuildScan reads the documents of the rebuilt surveys from coll, one at a time. On
+// MongoDB the query uses the survey index and its count is exact; the embedded store reads
+// every document whatever the filter, so there the count is the collection's, which is what
+// the scan takes time over, and progress ends at the number actually matched.
+func (s *Service) rebuildScan(ctx context.Context, coll *mongo.Collection, builds map[bson.ObjectID]*surveyRebuild,
+	stage string, progress func(string, int, int), projection bson.D, each func(*mongo.Cursor, *surveyRebuild) error) error {
+	ids := make([]bson.ObjectID, 0, len(builds))
+	for id := range builds {
+		ids = append(ids, id)
 	}
-	cur, err := s.invitations.Find(ctx, filter, options.Find().SetProjection(bson.D{{Key: "visits", Value: 0}}))
+	filter := bson.D{{Key: "survey_id", Value: bson.D{{Key: "$in", Value: ids}}}}
+	ferret, err := s.rollups.isFerret(ctx)
 	if err != nil {
-		return fmt.Errorf("survey: read invitations: %w", err)
+		return err
+	}
+	var total int64
+	if ferret {
+		total, err = coll.EstimatedDocumentCount(ctx)
+	} else {
+		total, err = coll.CountDocuments(ctx, filter)
+	}
+	if err != nil {
+		return fmt.Errorf("survey: count %s: %w", coll.Name(), err)
+	}
+	cur, err := coll.Find(ctx, filter, options.Find().SetProjection(projection))
+	if err != nil {
+		return fmt.Errorf("survey: read %s: %w", coll.Name(), err)
 	}
 	defer cur.Close(ctx)
 	done := 0
 	for cur.Next(ctx) {
-		var inv Invitation
-		if err := cur.Decode(&inv); err != nil {
-			return fmt.Errorf("survey: read invitation: %w", err)
+		var doc struct {
+			WorkspaceID bson.ObjectID `bson:"workspace_id"`
+			SurveyID    bson.ObjectID `bson:"survey_id"`
 		}
-		add(inv.CreatedAt, createdDelta(&inv, decisionOf(&inv)))
-		t := inv.Interaction.tuple()
-		for _, e := range []struct {
-			at    *time.Time
-			stage scoring.Stage
-		}{{inv.SentAt, scoring.StageSent}, {inv.FailedAt, scoring.StageFailed}, {inv.BouncedAt, scoring.StageBounced}, {inv.OpenedAt, scoring.StageOpened}} {
-			if e.at != nil {
-				b := scoring.Bucket{}
-				b.AddStage(t, e.stage, 1)
-				add(*e.at, b)
+		if err := cur.Decode(&doc); err != nil {
+			return fmt.Errorf("survey: read %s: %w", coll.Name(), err)
+		}
+		// The survey's own workspace only, as a query by workspace would have it.
+		if b := builds[doc.SurveyID]; b != nil && b.ws == doc.WorkspaceID {
+			if err := each(cur, b); err != nil {
+				return err
 			}
 		}
-		if done++; done%1000 == 0 || done == int(total) {
-			progress("invitations", done, int(total))
+		if done++; done%1000 == 0 {
+			progress(stage, done, max(int(total), done+1))
 		}
 	}
 	if err := cur.Err(); err != nil {
-		return fmt.Errorf("survey: read invitations: %w", err)
+		return fmt.Errorf("survey: read %s: %w", coll.Name(), err)
 	}
+	progress(stage, done, done)
 	return nil
+}
+
+// rebuildFunnel counts the funnel events of the rebuilt surveys' invitations.
+func (s *Service) rebuildFunnel(ctx context.Context, builds map[bson.ObjectID]*surveyRebuild, progress func(string, int, int)) error {
+	return s.rebuildScan(ctx, s.invitations, builds, "invitations", progress, bson.D{{Key: "visits", Value: 0}},
+		func(cur *mongo.Cursor, b *surveyRebuild) error {
+			var inv Invitation
+			if err := cur.Decode(&inv); err != nil {
+				return fmt.Errorf("survey: read invitation: %w", err)
+			}
+			add := func(at time.Time, delta scoring.Bucket) {
+				if at.Before(b.Since) {
+					b.docs.addBucket(s.rollups.coll, b.ws, b.sv, b.g, at, delta)
+				}
+			}
+			add(inv.CreatedAt, createdDelta(&inv, decisionOf(&inv)))
+			for _, e := range []struct {
+				at    *time.Time
+				stage scoring.Stage
+			}{{inv.SentAt, scoring.StageSent}, {inv.FailedAt, scoring.StageFailed}, {inv.BouncedAt, scoring.StageBounced}, {inv.OpenedAt, scoring.StageOpened}} {
+				if e.at != nil {
+					add(*e.at, stageChange(&inv, e.stage, *e.at).delta)
+				}
+			}
+			return nil
+		})
 }
 
 // decisionOf is the status an invitation was created with. Invitations stored before the
@@ -187,41 +295,25 @@ func decisionOf(inv *Invitation) string {
 	}
 }
 
-// rebuildAnswers gathers a survey's responses first recorded before since into their
-// customers' months.
-func (s *Service) rebuildAnswers(ctx context.Context, ws, sv bson.ObjectID, g rollupGen, since time.Time,
-	months *docUpdates, progress func(string, int, int)) error {
-	filter := bson.D{{Key: "workspace_id", Value: ws}, {Key: "survey_id", Value: sv}}
-	total, err := s.responses.CountDocuments(ctx, filter)
-	if err != nil {
-		return fmt.Errorf("survey: count responses: %w", err)
-	}
-	cur, err := s.responses.Find(ctx, filter, options.Find().SetProjection(bson.D{{Key: "signals", Value: 0}}))
-	if err != nil {
-		return fmt.Errorf("survey: read responses: %w", err)
-	}
-	defer cur.Close(ctx)
-	done := 0
-	for cur.Next(ctx) {
-		var resp Response
-		if err := cur.Decode(&resp); err != nil {
-			return fmt.Errorf("survey: read response: %w", err)
-		}
-		if resp.CreatedAt.Before(since) {
+// rebuildAnswers gathers the rebuilt surveys' responses first recorded before their cutoff
+// into their customers' months.
+func (s *Service) rebuildAnswers(ctx context.Context, builds map[bson.ObjectID]*surveyRebuild, progress func(string, int, int)) error {
+	return s.rebuildScan(ctx, s.responses, builds, "responses", progress, bson.D{{Key: "signals", Value: 0}},
+		func(cur *mongo.Cursor, b *surveyRebuild) error {
+			var resp Response
+			if err := cur.Decode(&resp); err != nil {
+				return fmt.Errorf("survey: read response: %w", err)
+			}
+			if !resp.CreatedAt.Before(b.Since) {
+				return nil
+			}
 			c, err := answerChange(&resp)
 			if err != nil {
 				return fmt.Errorf("survey: response %s: %w", resp.ID.Hex(), err)
 			}
-			months.addAnswer(s.rollups.respondents, ws, sv, g, *c.answer)
-		}
-		if done++; done%1000 == 0 || done == int(total) {
-			progress("responses", done, int(total))
-		}
-	}
-	if err := cur.Err(); err != nil {
-		return fmt.Errorf("survey: read responses: %w", err)
-	}
-	return nil
+			b.months.addAnswer(s.rollups.respondents, b.ws, b.sv, b.g, *c.answer)
+			return nil
+		})
 }
 
 // writeGeneration stores what a rebuild counted. Customers' months go first, a chunk at a
@@ -293,9 +385,13 @@ func (r *rollups) insertOrMerge(ctx context.Context, updates []*docUpdate) error
 	})
 }
 
-// SurveysWithoutRollups lists the surveys that have invitations but no rollups, which a
-// report would show as empty: their rollups were dropped by a migration, or lost. serve
-// rebuilds them as it starts.
+// SurveysWithoutRollups lists the surveys whose reports would be wrong until their rollups
+// are rebuilt: those with invitations but no rollups (dropped by a migration, or lost), and
+// those whose last rebuild failed or was stopped. serve rebuilds them as it starts.
+//
+// A survey with neither rollups nor invitations gets its (empty) rollup state here, so the
+// next start does not look for its invitations again: on the embedded store that look reads
+// every invitation.
 func (s *Service) SurveysWithoutRollups(ctx context.Context) ([]RollupSurvey, error) {
 	all, err := s.RollupSurveys(ctx, bson.ObjectID{})
 	if err != nil {
@@ -303,22 +399,30 @@ func (s *Service) SurveysWithoutRollups(ctx context.Context) ([]RollupSurvey, er
 	}
 	var out []RollupSurvey
 	for _, sv := range all {
-		err := s.rollups.coll.FindOne(ctx, bson.D{{Key: "_id", Value: metaKey(sv.ID)}}).Err()
-		if err == nil {
+		var m rollupMeta
+		err := s.rollups.coll.FindOne(ctx, bson.D{{Key: "_id", Value: metaKey(sv.ID)}}).Decode(&m)
+		switch {
+		case err == nil:
+			if m.Building != nil && m.Building.Failed {
+				out = append(out, sv)
+			}
 			continue
-		}
-		if !store.IsNotFound(err) {
+		case !store.IsNotFound(err):
 			return nil, fmt.Errorf("survey: rollup state of %s: %w", sv.ID.Hex(), err)
 		}
 		err = s.invitations.FindOne(ctx, bson.D{{Key: "workspace_id", Value: sv.WorkspaceID}, {Key: "survey_id", Value: sv.ID}},
 			options.FindOne().SetProjection(bson.D{{Key: "_id", Value: 1}})).Err()
-		if store.IsNotFound(err) {
-			continue
-		}
-		if err != nil {
+		switch {
+		case err == nil:
+			out = append(out, sv)
+		case store.IsNotFound(err):
+			// An invitation created since the look above counts itself into this state.
+			if _, err := s.rollups.meta(ctx, sv.WorkspaceID, sv.ID); err != nil {
+				return nil, err
+			}
+		default:
 			return nil, fmt.Errorf("survey: invitations of %s: %w", sv.ID.Hex(), err)
 		}
-		out = append(out, sv)
 	}
 	return out, nil
 }

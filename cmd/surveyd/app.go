@@ -272,15 +272,15 @@ func (a *app) serve(ctx context.Context, ready func(addr string)) error {
 
 // rebuildRollups rebuilds the rollups of surveys that have none, one at a time.
 func (a *app) rebuildRollups(ctx context.Context, surveys []survey.RollupSurvey) {
+	began := time.Now()
 	for _, sv := range surveys {
-		began := time.Now()
 		a.log.Info("rollups: rebuilding a survey's", "survey_id", sv.ID.Hex(), "name", sv.Name)
-		if err := a.svc.RebuildRollups(ctx, sv.WorkspaceID, sv.ID, survey.RebuildOptions{}); err != nil {
-			a.log.Error("rollups: rebuild; run `surveyd rollups rebuild --survey` with its id", "survey_id", sv.ID.Hex(), "err", err)
-			continue
-		}
-		a.log.Info("rollups: rebuilt", "survey_id", sv.ID.Hex(), "took", time.Since(began).Round(time.Millisecond))
 	}
+	if err := a.svc.RebuildRollups(ctx, surveys, survey.RebuildOptions{}); err != nil {
+		a.log.Error("rollups: rebuild; serve retries at its next start, or run `surveyd rollups rebuild`", "err", err)
+		return
+	}
+	a.log.Info("rollups: rebuilt", "surveys", len(surveys), "took", time.Since(began).Round(time.Millisecond))
 }
 
 func cmdServe(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {

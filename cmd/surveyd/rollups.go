@@ -42,16 +42,14 @@ func cmdRollups(ctx context.Context, args []string, getenv func(string) string, 
 	if err != nil {
 		return err
 	}
-	for i, sv := range surveys {
-		start := time.Now()
-		label := fmt.Sprintf("[%d/%d] %s %q", i+1, len(surveys), sv.ID.Hex(), sv.Name)
-		fmt.Fprintf(stderr, "%s: starting\n", label)
-		err := svc.RebuildRollups(ctx, sv.WorkspaceID, sv.ID, survey.RebuildOptions{Progress: progressBar(stderr)})
-		if err != nil {
-			return fmt.Errorf("rollups: %s: %w", label, err)
-		}
-		fmt.Fprintf(stdout, "%s: rebuilt in %s\n", label, time.Since(start).Round(time.Millisecond))
+	start := time.Now()
+	for _, sv := range surveys {
+		fmt.Fprintf(stderr, "rebuilding %s %q\n", sv.ID.Hex(), sv.Name)
 	}
+	if err := svc.RebuildRollups(ctx, surveys, survey.RebuildOptions{Progress: progressBar(stderr)}); err != nil {
+		return fmt.Errorf("rollups: %w", err)
+	}
+	fmt.Fprintf(stdout, "rebuilt the rollups of %d surveys in %s\n", len(surveys), time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
