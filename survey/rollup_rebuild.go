@@ -243,8 +243,8 @@ func (s *Service) rebuildScan(ctx context.Context, coll *mongo.Collection, build
 				return err
 			}
 		}
-		if done++; done%1000 == 0 {
-			progress(stage, done, max(int(total), done+1))
+		if done++; done%1000 == 0 && done < int(total) {
+			progress(stage, done, int(total))
 		}
 	}
 	if err := cur.Err(); err != nil {
