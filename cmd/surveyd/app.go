@@ -35,6 +35,7 @@ type app struct {
 	cfg          *config.Config
 	log          *slog.Logger
 	store        *store.Store
+	unserve      func() // lets another process serve the embedded store
 	svc          *survey.Service
 	writer       *survey.Writer
 	catalog      *templates.Catalog
@@ -68,15 +69,21 @@ func initApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, e
 	if err != nil {
 		return nil, err
 	}
-	salt, err := survey.LoadIPSalt(ctx, st.DB)
+	unserve, err := st.Serve()
 	if err != nil {
 		_ = st.Close(context.Background())
+		return nil, fmt.Errorf("%w (%s); stop it first, or give this one another SURVEYD_DATA_DIR", err, cfg.DataDir)
+	}
+	a := &app{cfg: cfg, log: log, store: st, unserve: unserve, catalog: catalog, pages: pages}
+	salt, err := survey.LoadIPSalt(ctx, st.DB)
+	if err != nil {
+		a.close()
 		return nil, err
 	}
-	svc := survey.NewService(st.DB, signer, cfg.BaseURL, salt, cfg.SecretKey)
-	a := &app{cfg: cfg, log: log, store: st, svc: svc, writer: survey.NewWriter(svc, log), catalog: catalog, pages: pages}
+	a.svc = survey.NewService(st.DB, signer, cfg.BaseURL, salt, cfg.SecretKey)
+	a.writer = survey.NewWriter(a.svc, log)
 	if err := a.initMail(); err != nil {
-		_ = st.Close(context.Background())
+		a.close()
 		return nil, err
 	}
 	return a, nil
@@ -145,6 +152,7 @@ func (a *app) close() {
 	if err := a.store.Close(ctx); err != nil {
 		a.log.Warn("close store", "err", err)
 	}
+	a.unserve()
 }
 
 // routes builds the HTTP surface: every route surveyd serves is registered here.
@@ -245,6 +253,8 @@ func (a *app) serve(ctx context.Context, ready func(addr string)) error {
 	} else if len(missing) > 0 {
 		background.Go(func() { a.rebuildRollups(bg, missing) })
 	}
+	// `surveyd rollups rebuild` asks this process when it serves the embedded store.
+	background.Go(func() { a.svc.ServeRebuildRequests(bg, 2*time.Second) })
 
 	sc := echo.StartConfig{
 		Address: a.cfg.Addr, HideBanner: true, HidePort: true, GracefulTimeout: 20 * time.Second,

@@ -8,6 +8,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/surveyd/surveyd/internal/store"
 	"github.com/surveyd/surveyd/survey"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
@@ -38,6 +39,15 @@ func cmdRollups(ctx context.Context, args []string, getenv func(string) string, 
 	}
 	defer st.Close(context.Background())
 	svc := survey.NewService(st.DB, nil, cfg.BaseURL, nil, nil)
+	release, err := st.Serve()
+	if errors.Is(err, store.ErrServed) {
+		fmt.Fprintln(stderr, "surveyd serves this data directory; asking it to rebuild")
+		return followRebuild(ctx, svc, id, stdout, stderr)
+	}
+	if err != nil {
+		return err
+	}
+	defer release()
 	surveys, err := svc.RollupSurveys(ctx, id)
 	if err != nil {
 		return err
@@ -51,6 +61,53 @@ func cmdRollups(ctx context.Context, args []string, getenv func(string) string, 
 	}
 	fmt.Fprintf(stdout, "rebuilt the rollups of %d surveys in %s\n", len(surveys), time.Since(start).Round(time.Millisecond))
 	return nil
+}
+
+// rebuildPoll is how often followRebuild reads its request; rebuildLost is how long a
+// running request's progress may stand still before the server doing it is taken to have
+// stopped.
+const (
+	rebuildPoll = 500 * time.Millisecond
+	rebuildLost = 2 * time.Minute
+)
+
+// followRebuild files a rebuild request with the server that serves the embedded store and
+// shows its progress until it ends. Stopping the command does not stop the rebuild.
+func followRebuild(ctx context.Context, svc *survey.Service, id bson.ObjectID, stdout, stderr io.Writer) error {
+	reqID, err := svc.RequestRebuild(ctx, id)
+	if err != nil {
+		return fmt.Errorf("rollups: %w", err)
+	}
+	start := time.Now()
+	bar := progressBar(stderr)
+	var stage string
+	var done int
+	for {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("rollups: stopped following; the server goes on with request %s: %w", reqID.Hex(), ctx.Err())
+		case <-time.After(rebuildPoll):
+		}
+		req, err := svc.RebuildRequestByID(ctx, reqID)
+		if err != nil {
+			return fmt.Errorf("rollups: %w", err)
+		}
+		switch req.State {
+		case survey.RebuildDone:
+			fmt.Fprintf(stdout, "rebuilt in %s by the serving process\n", time.Since(start).Round(time.Millisecond))
+			return nil
+		case survey.RebuildFailed:
+			return fmt.Errorf("rollups: the serving process failed to rebuild: %s", req.Error)
+		case survey.RebuildRunning:
+			if time.Since(req.UpdatedAt) > rebuildLost {
+				return fmt.Errorf("rollups: request %s has not moved for %s; did the server stop? It is retried when serve starts again", reqID.Hex(), rebuildLost)
+			}
+		}
+		if req.Stage != "" && (req.Stage != stage || req.Done != done) {
+			stage, done = req.Stage, req.Done
+			bar(req.Stage, req.Done, req.Total)
+		}
+	}
 }
 
 // progressBar draws one line per stage, redrawn in place as it advances.
