@@ -330,15 +330,11 @@ func cmdMigrate(ctx context.Context, args []string, getenv func(string) string, 
 	if err != nil {
 		return err
 	}
-	log := newLogger(stderr, cfg.LogLevel)
-	st, err := store.Open(ctx, store.Options{URI: cfg.MongoURI, Database: cfg.Database, DataDir: cfg.DataDir, Logger: log})
+	st, err := openMigrated(ctx, cfg, newLogger(stderr, cfg.LogLevel))
 	if err != nil {
 		return err
 	}
 	defer st.Close(context.Background())
-	if err := migrate(ctx, st, log); err != nil {
-		return err
-	}
 	fmt.Fprintf(stdout, "the database is current (%d migrations)\n", len(migrations.All))
 	return nil
 }
