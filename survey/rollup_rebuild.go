@@ -201,8 +201,9 @@ func (r *rollups) dropBefore(ctx context.Context, sv bson.ObjectID, colls ...*mo
 
 // rebuildScan reads the documents of the rebuilt surveys from coll, one at a time. On
 // MongoDB the query uses the survey index and its count is exact; the embedded store reads
-// every document whatever the filter, so there the count is the collection's, which is what
-// the scan takes time over, and progress ends at the number actually matched.
+// every document whatever the filter, so there the count is the collection's (about: see
+// store.EmbeddedCount), which is what the scan takes time over, and progress ends at the
+// number actually matched.
 func (s *Service) rebuildScan(ctx context.Context, coll *mongo.Collection, builds map[bson.ObjectID]*surveyRebuild,
 	stage string, progress func(string, int, int), projection bson.D, each func(*mongo.Cursor, *surveyRebuild) error) error {
 	ids := make([]bson.ObjectID, 0, len(builds))
@@ -216,7 +217,7 @@ func (s *Service) rebuildScan(ctx context.Context, coll *mongo.Collection, build
 	}
 	var total int64
 	if ferret {
-		total, err = coll.EstimatedDocumentCount(ctx)
+		total, err = store.EmbeddedCount(ctx, coll)
 	} else {
 		total, err = coll.CountDocuments(ctx, filter)
 	}

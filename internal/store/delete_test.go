@@ -36,3 +36,19 @@ func TestDeleteManyPastSQLiteVariableLimit(t *testing.T) {
 		t.Errorf("%d documents left, want the %d that did not match", n, other)
 	}
 }
+
+// The embedded store's cheap count sees every document of a collection.
+func TestEmbeddedCount(t *testing.T) {
+	coll := storetest.DB(t).Collection("count_test")
+	ctx := context.Background()
+	docs := make([]any, 1234)
+	for i := range docs {
+		docs[i] = bson.D{{Key: "_id", Value: i}, {Key: "pad", Value: string(make([]byte, i%700))}}
+	}
+	if _, err := coll.InsertMany(ctx, docs); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := store.EmbeddedCount(ctx, coll); err != nil || n != int64(len(docs)) {
+		t.Errorf("EmbeddedCount = %d, %v; want %d", n, err, len(docs))
+	}
+}

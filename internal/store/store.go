@@ -206,3 +206,18 @@ func IsFerretDB(ctx context.Context, db *mongo.Database) (bool, error) {
 	_, ok := info["ferretdbVersion"]
 	return ok, nil
 }
+
+// EmbeddedCount is about how many documents coll holds on the embedded store, cheaply:
+// FerretDB answers count and estimatedDocumentCount by decoding every document, which at
+// millions takes minutes, but its collStats counts the cells of the table's pages. For a
+// progress bar, not for anything that must be exact.
+func EmbeddedCount(ctx context.Context, coll *mongo.Collection) (int64, error) {
+	var stats struct {
+		Count int64 `bson:"count"`
+	}
+	err := coll.Database().RunCommand(ctx, bson.D{{Key: "collStats", Value: coll.Name()}}).Decode(&stats)
+	if err != nil {
+		return 0, fmt.Errorf("store: count %s: %w", coll.Name(), err)
+	}
+	return stats.Count, nil
+}
