@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/surveyd/surveyd/internal/store"
+	"github.com/surveyd/surveyd/migrations/benchmarks"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -49,19 +50,26 @@ var All = []Migration{
 		}
 		return createCollection(ctx, db, "rollup_rebuilds")
 	}},
-	{5, "rollups count repeat customers per month: drop the old ones for serve to rebuild", func(ctx context.Context, db *mongo.Database) error {
-		// Their histograms do not say how often each answer's customer answered, which the
-		// repeat weight now reads from them. serve rebuilds the rollups of every survey that
-		// has invitations and no rollups (survey.Service.SurveysWithoutRollups).
-		for _, coll := range []string{"rollups", "respondents"} {
-			if err := db.Collection(coll).Drop(ctx); err != nil {
-				return fmt.Errorf("drop %s: %w", coll, err)
-			}
-			if err := createIndexes(ctx, db, coll, index(false, "survey_id", "gen")); err != nil {
-				return err
-			}
+	// Their histograms do not say how often each answer's customer answered, which the repeat
+	// weight now reads from them.
+	{5, "rollups count repeat customers per month: drop the old ones for serve to rebuild", dropRollups},
+	{6, "benchmark sets and targets, and the starter set of published benchmarks", func(ctx context.Context, db *mongo.Database) error {
+		// Set lists: a workspace's own sets or the starter sets, newest first.
+		if err := createIndexes(ctx, db, "benchmark_sets", index(false, "workspace_id", "-_id"), index(false, "starter", "-_id")); err != nil {
+			return err
 		}
-		return nil
+		// Target lists per workspace, newest first; a report's targets by metric and period end.
+		if err := createIndexes(ctx, db, "targets", index(false, "workspace_id", "-_id"), index(false, "workspace_id", "metric", "to")); err != nil {
+			return err
+		}
+		return benchmarks.UpsertStarter(ctx, db.Collection("benchmark_sets"), time.Now().UTC())
+	}},
+	{7, "customer counts for CRR and CCR; rollups count service KPIs: drop the old ones for serve to rebuild", func(ctx context.Context, db *mongo.Database) error {
+		// Read by _id only: one document per workspace and dimension.
+		if err := createCollection(ctx, db, "customer_counts"); err != nil {
+			return err
+		}
+		return dropRollups(ctx, db)
 	}},
 }
 
@@ -168,6 +176,21 @@ func acquire(ctx context.Context, db *mongo.Database) (release func(), err error
 		defer cancel()
 		_, _ = coll.DeleteOne(ctx, bson.D{{Key: "_id", Value: "lock"}, {Key: "owner", Value: me}})
 	}, nil
+}
+
+// dropRollups drops every survey's rollups when their encoding changes; serve rebuilds the
+// rollups of every survey that has invitations and no rollups
+// (survey.Service.SurveysWithoutRollups).
+func dropRollups(ctx context.Context, db *mongo.Database) error {
+	for _, coll := range []string{"rollups", "respondents"} {
+		if err := db.Collection(coll).Drop(ctx); err != nil {
+			return fmt.Errorf("drop %s: %w", coll, err)
+		}
+		if err := createIndexes(ctx, db, coll, index(false, "survey_id", "gen")); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // index is shorthand for the index declarations below.

@@ -2,6 +2,7 @@ package scoring
 
 import (
 	"math"
+	"time"
 
 	"gonum.org/v1/gonum/stat/distuv"
 )
@@ -48,6 +49,43 @@ type Comparison struct {
 	FamilySize     int     `json:"family_size"`
 	Verdict        Verdict `json:"verdict"`
 	NeededN        float64 `json:"needed_n"`
+}
+
+// ReferenceKind is what a report row's score is compared with.
+type ReferenceKind string
+
+// The references of SCORING.md, "Benchmarks and targets".
+const (
+	RefPrevious  ReferenceKind = "previous"  // the period of equal length just before
+	RefLastYear  ReferenceKind = "last_year" // the same dates a year earlier
+	RefCompany   ReferenceKind = "company"   // the rest of the company, for a group
+	RefBenchmark ReferenceKind = "benchmark" // a value of a benchmark set
+	RefTarget    ReferenceKind = "target"    // a manager's target
+)
+
+// Reference is what a row is compared with. Value is in the score's unit; Estimate is the
+// reference's own estimate when it is a sample (a period, the rest of the company) and
+// absent when it is a fixed value (a benchmark, a target).
+type Reference struct {
+	Kind ReferenceKind `json:"kind"`
+	// ID is the benchmark set's or the target's id.
+	ID string `json:"id,omitempty"`
+	// Label names the reference for a reader: the period's dates, a benchmark's segment,
+	// source and year, a target's group and note.
+	Label    string     `json:"label"`
+	Value    float64    `json:"value"`
+	Estimate *Estimate  `json:"estimate,omitempty"`
+	From     *time.Time `json:"from,omitempty"`
+	To       *time.Time `json:"to,omitempty"`
+}
+
+// RowComparison is one comparison of a report row's score with a reference. Family names
+// the comparisons judged together by AdjustFamily (the groups' comparisons with the same
+// reference); it is empty for a comparison judged alone.
+type RowComparison struct {
+	Reference Reference `json:"reference"`
+	Family    string    `json:"family,omitempty"`
+	Comparison
 }
 
 // CompareToValue tests an Estimate against a benchmark or target in the Estimate's unit

@@ -55,6 +55,46 @@ func TestComparisonPrimitives(t *testing.T) {
 			want: wantComparison{valid: true, difference: 0.2, statistic: 2.5, p: 0.012419,
 				verdict: scoring.VerdictAbove, neededN: 31, tol: 5e-6},
 		},
+		// Triola, Elementary Statistics (14th ed., Pearson), §9-1 "Two Proportions", pp. 444–445:
+		// 79 of 438 smokers quit with e-cigarettes against 44 of 446 with nicotine replacement
+		// (Hajek et al., NEJM 2019); pooled p̄ = 123/884 = 0.13914027, z = 3.51 and, "from
+		// technology", two-sided P = 0.00045. Exactly z = 3.509652, p = 0.000449; per group
+		// n = 2·1.96²·p̄(1−p̄)/0.0817106² = 137.8 → 138.
+		"two proportions, triola e-cigarettes": {
+			got: scoring.TwoProportionZ(79.0/438, 438, 44.0/446, 446),
+			want: wantComparison{valid: true, difference: 79.0/438 - 44.0/446, statistic: 3.509652, p: 0.000449,
+				verdict: scoring.VerdictAbove, neededN: 138, tol: 5e-6},
+		},
+		// Student, "The probable error of a mean", Biometrika 6(1) (1908) 1–25, Illustration I:
+		// the extra hours of sleep of ten patients (Cushny & Peebles), drug 2 minus drug 1:
+		// 1.2, 2.4, 1.3, 1.3, 0, 1.0, 1.8, 0.8, 4.6, 1.4. Student gives mean 1.58 and sd 1.17
+		// (divisor n), so z = 1.58/1.17 and t = z·√9 = 4.06; with divisor n − 1, s² = 13.616/9,
+		// t = 4.062128 on 9 df, two-sided p = 0.002833 (as R's t.test(..., paired = TRUE)
+		// prints for the sleep data); n = 1.96²·1.512889/1.58² = 2.33 → 3.
+		"one-sample t, student 1908": {
+			got: scoring.OneSampleT(1.58, math.Sqrt(13.616/9), 10, 0),
+			want: wantComparison{valid: true, difference: 1.58, statistic: 4.062128, df: 9, p: 0.002833,
+				verdict: scoring.VerdictAbove, neededN: 3, tol: 5e-6},
+		},
+		// An NPS is the mean of a score that is +100, 0 or −100 per answer, so its z is the
+		// one-sample z of a mean with σ = 100·sqrt(var). Montgomery & Runger (3rd ed.),
+		// Example 9-2, propellant burning rate: x̄ = 51.3, μ0 = 50, σ = 2, n = 25 gives
+		// z0 = 3.25 and P = 2[1 − Φ(3.25)] = 0.0012; here var = (2/100)² = 0.0004.
+		// n = 1.96²·2²/1.3² = 9.09 → 10.
+		"nps z as a mean, montgomery & runger 9-2": {
+			got: scoring.NPSOneSampleZ(51.3, 0.0004, 25, 50),
+			want: wantComparison{valid: true, difference: 1.3, statistic: 3.25, p: 0.001154,
+				verdict: scoring.VerdictAbove, neededN: 10, tol: 5e-6},
+		},
+		// Likewise two NPSs are two means: Montgomery & Runger (3rd ed.), Example 10-1, paint
+		// drying times 121 and 112 minutes, σ1 = σ2 = 8, n1 = n2 = 10: z0 = 9/sqrt(12.8) = 2.52,
+		// one-sided P = 0.0059, so two-sided 0.011884; var = (8/100)² = 0.0064 each;
+		// n = 1.96²·128/81 = 6.07 → 7.
+		"two npss as means, montgomery & runger 10-1": {
+			got: scoring.NPSTwoSampleZ(121, 0.0064, 10, 112, 0.0064, 10),
+			want: wantComparison{valid: true, difference: 9, statistic: 2.515576, p: 0.011884,
+				verdict: scoring.VerdictAbove, neededN: 7, tol: 5e-6},
+		},
 		// SCORING.md's NPS 40 (var 0.64, n 200) against 30.1, the XM Institute 2023 grocers
 		// figure: z = 9.9/(100·sqrt(0.0032)) = 1.750089, p = 0.080103;
 		// n = 1.96²·0.64·100²/9.9² = 250.85 → 251.
@@ -85,6 +125,15 @@ func TestComparisonPrimitives(t *testing.T) {
 			got: scoring.WelchT(20.14458, 6.41470, 249, 30.48101, 6.10771, 79),
 			want: wantComparison{valid: true, difference: 20.14458 - 30.48101, statistic: -12.94627,
 				df: 136.8750, p: 0, verdict: scoring.VerdictBelow, neededN: 3, tol: 5e-5},
+		},
+		// Student (1908), Illustration I again, the two drugs as independent samples: R's
+		// t.test(extra ~ group, data = sleep), Welch by default, prints t = −1.8608,
+		// df = 17.776, p-value = 0.07939. Means 0.75 and 2.33, s² = 28.805/9 and 36.081/9;
+		// n = 1.96²·(3.2006 + 4.0090)/1.58² = 11.09 → 12.
+		"welch t, student 1908 sleep": {
+			got: scoring.WelchT(0.75, math.Sqrt(28.805/9), 10, 2.33, math.Sqrt(36.081/9), 10),
+			want: wantComparison{valid: true, difference: -1.58, statistic: -1.860813, df: 17.776474,
+				p: 0.079394, verdict: scoring.VerdictNotDistinguishable, neededN: 12, tol: 5e-6},
 		},
 		"one proportion with no answers": {
 			got:  scoring.OneProportionZ(0, 0, 0.9),

@@ -70,11 +70,17 @@ type Row struct {
 	Flags    []FlagCount     `json:"flags"`
 	Repeat   RepeatCount     `json:"repeat"`
 	Weights  []StratumWeight `json:"weights"`
+	KPI      KPI             `json:"kpi"`
+	// Comparisons compare Filtered with the references a report asks for; Standing is the
+	// group's place on a leaderboard. Both are set by the report, not by Summarize.
+	Comparisons []RowComparison `json:"comparisons,omitempty"`
+	Standing    *Standing       `json:"standing,omitempty"`
 }
 
 // aggregate is a row being summed from cells.
 type aggregate struct {
 	funnel [NumStages]int64
+	kpi    [NumKPICounters]int64
 	scores map[ScoreKey]*Histogram
 	strata map[string]*stratumAggregate
 }
@@ -100,6 +106,9 @@ func addScores(into map[ScoreKey]*Histogram, from map[ScoreKey]*Histogram) {
 func (a *aggregate) add(t Tuple, c *Cell) {
 	for s, n := range c.Funnel {
 		a.funnel[s] += n
+	}
+	for k, n := range c.KPI {
+		a.kpi[k] += n
 	}
 	addScores(a.scores, c.Scores)
 	st := a.strata[t.Stratum()]
@@ -219,6 +228,7 @@ func (spec ReportSpec) row(group string, a *aggregate, exclude FlagMask) Row {
 	}
 	r.Raw, r.Filtered = spec.estimate(raw), spec.estimate(filtered)
 	r.Weights, r.Weighted, r.Repeat = spec.weighted(a, exclude)
+	r.KPI = serviceKPI(f[StageInvited], a.kpi)
 	return r
 }
 

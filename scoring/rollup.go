@@ -160,19 +160,42 @@ func compareScoreKeys(a, b ScoreKey) int {
 	return cmp.Or(cmp.Compare(a.Mask, b.Mask), cmp.Compare(a.K, b.K))
 }
 
-// Cell is what a rollup bucket knows of one tuple: funnel counts and, per score key, the
-// histogram of answers. Counts of a delta may be negative (an edited answer leaves its old
-// score).
+// KPICounter is a count a rollup keeps for the service KPIs (SCORING.md, "Service KPIs from
+// interactions"). Volume is StageInvited: every interaction a survey considers becomes one
+// invitation, whatever the rules decide. Each rate counts only the interactions whose CRM
+// said what it needs, so an interaction without a handle time does not pull the AHT to 0.
+type KPICounter uint8
+
+// The service KPI counts of a cell.
+const (
+	KPIResolutionKnown KPICounter = iota // first-contact resolution known
+	KPIResolved                          // of those, resolved at first contact
+	KPIHandleKnown                       // handle time known
+	KPIHandleSeconds                     // the sum of those handle times, in seconds
+	KPITransfersKnown                    // number of transfers known
+	KPITransferred                       // of those, transferred at least once
+	NumKPICounters
+)
+
+// ServiceFacts is what the CRM said of how an interaction went; nil is not known.
+type ServiceFacts struct {
+	FirstContactResolved *bool
+	HandleSeconds        *int
+	Transfers            *int
+}
+
+// Cell is what a rollup bucket knows of one tuple: funnel counts, service KPI counts and,
+// per score key, the histogram of answers. Counts of a delta may be negative (an edited
+// answer leaves its old score).
 type Cell struct {
 	Funnel [NumStages]int64
+	KPI    [NumKPICounters]int64
 	Scores map[ScoreKey]*Histogram
 }
 
 func (c *Cell) empty() bool {
-	for _, n := range c.Funnel {
-		if n != 0 {
-			return false
-		}
+	if c.Funnel != [NumStages]int64{} || c.KPI != [NumKPICounters]int64{} {
+		return false
 	}
 	for _, h := range c.Scores {
 		if *h != (Histogram{}) {
@@ -197,6 +220,27 @@ func (b Bucket) cell(t Tuple) *Cell {
 
 // AddStage counts n events of stage s for tuple t.
 func (b Bucket) AddStage(t Tuple, s Stage, n int64) { b.cell(t).Funnel[s] += n }
+
+// AddService counts what the CRM said of one interaction of tuple t.
+func (b Bucket) AddService(t Tuple, f ServiceFacts) {
+	c := b.cell(t)
+	if f.FirstContactResolved != nil {
+		c.KPI[KPIResolutionKnown]++
+		if *f.FirstContactResolved {
+			c.KPI[KPIResolved]++
+		}
+	}
+	if f.HandleSeconds != nil {
+		c.KPI[KPIHandleKnown]++
+		c.KPI[KPIHandleSeconds] += int64(*f.HandleSeconds)
+	}
+	if f.Transfers != nil {
+		c.KPI[KPITransfersKnown]++
+		if *f.Transfers > 0 {
+			c.KPI[KPITransferred]++
+		}
+	}
+}
 
 // AddAnswer counts n answers (−1 to take one back) of score under key k for tuple t.
 func (b Bucket) AddAnswer(t Tuple, k ScoreKey, score int, n int64) error {
@@ -229,6 +273,9 @@ func (b Bucket) Merge(o Bucket) {
 		for s, n := range oc.Funnel {
 			c.Funnel[s] += n
 		}
+		for k, n := range oc.KPI {
+			c.KPI[k] += n
+		}
 		for k, oh := range oc.Scores {
 			c.histogram(k).Merge(*oh)
 		}
@@ -246,9 +293,10 @@ func (b Bucket) Merge(o Bucket) {
 // ErrRollupEncoding reports stored rollup bytes that do not decode.
 var ErrRollupEncoding = errors.New("scoring: malformed rollup")
 
-// bucketFormat versions the binary form of a Bucket. Format 1 had no repeat counts; its
-// documents are dropped by migration 5 and rebuilt.
-const bucketFormat = 2
+// bucketFormat versions the binary form of a Bucket. Format 1 had no repeat counts and
+// format 2 no service KPI counts; their documents are dropped by migrations 5 and 7 and
+// rebuilt, so only the current format decodes.
+const bucketFormat = 3
 
 // MarshalBinary encodes b compactly and deterministically: a string table, then each cell's
 // tuple as string indexes and its non-zero counts as zig-zag varints behind presence bits.
@@ -266,6 +314,7 @@ func (b Bucket) MarshalBinary() ([]byte, error) {
 		c := b[t]
 		out = table.appendTuple(out, t)
 		out = appendCounts(out, c.Funnel[:])
+		out = appendCounts(out, c.KPI[:])
 		keys := slices.SortedFunc(maps.Keys(c.Scores), compareScoreKeys)
 		out = binary.AppendUvarint(out, uint64(len(keys)))
 		for _, k := range keys {
@@ -305,6 +354,7 @@ func (b Bucket) UnmarshalBinary(data []byte) error {
 		t := d.tuple(table)
 		c := &Cell{}
 		d.counts(c.Funnel[:])
+		d.counts(c.KPI[:])
 		if keys := d.length(); keys > 0 {
 			c.Scores = make(map[ScoreKey]*Histogram, keys)
 			for range keys {

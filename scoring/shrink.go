@@ -1,7 +1,8 @@
 package scoring
 
 // DefaultPseudoCount is the prior weight m, in responses, of leaderboard shrinkage toward
-// the workspace: a group with 10 responses is pulled halfway to the workspace score, one at
+// the workspace when the groups cannot support a fit (FitBetaPrior, FitPseudoCount): a
+// group with 10 responses is pulled halfway to the workspace score, one at
 // the low-n threshold of 30 keeps three quarters of its own, and one with 3 responses keeps
 // under a quarter, so it cannot top a list of groups with hundreds.
 const DefaultPseudoCount = 10
@@ -61,6 +62,48 @@ func FitCSATPrior(groups []Estimate) BetaPrior {
 	return FitBetaPrior(ps)
 }
 
+// FitPseudoCount fits the pseudo-count m of CES and NPS shrinkage to the valid Estimates of
+// a workspace's groups by the method of moments that fits the CSAT prior: with x the
+// groups' scores (CES means, NPS/100) and V the variance of one answer drawn from a group
+// picked at random — the mean of the groups' per-response variances plus the population
+// variance of x — m = V/v − 1, v the sample variance of x. m is how many answers weigh as
+// much as the spread between groups says the workspace score does: for proportions V is
+// m̄(1−m̄) and m is FitBetaPrior's α + β, so all three metrics shrink alike. fitted is false,
+// and m DefaultPseudoCount, unless there are two groups or more and 0 < v < V.
+func FitPseudoCount(groups []Estimate) (m float64, fitted bool) {
+	var xs, vars []float64
+	for _, e := range groups {
+		if !e.Valid {
+			continue
+		}
+		x := e.Value
+		if e.Metric != MetricCES {
+			x /= 100
+		}
+		xs = append(xs, x)
+		vars = append(vars, e.Variance)
+	}
+	g := float64(len(xs))
+	if g < 2 {
+		return DefaultPseudoCount, false
+	}
+	var mean, within float64
+	for i := range xs {
+		mean += xs[i] / g
+		within += vars[i] / g
+	}
+	var ss float64
+	for _, x := range xs {
+		ss += (x - mean) * (x - mean)
+	}
+	v := ss / (g - 1)
+	total := within + ss/g
+	if !(v > 0 && v < total) {
+		return DefaultPseudoCount, false
+	}
+	return total/v - 1, true
+}
+
 // ShrinkCSAT is the leaderboard CSAT (k + α₀)/(n + α₀ + β₀) in percent, with k the group's
 // satisfied answers and n its sample size (n_eff when weighted). ok is false unless group is
 // a CSAT Estimate and the denominator is positive.
@@ -77,8 +120,8 @@ func ShrinkCSAT(group Estimate, prior BetaPrior) (score float64, ok bool) {
 }
 
 // ShrinkCES is the leaderboard CES, the Bayesian average v/(v+m)·x̄ + m/(v+m)·C of the
-// group's mean x̄ over v responses and the workspace mean C, with pseudo-count m
-// (DefaultPseudoCount unless a workspace sets its own). ok is false unless both are CES
+// group's mean x̄ over v responses and the workspace mean C, with pseudo-count m (as
+// FitPseudoCount fits it to the groups). ok is false unless both are CES
 // Estimates of the same scale, the workspace one valid, and m ≥ 0.
 func ShrinkCES(group, workspace Estimate, m float64) (score float64, ok bool) {
 	if group.Metric != MetricCES || workspace.Metric != MetricCES ||

@@ -50,6 +50,112 @@ func TestFitBetaPrior(t *testing.T) {
 	}
 }
 
+// ratTumors are Tarone's (1982) 71 rat tumour experiments, tumours and rats, as Gelman et al.,
+// Bayesian Data Analysis (3rd ed., CRC 2013), Table 5.1 (p. 102) lists them; the last is the
+// current experiment, 4 of 14.
+var ratTumors = [71][2]float64{
+	{0, 20}, {0, 20}, {0, 20}, {0, 20}, {0, 20}, {0, 20}, {0, 20}, {0, 19}, {0, 19}, {0, 19},
+	{0, 19}, {0, 18}, {0, 18}, {0, 17}, {1, 20}, {1, 20}, {1, 20}, {1, 20}, {1, 19}, {1, 19},
+	{1, 18}, {1, 18}, {2, 25}, {2, 24}, {2, 23}, {2, 20}, {2, 20}, {2, 20}, {2, 20}, {2, 20},
+	{2, 20}, {1, 10}, {5, 49}, {2, 19}, {5, 46}, {3, 27}, {2, 17}, {7, 49}, {7, 47}, {3, 20},
+	{3, 20}, {2, 13}, {9, 48}, {10, 50}, {4, 20}, {4, 20}, {4, 20}, {4, 20}, {4, 20}, {4, 20},
+	{4, 20}, {10, 48}, {4, 19}, {4, 19}, {4, 19}, {5, 22}, {11, 46}, {12, 49}, {5, 20}, {5, 20},
+	{6, 23}, {5, 19}, {6, 22}, {6, 20}, {6, 20}, {6, 20}, {16, 52}, {15, 46}, {15, 47}, {9, 24},
+	{4, 14},
+}
+
+// ratTumorGroups are the 70 historical experiments as CSAT Estimates, a tumour counted as a
+// satisfied answer.
+func ratTumorGroups() []scoring.Estimate {
+	var out []scoring.Estimate
+	for _, e := range ratTumors[:70] {
+		out = append(out, scoring.CSAT(scoring.Histogram{5: int64(e[0]), 1: int64(e[1] - e[0])}))
+	}
+	return out
+}
+
+// Gelman et al., Bayesian Data Analysis (3rd ed.), §5.1, pp. 102–104: the 70 historical
+// proportions have mean 0.136 and standard deviation 0.103; matching a Beta's mean and
+// standard deviation to them gives (α, β) = (1.4, 8.6), and the current experiment's 4 of 14
+// then has posterior Beta(5.4, 18.6) with mean 0.223. Unrounded: α = 1.356149,
+// β = 8.615058, posterior mean 5.356149/23.971207 = 22.3441%.
+func TestShrinkGelmanRatTumors(t *testing.T) {
+	groups := ratTumorGroups()
+	prior := scoring.FitCSATPrior(groups)
+	if !prior.Fitted {
+		t.Fatalf("prior not fitted: %+v", prior)
+	}
+	near(t, "Alpha", prior.Alpha, 1.356149, 5e-7)
+	near(t, "Beta", prior.Beta, 8.615058, 5e-7)
+	current := scoring.CSAT(scoring.Histogram{5: 4, 1: 10})
+	got, ok := scoring.ShrinkCSAT(current, prior)
+	if !ok {
+		t.Fatal("not shrinkable")
+	}
+	near(t, "ShrinkCSAT", got, 22.3441, 5e-5)
+
+	// For proportions the CES and NPS pseudo-count is the Beta prior's α + β.
+	m, fitted := scoring.FitPseudoCount(groups)
+	if !fitted {
+		t.Fatal("pseudo-count not fitted")
+	}
+	near(t, "FitPseudoCount", m, prior.Alpha+prior.Beta, 1e-9)
+
+	// The posterior mean is the Bayesian average of the sample and prior means with
+	// m = α + β: 14/(14+m)·4/14 + m/(14+m)·α/m. ShrinkCES computes the same number from
+	// a mean and a workspace score.
+	group := scoring.Estimate{Metric: scoring.MetricCES, Points: 7, Valid: true, N: 14, Interval: scoring.Interval{Value: 4.0 / 14}}
+	workspace := scoring.Estimate{Metric: scoring.MetricCES, Points: 7, Valid: true, Interval: scoring.Interval{Value: prior.Alpha / m}}
+	avg, ok := scoring.ShrinkCES(group, workspace, m)
+	if !ok {
+		t.Fatal("ShrinkCES refused")
+	}
+	near(t, "Bayesian average", 100*avg, got, 1e-9)
+}
+
+func TestFitPseudoCount(t *testing.T) {
+	ces := func(h scoring.Histogram) scoring.Estimate { return scoring.CES(h, 7) }
+	tests := map[string]struct {
+		groups []scoring.Estimate
+		m      float64
+		fitted bool
+	}{
+		// Means 4, 5, 6, each s² = 2: v = 1, V = 2 + 2/3, m = 8/3 − 1.
+		"three ces groups": {
+			groups: []scoring.Estimate{ces(scoring.Histogram{3: 1, 5: 1}), ces(scoring.Histogram{4: 1, 6: 1}), ces(scoring.Histogram{5: 1, 7: 1})},
+			m:      5.0 / 3, fitted: true,
+		},
+		// NPS 0 (one promoter, one detractor: var 1) and 100 (var 0): x = 0, 1; v = 0.5,
+		// V = 0.5 + 0.25, m = 0.5.
+		"two nps groups": {
+			groups: []scoring.Estimate{scoring.NPS(scoring.Histogram{10: 1, 0: 1}), scoring.NPS(scoring.Histogram{9: 2})},
+			m:      0.5, fitted: true,
+		},
+		"groups that all agree": {
+			groups: []scoring.Estimate{ces(scoring.Histogram{6: 3}), ces(scoring.Histogram{6: 5})},
+			m:      scoring.DefaultPseudoCount,
+		},
+		"one group and one without answers": {
+			groups: []scoring.Estimate{ces(scoring.Histogram{6: 3}), ces(scoring.Histogram{})},
+			m:      scoring.DefaultPseudoCount,
+		},
+		// Answers that never vary within a group but differ between groups: v ≥ V.
+		"spread only between groups": {
+			groups: []scoring.Estimate{ces(scoring.Histogram{2: 3}), ces(scoring.Histogram{6: 3})},
+			m:      scoring.DefaultPseudoCount,
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			m, fitted := scoring.FitPseudoCount(tc.groups)
+			near(t, "m", m, tc.m, 1e-9)
+			if fitted != tc.fitted {
+				t.Errorf("fitted = %v, want %v", fitted, tc.fitted)
+			}
+		})
+	}
+}
+
 // A group with one satisfied answer out of one (100%) must rank below a group of 200 with
 // 97%, and the large groups keep their raw order.
 func TestShrunkCSATRanking(t *testing.T) {

@@ -49,6 +49,19 @@ func (h *Handler) Register(g *echo.Group) {
 	g.PATCH("/responses/:id/flags", h.overrideFlags, write)
 	g.GET("/responses/:id/flags/audit", h.listFlagAudits, read)
 
+	g.POST("/benchmark-sets", h.createBenchmarkSet, write)
+	g.POST("/benchmark-sets/import", h.importBenchmarkSet, write)
+	g.GET("/benchmark-sets", h.listBenchmarkSets, read)
+	g.GET("/benchmark-sets/:id", h.getBenchmarkSet, read)
+	g.PUT("/benchmark-sets/:id", h.updateBenchmarkSet, write)
+	g.DELETE("/benchmark-sets/:id", h.deleteBenchmarkSet, write)
+
+	g.POST("/targets", h.createTarget, write)
+	g.GET("/targets", h.listTargets, read)
+	g.GET("/targets/:id", h.getTarget, read)
+	g.PUT("/targets/:id", h.updateTarget, write)
+	g.DELETE("/targets/:id", h.deleteTarget, write)
+
 	g.POST("/integrations", h.createIntegration, admin)
 	g.GET("/integrations", h.listIntegrations, read)
 	g.POST("/integrations/:id/rotate", h.rotateIntegration, admin)
@@ -58,6 +71,10 @@ func (h *Handler) Register(g *echo.Group) {
 	g.GET("/rules", h.listRules, read)
 	g.PATCH("/rules/:id", h.updateRule, write)
 	g.DELETE("/rules/:id", h.deleteRule, write)
+
+	g.POST("/customer-counts", h.putCustomerCount, write)
+	g.GET("/customer-counts", h.listCustomerCounts, read)
+	g.DELETE("/customer-counts/:id", h.deleteCustomerCount, write)
 }
 
 // RegisterWebhooks adds the CRM's interaction webhook, which is signed with an integration's

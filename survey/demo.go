@@ -139,6 +139,12 @@ func (s *Service) SeedDemo(ctx context.Context, opts DemoOptions) (*Demo, error)
 	if err := s.seedDemo(ctx, ws, opts.Catalog, max(opts.Responses, 1), days, progress); err != nil {
 		return nil, err
 	}
+	if err := s.seedDemoBenchmarks(ctx, ws); err != nil {
+		return nil, err
+	}
+	if err := s.seedDemoCustomerCounts(ctx, ws, days); err != nil {
+		return nil, err
+	}
 	if _, err := settings.InsertOne(ctx, append(marker, bson.E{Key: "at", Value: s.now()})); err != nil {
 		return nil, fmt.Errorf("survey: demo marker: %w", err)
 	}
@@ -260,6 +266,7 @@ func (s *Service) seedDemo(ctx context.Context, ws *Workspace, catalog *template
 			},
 			Send: true, Status: StatusCreated, Decision: StatusScheduled, ExpiresAt: created.AddDate(0, 0, sv.LinkValidDays), CreatedAt: created,
 		}
+		demoServiceFacts(&inv.Interaction)
 		sent := created.Add(time.Minute)
 		inv.Status, inv.SentAt = StatusSent, &sent
 		// A few go nowhere: throttled or sampled out by a rule, refused by the mail server, or

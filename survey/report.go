@@ -18,13 +18,16 @@ const (
 )
 
 // ReportQuery is what a report covers: the instants [From, To), the time zone its days and
-// series fall in, its grouping, its dimension filter and its series interval ("": none).
+// series fall in, its grouping, its dimension filter and its series interval ("": none);
+// what its rows are compared with, and whether its groups are ranked.
 type ReportQuery struct {
 	From, To time.Time
 	Location *time.Location
 	GroupBy  scoring.Dimension
 	Filter   map[scoring.Dimension]string
 	Interval string
+	Compare  CompareQuery
+	Rank     bool
 }
 
 // Report is a survey's funnel and scores over a period, in total and per group, with the
@@ -43,6 +46,10 @@ type Report struct {
 	Groups       []scoring.Row     `json:"groups"`
 	Interval     string            `json:"interval,omitempty"`
 	Series       []ReportPoint     `json:"series,omitempty"`
+	// Comparisons and Ranking say how the rows' comparisons and standings were made; absent
+	// unless asked for. Series points are not compared.
+	Comparisons *ReportComparisons `json:"comparisons,omitempty"`
+	Ranking     *ReportRanking     `json:"ranking,omitempty"`
 }
 
 // ReportPoint is one interval of a report's time series.
@@ -75,6 +82,10 @@ func (s *Service) Report(ctx context.Context, ws, id bson.ObjectID, q ReportQuer
 	for d, v := range q.Filter {
 		rep.Filter[string(d)] = v
 	}
+	cmp, err := s.newComparer(ctx, ws, sv, q)
+	if err != nil {
+		return nil, err
+	}
 	rd := &reportReader{r: s.rollups, ws: ws, sv: sv.ID, gen: rollupGen{meta.Gen, meta.location()},
 		sealed: s.now().Add(-sealAfter), parts: map[string][][]byte{}}
 
@@ -89,6 +100,12 @@ func (s *Service) Report(ctx context.Context, ws, id bson.ObjectID, q ReportQuer
 			a = b
 		}
 	}
+	// The compared periods' documents are read in the same load as the report's own, each
+	// once however many periods need it.
+	compared := len(slices)
+	for _, p := range cmp.periods {
+		slices = append(slices, struct{ from, to time.Time }{p.from, p.to})
+	}
 	covers := make([][]scoring.Piece, len(slices))
 	for i, sl := range slices {
 		if covers[i], err = scoring.Cover(sl.from, sl.to, rd.gen.loc, rd.sealed); err != nil {
@@ -98,20 +115,39 @@ func (s *Service) Report(ctx context.Context, ws, id bson.ObjectID, q ReportQuer
 	if err := rd.load(ctx, covers); err != nil {
 		return nil, err
 	}
+	customers, err := s.reportCustomerCounts(ctx, ws, q)
+	if err != nil {
+		return nil, err
+	}
+	var cells scoring.Bucket // the whole period's
 	for i, sl := range slices {
-		cells, err := rd.cells(covers[i])
+		sum, err := rd.cells(covers[i])
 		if err != nil {
 			return nil, err
 		}
-		total, groups := spec.Summarize(cells)
+		total, groups := spec.Summarize(sum)
+		if i >= compared {
+			cmp.periods[i-compared].summarize(total, groups)
+			continue
+		}
 		if groups == nil {
 			groups = []scoring.Row{}
 		}
+		spec.AddRetention(customers, sl.from, sl.to, &total, groups)
 		if i == 0 {
-			rep.Total, rep.Groups = total, groups
+			rep.Total, rep.Groups, cells = total, groups, sum
 			continue
 		}
 		rep.Series = append(rep.Series, ReportPoint{From: sl.from.UTC(), To: sl.to.UTC(), Total: total, Groups: groups})
+	}
+	if q.Compare.Any() || q.Rank {
+		all, others := spec.Others(cells)
+		if q.Compare.Any() {
+			cmp.apply(rep, spec, others)
+		}
+		if q.Rank {
+			rank(rep, all)
+		}
 	}
 	return rep, nil
 }

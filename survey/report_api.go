@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/labstack/echo/v5"
 	"github.com/surveyd/surveyd/internal/httpx"
 	"github.com/surveyd/surveyd/scoring"
+	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 // Bounds of a report request.
@@ -21,6 +23,7 @@ const (
 	maxReportDays     = 1096 // three years, a leap day included
 	maxSeriesPoints   = 1000
 	maxFilterValue    = 200 // the longest agent or team an invitation may carry
+	maxCompareSets    = 10  // benchmark sets one report compares with
 )
 
 func (h *Handler) getReport(c *echo.Context) error {
@@ -58,8 +61,13 @@ func (h *Handler) report(c *echo.Context) (*Report, ReportQuery, error) {
 		return nil, q, err
 	}
 	rep, err := h.svc.Report(c.Request().Context(), WorkspaceOf(c), id, q)
-	if errors.Is(err, scoring.ErrUnaligned) {
+	switch {
+	case errors.Is(err, scoring.ErrUnaligned):
 		return nil, q, httpx.BadField("tz", "puts midnight of the period's days off the quarter-hour, which reports cannot split; choose other dates or another time zone")
+	case errors.Is(err, ErrUnknownBenchmarkSet):
+		p := httpx.NewProblem(http.StatusNotFound, "compare: "+err.Error())
+		p.Errors = []httpx.FieldError{{Field: "compare", Message: err.Error() + "; list the sets with GET /api/v1/benchmark-sets"}}
+		return nil, q, p
 	}
 	return rep, q, err
 }
@@ -91,6 +99,61 @@ func (h *Handler) reportQuery(c *echo.Context) (ReportQuery, error) {
 	}
 	if q.Interval != "" && seriesPoints(q) > maxSeriesPoints {
 		return q, httpx.BadField("interval", fmt.Sprintf("makes a series of more than %d points; choose a longer interval or a shorter period", maxSeriesPoints))
+	}
+	if q.Compare, err = reportCompare(c.QueryParams()["compare"], q.GroupBy); err != nil {
+		return q, err
+	}
+	if s := c.QueryParam("rank"); s != "" {
+		if q.Rank, err = strconv.ParseBool(s); err != nil {
+			return q, httpx.BadField("rank", "must be true or false")
+		}
+		if q.Rank && q.GroupBy != scoring.DimAgent && q.GroupBy != scoring.DimTeam {
+			return q, httpx.BadField("rank", "ranks agents or teams; add group_by=agent or group_by=team")
+		}
+	}
+	return q, nil
+}
+
+// reportCompare reads the compare parameters, comma lists of previous, last_year, company,
+// targets, benchmark:<set id> and all, which is every one but the benchmark sets (and
+// company only when the report has groups).
+func reportCompare(params []string, groupBy scoring.Dimension) (CompareQuery, error) {
+	var q CompareQuery
+	for _, p := range params {
+		for item := range strings.SplitSeq(p, ",") {
+			item = strings.TrimSpace(item)
+			if hex, ok := strings.CutPrefix(item, "benchmark:"); ok {
+				id, err := bson.ObjectIDFromHex(hex)
+				if err != nil {
+					return q, httpx.BadField("compare", fmt.Sprintf("%q: a benchmark set id is 24 hexadecimal digits", item))
+				}
+				if !slices.Contains(q.Benchmarks, id) {
+					q.Benchmarks = append(q.Benchmarks, id)
+				}
+				continue
+			}
+			switch item {
+			case "":
+			case "previous":
+				q.Previous = true
+			case "last_year":
+				q.LastYear = true
+			case "company":
+				if groupBy == "" {
+					return q, httpx.BadField("compare", "company compares each group with the rest of the company; add group_by")
+				}
+				q.Company = true
+			case "targets":
+				q.Targets = true
+			case "all":
+				q.Previous, q.LastYear, q.Targets, q.Company = true, true, true, groupBy != ""
+			default:
+				return q, httpx.BadField("compare", fmt.Sprintf("%q is not a comparison; use previous, last_year, company, targets, benchmark:<set id> or all, separated by commas", item))
+			}
+		}
+	}
+	if len(q.Benchmarks) > maxCompareSets {
+		return q, httpx.BadField("compare", fmt.Sprintf("names more than %d benchmark sets", maxCompareSets))
 	}
 	return q, nil
 }
@@ -216,24 +279,44 @@ var reportColumns = []string{
 	"weighted_value", "weighted_lo", "weighted_hi", "weighted_n", "weighted_responses", "weighted_low_n",
 	"excluded", "flag_automated", "flag_contradiction", "flag_non_attributable", "flag_late",
 	"repeat_answers", "repeat_counted_as",
+	"volume", "fcr_rate", "fcr_n", "aht_seconds", "aht_n", "transfer_rate", "transfer_n",
+	"crr", "ccr", "customers_start", "customers_end", "customers_new",
+	"rank", "shrunken_score",
+	"reference_kind", "reference_family", "reference", "reference_value", "reference_n",
+	"difference", "statistic", "df", "p_value", "adjusted_p_value", "family_size", "verdict", "needed_n",
 }
+
+// comparisonColumns are the columns of a comparison line, the last of reportColumns.
+const comparisonColumns = 13
 
 // reportFlags are the flags counted in the flag_ columns, in their order.
 var reportFlags = []string{scoring.FlagAutomated, scoring.FlagContradiction, scoring.FlagNonAttributable, scoring.FlagLate}
 
 // writeReportCSV writes a report as CSV: the whole period's total and groups, then each
-// series point's.
+// series point's. A row's comparisons follow it, one line each (row total_comparison or
+// group_comparison), with only the period, the group and the comparison columns filled.
 func writeReportCSV(w io.Writer, rep *Report) error {
 	out, err := newCSV(w, reportColumns)
 	if err != nil {
 		return err
 	}
+	line := func(from, to time.Time, kind string, r *scoring.Row) error {
+		if err := out.Write(append(reportRow(from, to, kind, r), standingCells(r.Standing)...)); err != nil {
+			return err
+		}
+		for i := range r.Comparisons {
+			if err := out.Write(comparisonRow(from, to, kind+"_comparison", r.Group, &r.Comparisons[i])); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	period := func(from, to time.Time, total scoring.Row, groups []scoring.Row) error {
-		if err := out.Write(reportRow(from, to, "total", &total)); err != nil {
+		if err := line(from, to, "total", &total); err != nil {
 			return err
 		}
 		for i := range groups {
-			if err := out.Write(reportRow(from, to, "group", &groups[i])); err != nil {
+			if err := line(from, to, "group", &groups[i]); err != nil {
 				return err
 			}
 		}
@@ -279,5 +362,45 @@ func reportRow(from, to time.Time, kind string, r *scoring.Row) []string {
 		}
 		row = append(row, count(n))
 	}
-	return append(row, count(r.Repeat.Answers), number(r.Repeat.CountedAs))
+	row = append(row, count(r.Repeat.Answers), number(r.Repeat.CountedAs))
+	// A KPI nothing was known of is left empty rather than shown as 0.
+	opt := func(v *float64) string {
+		if v == nil {
+			return ""
+		}
+		return number(*v)
+	}
+	k := r.KPI
+	row = append(row, count(k.Volume), opt(k.FCRRate), count(k.FCRN), opt(k.AHTSeconds), count(k.AHTN),
+		opt(k.TransferRate), count(k.TransferN), opt(k.CRR), opt(k.CCR))
+	if c := k.Customers; c != nil {
+		return append(row, count(c.Start), count(c.End), count(c.New))
+	}
+	return append(row, "", "", "")
+}
+
+// standingCells are a row line's leaderboard and comparison columns: its rank and shrunken
+// score when ranked, the comparison columns empty.
+func standingCells(st *scoring.Standing) []string {
+	cells := make([]string, 2+comparisonColumns)
+	if st != nil {
+		cells[0], cells[1] = strconv.Itoa(st.Rank), number(st.Shrunken)
+	}
+	return cells
+}
+
+// comparisonRow is the CSV line of one comparison of a row.
+func comparisonRow(from, to time.Time, kind, group string, c *scoring.RowComparison) []string {
+	row := make([]string, len(reportColumns))
+	row[0], row[1], row[2], row[3] = from.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339), kind, defuse(group)
+	refN := ""
+	if e := c.Reference.Estimate; e != nil {
+		refN = number(e.N)
+	}
+	copy(row[len(row)-comparisonColumns:], []string{
+		string(c.Reference.Kind), c.Family, defuse(c.Reference.Label), number(c.Reference.Value), refN,
+		number(c.Difference), number(c.Statistic), number(c.DF), number(c.PValue), number(c.AdjustedPValue),
+		strconv.Itoa(c.FamilySize), string(c.Verdict), number(c.NeededN),
+	})
+	return row
 }

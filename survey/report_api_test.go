@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"math"
 	"net/http"
 	"net/url"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/surveyd/surveyd/scoring"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 )
@@ -383,4 +385,261 @@ func TestReportRepeatCustomerAndLostRollups(t *testing.T) {
 	if missing, err := en.svc.SurveysWithoutRollups(ctx); err != nil || len(missing) != 0 {
 		t.Errorf("after the rebuild, surveys without rollups: %+v, %v", missing, err)
 	}
+}
+
+// comparisonOf is row's comparison of kind; it fails the test unless there is exactly one.
+func comparisonOf(t *testing.T, r scoring.Row, kind scoring.ReferenceKind) scoring.RowComparison {
+	t.Helper()
+	var found []scoring.RowComparison
+	for _, c := range r.Comparisons {
+		if c.Reference.Kind == kind {
+			found = append(found, c)
+		}
+	}
+	if len(found) != 1 {
+		t.Fatalf("%q: %d %s comparisons in %+v", r.Group, len(found), kind, r.Comparisons)
+	}
+	return found[0]
+}
+
+// checkCompared checks a comparison's test against hand-worked numbers (p to 5e-6).
+func checkCompared(t *testing.T, what string, c scoring.RowComparison, z, p, adjusted float64, family int, v scoring.Verdict) {
+	t.Helper()
+	if !c.Valid || math.Abs(c.Statistic-z) > 5e-6 || math.Abs(c.PValue-p) > 5e-6 || math.Abs(c.AdjustedPValue-adjusted) > 5e-6 ||
+		c.FamilySize != family || c.Verdict != v {
+		t.Errorf("%s: %+v; want z %.6f, p %.6f, adjusted %.6f in a family of %d, %s", what, c, z, p, adjusted, family, v)
+	}
+}
+
+// An answers 9 of 10 customers satisfied and Binh 3 of 10, in November 2026; the report
+// compares each with the other, a benchmark, targets and an empty previous period, and
+// ranks them.
+func TestReportCompare(t *testing.T) {
+	en, sv := reportEnv(t)
+	for i := range 10 {
+		_, an := en.inviteAbout(sv, fmt.Sprintf("an%d@example.com", i), `{"agent":"An","team":"Billing","channel":"email"}`)
+		_, binh := en.inviteAbout(sv, fmt.Sprintf("binh%d@example.com", i), `{"agent":"Binh","team":"Billing","channel":"chat"}`)
+		en.answer(an, map[bool]string{true: "5", false: "2"}[i < 9])
+		en.answer(binh, map[bool]string{true: "4", false: "1"}[i < 3])
+	}
+	var set BenchmarkSet
+	rec := en.do("POST", "/api/v1/benchmark-sets", en.key, `{"name":"Support desks","values":[
+		{"metric":"csat","scale":"percent","value":50,"segment":{"industry":"Software"},"statistic":"median","source":"Example Survey","year":2025},
+		{"metric":"nps","scale":"nps","value":36,"source":"Example Survey","year":2025}]}`)
+	if rec.Code != http.StatusCreated {
+		t.Fatalf("benchmark set: %d %s", rec.Code, rec.Body)
+	}
+	decode(t, rec, &set)
+	en.run(t, []scenario{
+		{"workspace target", "POST", "/api/v1/targets", en.key, `{"metric":"csat","dimension":"workspace","value":70,"from":"2026-11-01","to":"2026-12-31","note":"Q4"}`, nil, 201, nil},
+		{"An's target", "POST", "/api/v1/targets", en.key, `{"metric":"csat","dimension":"agent","group":"An","value":95,"from":"2026-10-01","to":"2026-12-31"}`, nil, 201, nil},
+		{"Binh's target of another year", "POST", "/api/v1/targets", en.key, `{"metric":"csat","dimension":"agent","group":"Binh","value":95,"from":"2025-01-01","to":"2025-12-31"}`, nil, 201, nil},
+		{"a team target", "POST", "/api/v1/targets", en.key, `{"metric":"csat","dimension":"team","group":"Billing","value":80,"from":"2026-11-01","to":"2026-11-30"}`, nil, 201, nil},
+		{"an nps target", "POST", "/api/v1/targets", en.key, `{"metric":"nps","dimension":"workspace","value":30,"from":"2026-11-01","to":"2026-11-30"}`, nil, 201, nil},
+	})
+	u := "/api/v1/surveys/" + sv.ID.Hex() + "/report?from=2026-11-01&to=2026-11-30&group_by=agent&rank=true&compare=all,benchmark:" + set.ID.Hex()
+	rep := en.report(u, en.key)
+
+	cs := rep.Comparisons
+	if cs == nil || cs.Estimate != "filtered" || cs.Method != "benjamini_hochberg" || cs.Q != 0.05 || cs.Alpha != 0.05 {
+		t.Fatalf("comparisons %+v", cs)
+	}
+	sizes := map[string]int{}
+	for _, f := range cs.Families {
+		sizes[f.Family] = f.Size
+	}
+	bench := "benchmark:" + set.ID.Hex() + ":0"
+	if want := map[string]int{"previous": 0, "last_year": 0, "company": 2, bench: 2, "targets": 1}; !reflect.DeepEqual(sizes, want) {
+		t.Errorf("families %+v, want sizes %v", cs.Families, want)
+	}
+	if len(cs.BenchmarkSets) != 1 || cs.BenchmarkSets[0].Values != 2 || cs.BenchmarkSets[0].Comparable != 1 {
+		t.Errorf("benchmark sets %+v: the NPS value is not compared with a CSAT survey", cs.BenchmarkSets)
+	}
+
+	// Ranked: An first.
+	if len(rep.Groups) != 2 || rep.Groups[0].Group != "An" || rep.Groups[1].Group != "Binh" {
+		t.Fatalf("groups %+v", rep.Groups)
+	}
+	an, binh, total := rep.Groups[0], rep.Groups[1], rep.Total
+	if r := rep.Ranking; r == nil || r.Estimate != "filtered" || r.Method != scoring.ShrinkBetaBinomial || r.Prior == nil {
+		t.Errorf("ranking %+v", r)
+	}
+	if an.Standing == nil || an.Standing.Rank != 1 || an.Standing.Score != 90 || an.Standing.N != 10 || !(an.Standing.Shrunken < 90) ||
+		binh.Standing == nil || binh.Standing.Rank != 2 || !(binh.Standing.Shrunken > 30) || total.Standing != nil {
+		t.Errorf("standings %+v, %+v, total %+v", an.Standing, binh.Standing, total.Standing)
+	}
+
+	// Each against the other: pooled p̄ = 0.6, z = 0.6/sqrt(0.24·(1/10 + 1/10)) = 2.738613;
+	// both p-values are equal, so Benjamini–Hochberg leaves them as they are.
+	c := comparisonOf(t, an, scoring.RefCompany)
+	checkCompared(t, "An against the company", c, 2.738613, 0.006170, 0.006170, 2, scoring.VerdictAbove)
+	if c.Reference.Value != 30 || c.Reference.Estimate == nil || c.Reference.Estimate.Responses != 10 || c.Family != "company" {
+		t.Errorf("An's company reference %+v", c.Reference)
+	}
+	checkCompared(t, "Binh against the company", comparisonOf(t, binh, scoring.RefCompany), -2.738613, 0.006170, 0.006170, 2, scoring.VerdictBelow)
+	for _, rc := range total.Comparisons {
+		if rc.Reference.Kind == scoring.RefCompany {
+			t.Errorf("the total compared with the company: %+v", rc)
+		}
+	}
+
+	// Against 50%: An z = 0.4/sqrt(0.25/10) = 2.529822, p = 0.011412, adjusted 2p = 0.022824;
+	// Binh z = −1.264911, p = 0.205903; the total alone, z = 0.1/sqrt(0.25/20) = 0.894427.
+	c = comparisonOf(t, an, scoring.RefBenchmark)
+	checkCompared(t, "An against the benchmark", c, 2.529822, 0.011412, 0.022824, 2, scoring.VerdictAbove)
+	if c.Reference.ID != set.ID.Hex() || c.Reference.Value != 50 || c.Family != bench ||
+		!strings.Contains(c.Reference.Label, "Software") || !strings.Contains(c.Reference.Label, "Example Survey, 2025") {
+		t.Errorf("benchmark reference %+v", c.Reference)
+	}
+	checkCompared(t, "Binh against the benchmark", comparisonOf(t, binh, scoring.RefBenchmark), -1.264911, 0.205903, 0.205903, 2, scoring.VerdictNotDistinguishable)
+	c = comparisonOf(t, total, scoring.RefBenchmark)
+	checkCompared(t, "the total against the benchmark", c, 0.894427, 0.371093, 0.371093, 1, scoring.VerdictNotDistinguishable)
+	if c.Family != "" {
+		t.Errorf("the total's comparison is in family %q", c.Family)
+	}
+
+	// Targets: the workspace's 70% for the total, z = −0.1/sqrt(0.21/20); An's own 95%,
+	// z = −0.05/sqrt(0.0475/10). Binh's is for 2025 and the team's is not an agent's.
+	checkCompared(t, "the total against its target", comparisonOf(t, total, scoring.RefTarget), -0.975900, 0.329114, 0.329114, 1, scoring.VerdictNotDistinguishable)
+	c = comparisonOf(t, an, scoring.RefTarget)
+	checkCompared(t, "An against An's target", c, -0.725476, 0.468160, 0.468160, 1, scoring.VerdictNotDistinguishable)
+	if c.Reference.Value != 95 || !strings.Contains(c.Reference.Label, "agent An") {
+		t.Errorf("target reference %+v", c.Reference)
+	}
+	for _, rc := range binh.Comparisons {
+		if rc.Reference.Kind == scoring.RefTarget {
+			t.Errorf("Binh compared with a target: %+v", rc)
+		}
+	}
+
+	// October 2 to 31 had no answers: the comparison is reported and is no test.
+	c = comparisonOf(t, total, scoring.RefPrevious)
+	loc := en.ws.Location()
+	if c.Valid || c.Verdict != scoring.VerdictNotDistinguishable || c.Reference.Estimate == nil || c.Reference.Estimate.Valid ||
+		!c.Reference.From.Equal(time.Date(2026, 10, 2, 0, 0, 0, 0, loc)) || !c.Reference.To.Equal(time.Date(2026, 11, 1, 0, 0, 0, 0, loc)) ||
+		!strings.Contains(c.Reference.Label, "2026-10-02 to 2026-10-31") {
+		t.Errorf("previous period %+v", c)
+	}
+
+	// The export carries the same numbers: the rank, then a line per comparison.
+	rec = en.do("GET", strings.Replace(u, "/report?", "/report/export?", 1), en.key, nil)
+	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(rec.Body.String(), "\ufeff"))).ReadAll()
+	if rec.Code != http.StatusOK || err != nil {
+		t.Fatalf("export: %d %v", rec.Code, err)
+	}
+	col := func(row []string, name string) string { return row[slices.Index(reportColumns, name)] }
+	var anLine, anCompany []string
+	for _, row := range rows[1:] {
+		switch {
+		case col(row, "row") == "group" && col(row, "group") == "An":
+			anLine = row
+		case col(row, "row") == "group_comparison" && col(row, "group") == "An" && col(row, "reference_kind") == "company":
+			anCompany = row
+		}
+	}
+	if anLine == nil || col(anLine, "rank") != "1" || col(anLine, "shrunken_score") == "" || col(anLine, "verdict") != "" {
+		t.Errorf("An's line %q", anLine)
+	}
+	if anCompany == nil || col(anCompany, "verdict") != "above" || col(anCompany, "reference_value") != "30" ||
+		col(anCompany, "reference_n") != "10" || col(anCompany, "family_size") != "2" || !strings.HasPrefix(col(anCompany, "statistic"), "2.7386") ||
+		col(anCompany, "responded") != "" {
+		t.Errorf("An's company line %q", anCompany)
+	}
+	if n := len(rows) - 1; n != 3+len(total.Comparisons)+len(an.Comparisons)+len(binh.Comparisons) {
+		t.Errorf("%d lines for %d comparisons", n, len(total.Comparisons)+len(an.Comparisons)+len(binh.Comparisons))
+	}
+}
+
+// The previous period and last year are read with the report, and picked by dates of the
+// report's time zone: across a change of the clocks and around 29 February.
+func TestReportComparePeriods(t *testing.T) {
+	en, sv := reportEnv(t)
+	for i := range 2 {
+		_, tok := en.inviteAbout(sv, fmt.Sprintf("early%d@example.com", i), `{"agent":"Lan"}`)
+		en.answer(tok, "5")
+	}
+	en.clock.advance(7 * 24 * time.Hour) // Friday 27 November
+	_, tok := en.inviteAbout(sv, "late@example.com", `{"agent":"Lan"}`)
+	en.answer(tok, "1")
+	u := "/api/v1/surveys/" + sv.ID.Hex() + "/report"
+
+	// The week of 24 November against 17–23 November, which holds the first two answers.
+	rep := en.report(u+"?from=2026-11-24&to=2026-11-30&group_by=agent&compare=previous,last_year", en.key)
+	prev := comparisonOf(t, rep.Total, scoring.RefPrevious)
+	if rep.Total.Filtered.Responses != 1 || prev.Reference.Estimate.Responses != 2 || prev.Reference.Value != 100 || prev.Difference != -100 {
+		t.Errorf("previous week: %d answers against %+v", rep.Total.Filtered.Responses, prev)
+	}
+	if g := comparisonOf(t, rep.Groups[0], scoring.RefPrevious); g.Reference.Estimate.Responses != 2 || g.Family != "previous" {
+		t.Errorf("Lan's previous week %+v", g)
+	}
+	if ly := comparisonOf(t, rep.Total, scoring.RefLastYear); ly.Reference.Estimate.Responses != 0 ||
+		!strings.Contains(ly.Reference.Label, "2025-11-24 to 2025-11-30") {
+		t.Errorf("last year %+v", ly)
+	}
+
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := func(loc *time.Location, y int, m time.Month, d int) time.Time {
+		return time.Date(y, m, d, 0, 0, 0, 0, loc)
+	}
+	for _, tc := range []struct {
+		name, query string
+		kind        scoring.ReferenceKind
+		from, to    time.Time
+	}{
+		// The clocks went forward on 8 March 2026: that week is an hour short, and the week
+		// before it is still the seven days before it.
+		{"previous week across the change", "tz=America/New_York&from=2026-03-08&to=2026-03-14", scoring.RefPrevious, day(ny, 2026, 3, 1), day(ny, 2026, 3, 8)},
+		// In 2025 the clocks changed on 9 March: the same dates, not the same instants.
+		{"last year across the change", "tz=America/New_York&from=2026-03-08&to=2026-03-14", scoring.RefLastYear, day(ny, 2025, 3, 8), day(ny, 2025, 3, 15)},
+		// February 2024 has 29 days; the same dates a year earlier end on the 28th.
+		{"february of a leap year", "from=2024-02-01&to=2024-02-29", scoring.RefLastYear, day(en.ws.Location(), 2023, 2, 1), day(en.ws.Location(), 2023, 3, 1)},
+		{"the leap day itself", "from=2024-02-29&to=2024-02-29", scoring.RefLastYear, day(en.ws.Location(), 2023, 2, 28), day(en.ws.Location(), 2023, 3, 1)},
+		// March 2024's 31 days follow 30 January to 29 February.
+		{"the month after a leap day", "from=2024-03-01&to=2024-03-31", scoring.RefPrevious, day(en.ws.Location(), 2024, 1, 30), day(en.ws.Location(), 2024, 3, 1)},
+		// Instants rather than days: the same length just before.
+		{"hours", "from=2026-11-20T08:00:00Z&to=2026-11-20T10:30:00Z", scoring.RefPrevious,
+			time.Date(2026, 11, 20, 5, 30, 0, 0, time.UTC), time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rep := en.report(u+"?compare=previous,last_year&"+tc.query, en.key)
+			ref := comparisonOf(t, rep.Total, tc.kind).Reference
+			if !ref.From.Equal(tc.from) || !ref.To.Equal(tc.to) {
+				t.Errorf("%s: %s to %s, want %s to %s", tc.kind, ref.From, ref.To, tc.from.UTC(), tc.to.UTC())
+			}
+		})
+	}
+}
+
+func TestReportCompareBadInput(t *testing.T) {
+	en, sv := reportEnv(t)
+	u := "/api/v1/surveys/" + sv.ID.Hex() + "/report"
+	_, rivalKey := en.workspace("Rival")
+	rec := en.do("POST", "/api/v1/benchmark-sets", rivalKey, `{"name":"Theirs","values":[{"metric":"csat","scale":"percent","value":80,"source":"Theirs","year":2025}]}`)
+	if rec.Code != http.StatusCreated {
+		t.Fatalf("rival's set: %d %s", rec.Code, rec.Body)
+	}
+	var theirs BenchmarkSet
+	decode(t, rec, &theirs)
+	var many []string
+	for range maxCompareSets + 1 {
+		many = append(many, "benchmark:"+bson.NewObjectID().Hex())
+	}
+	en.run(t, []scenario{
+		{"unknown comparison", "GET", u + "?compare=previous,yesterday", en.key, nil, nil, 400, []string{`"field":"compare"`, `\"yesterday\"`}},
+		{"malformed benchmark id", "GET", u + "?compare=benchmark:42", en.key, nil, nil, 400, []string{`"field":"compare"`, "24 hexadecimal"}},
+		{"unknown benchmark set", "GET", u + "?compare=benchmark:" + bson.NewObjectID().Hex(), en.key, nil, nil, 404, []string{`"field":"compare"`}},
+		{"another workspace's set", "GET", u + "?compare=benchmark:" + theirs.ID.Hex(), en.key, nil, nil, 404, []string{`"field":"compare"`, theirs.ID.Hex()}},
+		{"another workspace's set in an export", "GET", u + "/export?compare=benchmark:" + theirs.ID.Hex(), en.key, nil, nil, 404, []string{`"field":"compare"`}},
+		{"too many sets", "GET", u + "?compare=" + strings.Join(many, ","), en.key, nil, nil, 400, []string{`"field":"compare"`}},
+		{"company without groups", "GET", u + "?compare=company", en.key, nil, nil, 400, []string{`"field":"compare"`, "group_by"}},
+		{"all without groups leaves the company out", "GET", u + "?compare=all", en.key, nil, nil, 200, []string{`"kind":"previous"`}},
+		{"rank without groups", "GET", u + "?rank=true", en.key, nil, nil, 400, []string{`"field":"rank"`}},
+		{"rank of channels", "GET", u + "?rank=true&group_by=channel", en.key, nil, nil, 400, []string{`"field":"rank"`, "agent"}},
+		{"rank neither true nor false", "GET", u + "?rank=maybe&group_by=agent", en.key, nil, nil, 400, []string{`"field":"rank"`}},
+		{"rank of teams", "GET", u + "?rank=1&group_by=team", en.key, nil, nil, 200, []string{`"ranking"`}},
+		{"rank=false", "GET", u + "?rank=false", en.key, nil, nil, 200, nil},
+	})
 }

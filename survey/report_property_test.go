@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -86,6 +87,10 @@ func TestReportPropertyRollupsMatchRaw(t *testing.T) {
 	for i := range steps {
 		p.advance(mean)
 		p.step(time.Time{})
+		// Only here: reports kept from before the rebuild must not change under later counts.
+		if p.rng.IntN(12) == 0 {
+			p.postCustomerCounts()
+		}
 		if i == steps/3 || i == 2*steps/3 {
 			p.check(fmt.Sprintf("after %d steps", i+1), 5)
 		}
@@ -337,6 +342,19 @@ func (p *prop) invite() {
 		}
 		in := Interaction{ID: bson.NewObjectID().Hex(), Agent: propPick(p.rng, propAgents), Team: propPick(p.rng, propTeams),
 			Channel: propPick(p.rng, propChannels), Country: propPick(p.rng, propCountries)}
+		// What the CRM said of how it went, each part known two times in three.
+		if p.rng.IntN(3) > 0 {
+			resolved := p.rng.IntN(4) > 0
+			in.FirstContactResolved = &resolved
+		}
+		if p.rng.IntN(3) > 0 {
+			seconds := p.rng.IntN(3600)
+			in.HandleSeconds = &seconds
+		}
+		if p.rng.IntN(3) > 0 {
+			transfers := max(p.rng.IntN(6)-3, 0)
+			in.Transfers = &transfers
+		}
 		inv := p.en.svc.NewInvitation(sv, c, in, decision == StatusScheduled)
 		inv.Status = decision
 		invs[i] = inv
@@ -472,8 +490,10 @@ func (p *prop) check(label string, n int) []propKept {
 	t := p.t
 	t.Helper()
 	began := time.Now()
+	var retained, combined int // rows with customer counts, and those of several periods
 	defer func() {
-		t.Logf("%s: %d reports checked in %s", label, n*len(p.surveys), time.Since(began).Round(time.Millisecond))
+		t.Logf("%s: %d reports checked in %s; %d rows had customer counts, %d of several periods",
+			label, n*len(p.surveys), time.Since(began).Round(time.Millisecond), retained, combined)
 	}()
 	var kept []propKept
 	failures := 0
@@ -491,6 +511,18 @@ func (p *prop) check(label string, n int) []propKept {
 			}
 			got := propJSON(t, rep)
 			want := propJSON(t, ref.report(sv, q, exclude))
+			rows := append([]scoring.Row{rep.Total}, rep.Groups...)
+			for _, pt := range rep.Series {
+				rows = append(append(rows, pt.Total), pt.Groups...)
+			}
+			for _, r := range rows {
+				if c := r.KPI.Customers; c != nil {
+					retained++
+					if c.Periods > 1 {
+						combined++
+					}
+				}
+			}
 			if diffs := propJSONDiffs(want, got, 1e-9); len(diffs) > 0 {
 				t.Errorf("%s: %s survey, %s: report (got) differs from the reference (want):\n%s",
 					label, sv.Kind, propDescribe(q, exclude), strings.Join(diffs, "\n"))
@@ -623,6 +655,7 @@ type propRefEvent struct {
 	at    time.Time
 	t     scoring.Tuple
 	stage scoring.Stage
+	in    *Interaction // an invited event's, for the service KPIs
 }
 
 type propRefAnswer struct {
@@ -636,8 +669,9 @@ type propRefAnswer struct {
 }
 
 type propRefData struct {
-	events  []propRefEvent
-	answers []propRefAnswer
+	events    []propRefEvent
+	answers   []propRefAnswer
+	customers []CustomerCount
 }
 
 var propRefDecisions = map[string]scoring.Stage{StatusCreated: scoring.StageCreated, StatusScheduled: scoring.StageScheduled,
@@ -661,20 +695,29 @@ func (p *prop) loadRef(sv *Survey) *propRefData {
 	propNoErr(t, cur.All(ctx, &resps))
 
 	d := &propRefData{}
+	var counts []customerCountsDoc
+	cur, err = p.en.svc.db.Collection("customer_counts").Find(ctx, bson.D{{Key: "workspace_id", Value: p.ws.ID}})
+	propNoErr(t, err)
+	propNoErr(t, cur.All(ctx, &counts))
+	for _, doc := range counts {
+		_, dim, _ := strings.Cut(doc.ID, "|")
+		propNoErr(t, doc.decode(p.ws.ID, scoring.Dimension(dim)))
+		d.customers = append(d.customers, doc.counts...)
+	}
 	for _, inv := range invs {
 		tu := propRefTuple(inv.Interaction)
-		d.events = append(d.events, propRefEvent{inv.CreatedAt, tu, scoring.StageInvited})
+		d.events = append(d.events, propRefEvent{inv.CreatedAt, tu, scoring.StageInvited, &inv.Interaction})
 		st, ok := propRefDecisions[inv.Decision]
 		if !ok {
 			t.Fatalf("invitation %s stored with decision %q", inv.ID.Hex(), inv.Decision)
 		}
-		d.events = append(d.events, propRefEvent{inv.CreatedAt, tu, st})
+		d.events = append(d.events, propRefEvent{inv.CreatedAt, tu, st, nil})
 		for _, e := range []struct {
 			at    *time.Time
 			stage scoring.Stage
 		}{{inv.SentAt, scoring.StageSent}, {inv.FailedAt, scoring.StageFailed}, {inv.BouncedAt, scoring.StageBounced}, {inv.OpenedAt, scoring.StageOpened}} {
 			if e.at != nil {
-				d.events = append(d.events, propRefEvent{*e.at, tu, e.stage})
+				d.events = append(d.events, propRefEvent{*e.at, tu, e.stage, nil})
 			}
 		}
 	}
@@ -773,6 +816,7 @@ func (d *propRefData) report(sv *Survey, q ReportQuery, exclude []string) *Repor
 			}
 		}
 		total := propRefRow(sv, "", evs, ans, totalExcl)
+		d.retention(&total, q.Filter, from, to)
 		rows := []scoring.Row{}
 		if q.GroupBy == "" {
 			return total, rows
@@ -801,7 +845,14 @@ func (d *propRefData) report(sv *Survey, q ReportQuery, exclude []string) *Repor
 					gans = append(gans, a)
 				}
 			}
-			rows = append(rows, propRefRow(sv, g, gevs, gans, groupExcl))
+			row := propRefRow(sv, g, gevs, gans, groupExcl)
+			scope := maps.Clone(q.Filter)
+			if scope == nil {
+				scope = map[scoring.Dimension]string{}
+			}
+			scope[q.GroupBy] = g
+			d.retention(&row, scope, from, to)
+			rows = append(rows, row)
 		}
 		return total, rows
 	}
@@ -898,6 +949,7 @@ func propRefRow(sv *Survey, group string, evs []propRefEvent, ans []propRefAnswe
 		SampledOut: f[scoring.StageSampledOut], Sent: f[scoring.StageSent], Failed: f[scoring.StageFailed],
 		Bounced: f[scoring.StageBounced], Delivered: f[scoring.StageSent] - f[scoring.StageBounced],
 		Opened: f[scoring.StageOpened], Responded: int64(len(ans)), Commented: commented}
+	row.KPI = propRefKPI(evs)
 	if row.Funnel.Delivered > 0 {
 		row.ResponseRate = 100 * float64(row.Funnel.Responded) / float64(row.Funnel.Delivered)
 		row.LowResponseRate = row.ResponseRate < 5
@@ -960,6 +1012,124 @@ func propRefRow(sv *Survey, group string, evs []propRefEvent, ans []propRefAnswe
 		row.Weighted = scoring.CSATWeighted(wh)
 	}
 	return row
+}
+
+// propRefKPI counts a row's service KPIs interaction by interaction: each rate over the
+// interactions that said what it needs, absent when none did.
+func propRefKPI(evs []propRefEvent) scoring.KPI {
+	var k scoring.KPI
+	var resolved, handled, transferred int64
+	for _, e := range evs {
+		if e.stage != scoring.StageInvited {
+			continue
+		}
+		k.Volume++
+		if r := e.in.FirstContactResolved; r != nil {
+			k.FCRN++
+			if *r {
+				resolved++
+			}
+		}
+		if h := e.in.HandleSeconds; h != nil {
+			k.AHTN++
+			handled += int64(*h)
+		}
+		if n := e.in.Transfers; n != nil {
+			k.TransferN++
+			if *n > 0 {
+				transferred++
+			}
+		}
+	}
+	ratio := func(part, whole int64, scale float64) *float64 {
+		if whole == 0 {
+			return nil
+		}
+		v := scale * float64(part) / float64(whole)
+		return &v
+	}
+	k.FCRRate, k.AHTSeconds, k.TransferRate = ratio(resolved, k.FCRN, 100), ratio(handled, k.AHTN, 1), ratio(transferred, k.TransferN, 100)
+	return k
+}
+
+// retention sets a row's CRR and CCR from the customer counts posted for its scope (no
+// dimension: the workspace; one: that group; more: none) over periods inside [from, to):
+// every run of periods, each starting where the one before ended, is tried, and the one
+// spanning the most time wins, then the one of fewer periods, then the latest.
+func (d *propRefData) retention(row *scoring.Row, scope map[scoring.Dimension]string, from, to time.Time) {
+	if len(scope) > 1 {
+		return
+	}
+	var dim scoring.Dimension
+	var value string
+	for k, v := range scope {
+		dim, value = k, v
+	}
+	var mine []CustomerCount
+	for _, c := range d.customers {
+		if c.Dimension == dim && c.Value == value && !c.StartsAt.Before(from) && !c.EndsAt.After(to) {
+			mine = append(mine, c)
+		}
+	}
+	var best *scoring.Customers
+	var walk func(run scoring.Customers)
+	walk = func(run scoring.Customers) {
+		if best == nil {
+			best = &run
+		}
+		span, bestSpan := run.To.Sub(run.From), best.To.Sub(best.From)
+		if span > bestSpan || span == bestSpan && (run.Periods < best.Periods || run.Periods == best.Periods && run.To.After(best.To)) {
+			best = &run
+		}
+		for _, c := range mine {
+			if c.StartsAt.Equal(run.To) {
+				walk(scoring.Customers{From: run.From, To: c.EndsAt, Start: run.Start, End: c.End, New: run.New + c.New, Periods: run.Periods + 1})
+			}
+		}
+	}
+	for _, c := range mine {
+		walk(scoring.Customers{From: c.StartsAt, To: c.EndsAt, Start: c.Start, End: c.End, New: c.New, Periods: 1})
+	}
+	if best == nil {
+		return
+	}
+	row.KPI.Customers = best
+	if best.Start > 0 {
+		crr := 100 * float64(best.End-best.New) / float64(best.Start)
+		ccr := 100 * float64(best.Start-best.End) / float64(best.Start)
+		row.KPI.CRR, row.KPI.CCR = &crr, &ccr
+	}
+}
+
+// postCustomerCounts posts random customer counts through the API: the workspace's or a
+// group's, for a calendar month or a few weeks of the last two months, so that reports meet
+// runs of consecutive periods, gaps, overlaps and periods posted again.
+func (p *prop) postCustomerCounts() {
+	rng := p.rng
+	at := p.now().Add(-time.Duration(rng.Int64N(int64(60 * 24 * time.Hour)))).In(p.ws.Location())
+	first := time.Date(at.Year(), at.Month(), at.Day(), 0, 0, 0, 0, time.UTC)
+	last := first.AddDate(0, 0, rng.IntN(45))
+	if rng.IntN(3) > 0 {
+		first = first.AddDate(0, 0, 1-first.Day())
+		last = first.AddDate(0, 1, -1)
+	}
+	group := ""
+	switch d := propPick(rng, []scoring.Dimension{"", "", "", scoring.DimAgent, scoring.DimTeam, scoring.DimChannel, scoring.DimCountry}); d {
+	case scoring.DimAgent:
+		group = `,"dimension":"agent","value":"` + propPick(rng, propAgents[1:]) + `"`
+	case scoring.DimTeam:
+		group = `,"dimension":"team","value":"` + propPick(rng, propTeams[1:]) + `"`
+	case scoring.DimChannel:
+		group = `,"dimension":"channel","value":"` + propPick(rng, propChannels[1:]) + `"`
+	case scoring.DimCountry:
+		group = `,"dimension":"country","value":"` + propPick(rng, propCountries[1:]) + `"`
+	}
+	start, gained := rng.Int64N(500), rng.Int64N(100)
+	body := fmt.Sprintf(`{"from":%q,"to":%q,"customers_start":%d,"customers_end":%d,"customers_new":%d%s}`,
+		first.Format(time.DateOnly), last.Format(time.DateOnly), start, rng.Int64N(start+gained+1), gained, group)
+	if rec := p.en.do("POST", "/api/v1/customer-counts", p.en.key, body); rec.Code != 200 && rec.Code != 201 {
+		p.t.Fatalf("post customer counts %s: %d %s", body, rec.Code, rec.Body)
+	}
 }
 
 func propJSON(t *testing.T, v any) []byte {

@@ -174,15 +174,18 @@ func invitationChanges(invs []*Invitation) []rollupChange {
 	return out
 }
 
-// createdDelta is what an invitation's creation counts: the interaction invited, and the
-// decision taken on it. The write path and the rebuild both count through it.
+// createdDelta is what an invitation's creation counts: the interaction invited, the
+// decision taken on it, and what the CRM said of how the interaction went (the service
+// KPIs). The write path and the rebuild both count through it.
 func createdDelta(inv *Invitation, decision string) scoring.Bucket {
-	t := inv.Interaction.tuple()
+	in := &inv.Interaction
+	t := in.tuple()
 	b := scoring.Bucket{}
 	b.AddStage(t, scoring.StageInvited, 1)
 	if st, ok := scoring.DecisionStage(decision); ok {
 		b.AddStage(t, st, 1)
 	}
+	b.AddService(t, scoring.ServiceFacts{FirstContactResolved: in.FirstContactResolved, HandleSeconds: in.HandleSeconds, Transfers: in.Transfers})
 	return b
 }
 

@@ -1,0 +1,350 @@
+package survey
+
+import (
+	"encoding/csv"
+	"errors"
+	"math"
+	"net/http"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/surveyd/surveyd/scoring"
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+const countsURL = "/api/v1/customer-counts"
+
+// postCounts posts customer counts and returns what was stored, failing unless the status is want.
+func (en *env) postCounts(body string, want int) CustomerCount {
+	en.t.Helper()
+	rec := en.do("POST", countsURL, en.key, body)
+	if rec.Code != want {
+		en.t.Fatalf("POST %s %s: %d, want %d: %s", countsURL, body, rec.Code, want, rec.Body)
+	}
+	var cc CustomerCount
+	decode(en.t, rec, &cc)
+	return cc
+}
+
+func TestCustomerCountsAPI(t *testing.T) {
+	en, _ := reportEnv(t)
+	october := `{"from":"2026-10-01","to":"2026-10-31","customers_start":200,"customers_end":180,"customers_new":20}`
+	first := en.postCounts(october, http.StatusCreated)
+	// October's days in the workspace's Asia/Ho_Chi_Minh.
+	if first.From != "2026-10-01" || first.To != "2026-10-31" || first.TimeZone != "Asia/Ho_Chi_Minh" ||
+		first.StartsAt.UTC().Format("2006-01-02T15:04Z") != "2026-09-30T17:00Z" || first.EndsAt.UTC().Format("2006-01-02T15:04Z") != "2026-10-31T17:00Z" ||
+		first.Dimension != "" || first.Start != 200 || first.End != 180 || first.New != 20 || first.ID.IsZero() {
+		t.Fatalf("stored %+v", first)
+	}
+	// The CRM retries with corrected figures: the period is replaced, not counted twice.
+	again := en.postCounts(`{"from":"2026-10-01","to":"2026-10-31","customers_start":200,"customers_end":181,"customers_new":21}`, http.StatusOK)
+	if again.ID != first.ID || again.End != 181 || !again.CreatedAt.Equal(first.CreatedAt) {
+		t.Fatalf("retry stored %+v, want %s updated", again, first.ID.Hex())
+	}
+	billing := en.postCounts(`{"from":"2026-10-01","to":"2026-10-31","dimension":"Team","value":" Billing ","customers_start":50,"customers_end":55,"customers_new":10}`, http.StatusCreated)
+	chat := en.postCounts(`{"from":"2026-10-01","to":"2026-10-31","dimension":"channel","value":"Chat","customers_start":0,"customers_end":0,"customers_new":0}`, http.StatusCreated)
+	if billing.Dimension != "team" || billing.Value != "Billing" || chat.Value != "chat" || billing.ID == first.ID {
+		t.Fatalf("groups stored as %+v and %+v", billing, chat)
+	}
+	stored := func(ws *Workspace) int {
+		t.Helper()
+		all, err := en.svc.readCustomerCounts(t.Context(), ws.ID, customerScopes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(all)
+	}
+	if n := stored(en.ws); n != 3 {
+		t.Fatalf("%d customer counts stored, want 3", n)
+	}
+
+	rival, rivalKey := en.workspace("Rival")
+	read := en.keyFor(en.ws, ScopeRead)
+	u := countsURL + "/"
+	en.run(t, []scenario{
+		{"list", "GET", countsURL, read, nil, nil, 200, []string{`"id":"` + chat.ID.Hex() + `"`, `"customers_end":181`, `"dimension":"team","value":"Billing"`}},
+		{"list, paged", "GET", countsURL + "?limit=2", read, nil, nil, 200, []string{`"next_cursor":"`}},
+		{"another workspace lists its own", "GET", countsURL, rivalKey, nil, nil, 200, []string{`{"data":[]}`}},
+		{"another workspace cannot delete", "DELETE", u + chat.ID.Hex(), rivalKey, nil, nil, 404, nil},
+		{"a read key cannot post", "POST", countsURL, read, october, nil, 403, nil},
+		{"a read key cannot delete", "DELETE", u + chat.ID.Hex(), read, nil, nil, 403, nil},
+		{"no key", "GET", countsURL, "", nil, nil, 401, nil},
+		{"delete", "DELETE", u + chat.ID.Hex(), en.key, nil, nil, 204, nil},
+		{"delete again", "DELETE", u + chat.ID.Hex(), en.key, nil, nil, 404, nil},
+		{"malformed id", "DELETE", u + "nope", en.key, nil, nil, 404, nil},
+	})
+	if n := stored(rival); n != 0 {
+		t.Errorf("the rival workspace has %d customer counts", n)
+	}
+	// The next page starts after the last of the first.
+	type page struct {
+		Data       []CustomerCount `json:"data"`
+		NextCursor string          `json:"next_cursor"`
+	}
+	var one, two page
+	decode(t, en.do("GET", countsURL+"?limit=1", read, nil), &one)
+	if len(one.Data) != 1 || one.Data[0].ID != billing.ID || one.NextCursor == "" {
+		t.Fatalf("first page %+v", one)
+	}
+	decode(t, en.do("GET", countsURL+"?limit=1&cursor="+one.NextCursor, read, nil), &two)
+	if len(two.Data) != 1 || two.Data[0].ID != first.ID || two.NextCursor != "" {
+		t.Errorf("second page %+v", two)
+	}
+
+	body := func(fields string) string {
+		return `{"from":"2026-10-01","to":"2026-10-31","customers_start":200,"customers_end":180,"customers_new":20` + fields + `}`
+	}
+	en.run(t, []scenario{
+		{"malformed JSON", "POST", countsURL, en.key, `{"from":"2026-10-01",`, nil, 400, []string{"not valid JSON"}},
+		{"empty body", "POST", countsURL, en.key, ``, nil, 400, []string{"empty"}},
+		{"not an object", "POST", countsURL, en.key, `[1,2]`, nil, 400, nil},
+		{"a count as a string", "POST", countsURL, en.key, strings.Replace(october, `200`, `"200"`, 1), nil, 400, []string{`"field":"customers_start"`, "whole number"}},
+		{"a fractional count", "POST", countsURL, en.key, strings.Replace(october, `180`, `180.5`, 1), nil, 400, []string{`"field":"customers_end"`, "whole number"}},
+		{"a date as a number", "POST", countsURL, en.key, strings.Replace(october, `"2026-10-01"`, `20261001`, 1), nil, 400, []string{`"field":"from"`}},
+		{"unknown field", "POST", countsURL, en.key, body(`,"churned":20`), nil, 400, []string{`"field":"churned"`}},
+		{"negative", "POST", countsURL, en.key, strings.Replace(october, `"customers_new":20`, `"customers_new":-1`, 1), nil, 422, []string{`"field":"customers_new"`, "at least 0"}},
+		{"missing counts", "POST", countsURL, en.key, `{"from":"2026-10-01","to":"2026-10-31","customers_start":200}`, nil, 422,
+			[]string{`"field":"customers_end","message":"is required"`, `"field":"customers_new","message":"is required"`}},
+		{"more customers at the end than there could be", "POST", countsURL, en.key, strings.Replace(october, `"customers_end":180`, `"customers_end":221`, 1), nil, 422,
+			[]string{`"field":"customers_end"`, "customers_start + customers_new"}},
+		{"as many as there could be", "POST", countsURL, en.key, strings.Replace(body(`,"dimension":"agent","value":"Lan"`), `"customers_end":180`, `"customers_end":220`, 1), nil, 201, nil},
+		{"absurdly many", "POST", countsURL, en.key, strings.Replace(october, `200`, `9000000000000`, 1), nil, 422, []string{`"field":"customers_start"`}},
+		{"no period", "POST", countsURL, en.key, `{"customers_start":200,"customers_end":180,"customers_new":20}`, nil, 422, []string{`"field":"from"`, `"field":"to"`}},
+		{"a month that does not exist", "POST", countsURL, en.key, strings.Replace(october, `2026-10-01`, `2026-13-01`, 1), nil, 422, []string{`"field":"from"`, "2026-10-01"}},
+		{"a time instead of a date", "POST", countsURL, en.key, strings.Replace(october, `2026-10-31`, `2026-10-31T00:00:00Z`, 1), nil, 422, []string{`"field":"to"`}},
+		{"from after to", "POST", countsURL, en.key, strings.Replace(october, `2026-10-01`, `2026-11-01`, 1), nil, 400, []string{`"field":"from"`}},
+		{"longer than a report", "POST", countsURL, en.key, strings.Replace(october, `2026-10-01`, `2020-01-01`, 1), nil, 400, []string{`"field":"from"`, "1096 days"}},
+		{"unknown dimension", "POST", countsURL, en.key, body(`,"dimension":"region","value":"North"`), nil, 422, []string{`"field":"dimension"`, "agent, team, channel, country"}},
+		{"a value without its dimension", "POST", countsURL, en.key, body(`,"value":"Billing"`), nil, 422, []string{`"field":"dimension"`}},
+		{"a dimension without its value", "POST", countsURL, en.key, body(`,"dimension":"team","value":"  "`), nil, 422, []string{`"field":"value"`}},
+		{"a value too long", "POST", countsURL, en.key, body(`,"dimension":"team","value":"` + strings.Repeat("x", 201) + `"`), nil, 422, []string{`"field":"value"`, "200 characters"}},
+		{"not JSON", "POST", countsURL, en.key, `customers=200`, []string{"Content-Type", "application/x-www-form-urlencoded"}, 415, nil},
+	})
+}
+
+// A known-answer report of the service KPIs, through the router: four interactions, three
+// with their resolution known of which two were resolved (FCR 66.67%, n 3), two with handle
+// times of 5 and 10 minutes (AHT 450 s, n 2), four with transfers known, one transferred
+// (25%, n 4); and CRR 80%, CCR 10% from October's counts CS 200, CE 180, CN 20.
+func TestReportKPIs(t *testing.T) {
+	en, sv := reportEnv(t)
+	en.inviteAbout(sv, "a@example.com", `{"agent":"Lan","team":"Billing","channel":"phone","first_contact_resolved":true,"handle_seconds":300,"transfers":0}`)
+	en.inviteAbout(sv, "b@example.com", `{"agent":"Lan","team":"Billing","channel":"phone","first_contact_resolved":false,"handle_seconds":600,"transfers":2}`)
+	_, tok := en.inviteAbout(sv, "c@example.com", `{"agent":"Minh","team":"Sales","channel":"chat","first_contact_resolved":true,"transfers":0}`)
+	en.inviteAbout(sv, "d@example.com", `{"agent":"Minh","team":"Sales","channel":"chat","transfers":0}`)
+	en.answer(tok, "5")
+	en.postCounts(`{"from":"2026-10-01","to":"2026-10-31","customers_start":200,"customers_end":180,"customers_new":20}`, http.StatusCreated)
+	en.postCounts(`{"from":"2026-09-01","to":"2026-09-30","customers_start":190,"customers_end":200,"customers_new":15}`, http.StatusCreated)
+	en.postCounts(`{"from":"2026-10-01","to":"2026-10-31","dimension":"team","value":"Billing","customers_start":50,"customers_end":45,"customers_new":5}`, http.StatusCreated)
+	// November has not ended within the reports below: its counts are not used.
+	en.postCounts(`{"from":"2026-11-01","to":"2026-11-30","customers_start":180,"customers_end":170,"customers_new":9}`, http.StatusCreated)
+	u := "/api/v1/surveys/" + sv.ID.Hex() + "/report"
+
+	type want struct {
+		volume                        int64
+		fcr, aht, transfer, crr, ccr  float64 // NaN: null
+		fcrN, ahtN, transferN, period int64   // period: the posted periods CRR comes from
+	}
+	null := math.NaN()
+	check := func(name string, k scoring.KPI, w want) {
+		t.Helper()
+		same := func(p *float64, v float64) bool {
+			return (p == nil) == math.IsNaN(v) && (p == nil || math.Abs(*p-v) < 1e-9)
+		}
+		periods := int64(0)
+		if k.Customers != nil {
+			periods = int64(k.Customers.Periods)
+		}
+		if k.Volume != w.volume || !same(k.FCRRate, w.fcr) || k.FCRN != w.fcrN || !same(k.AHTSeconds, w.aht) || k.AHTN != w.ahtN ||
+			!same(k.TransferRate, w.transfer) || k.TransferN != w.transferN || !same(k.CRR, w.crr) || !same(k.CCR, w.ccr) || periods != w.period {
+			t.Errorf("%s: KPIs %s, want %+v", name, propShort(k), w)
+		}
+	}
+
+	rec := en.do("GET", u+"?from=2026-10-01&to=2026-11-20&group_by=team", en.key, nil)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("report: %d %s", rec.Code, rec.Body)
+	}
+	// What is not known reads as null, not as 0%.
+	if body := rec.Body.String(); !strings.Contains(body, `"aht_seconds":null,"aht_n":0`) || !strings.Contains(body, `"crr":null,"ccr":null,"customers":null`) {
+		t.Errorf("unknowns are not null: %s", body)
+	}
+	var rep Report
+	decode(t, rec, &rep)
+	check("total", rep.Total.KPI, want{volume: 4, fcr: 200.0 / 3, fcrN: 3, aht: 450, ahtN: 2, transfer: 25, transferN: 4, crr: 80, ccr: 10, period: 1})
+	if len(rep.Groups) != 2 {
+		t.Fatalf("groups %+v", rep.Groups)
+	}
+	// Billing's October: (45 − 5)/50 = 80% kept, (50 − 45)/50 = 10% lost.
+	check("Billing", rep.Groups[0].KPI, want{volume: 2, fcr: 50, fcrN: 2, aht: 450, ahtN: 2, transfer: 50, transferN: 2, crr: 80, ccr: 10, period: 1})
+	check("Sales", rep.Groups[1].KPI, want{volume: 2, fcr: 100, fcrN: 1, aht: null, transfer: 0, transferN: 2, crr: null, ccr: null})
+	if rep.Groups[1].Funnel.Responded != 1 || !near(rep.Groups[1].Raw.Value, 100) {
+		t.Errorf("Sales' score beside its KPIs: %+v", rep.Groups[1].Raw)
+	}
+
+	// September and October make one period: 190 at its start, 180 at its end, 35 new.
+	rep = *en.report(u+"?from=2026-09-01&to=2026-11-20", en.key)
+	check("September to November", rep.Total.KPI, want{volume: 4, fcr: 200.0 / 3, fcrN: 3, aht: 450, ahtN: 2, transfer: 25, transferN: 4,
+		crr: 100 * (180.0 - 35) / 190, ccr: 100 * 10.0 / 190, period: 2})
+	if c := rep.Total.KPI.Customers; c.Start != 190 || c.End != 180 || c.New != 35 {
+		t.Errorf("customers %+v", c)
+	}
+
+	// A monthly series: each month its own counts and interactions.
+	rep = *en.report(u+"?from=2026-09-01&to=2026-11-20&interval=month&filter=team:Billing", en.key)
+	if len(rep.Series) != 3 {
+		t.Fatalf("series %+v", rep.Series)
+	}
+	check("Billing in September", rep.Series[0].Total.KPI, want{fcr: null, aht: null, transfer: null, crr: null, ccr: null})
+	check("Billing in October", rep.Series[1].Total.KPI, want{fcr: null, aht: null, transfer: null, crr: 80, ccr: 10, period: 1})
+	check("Billing in November", rep.Series[2].Total.KPI, want{volume: 2, fcr: 50, fcrN: 2, aht: 450, ahtN: 2, transfer: 50, transferN: 2, crr: null, ccr: null})
+
+	// The export carries the same numbers, empty where unknown.
+	rec = en.do("GET", u+"/export?from=2026-10-01&to=2026-11-20&group_by=team", en.key, nil)
+	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(rec.Body.String(), "\ufeff"))).ReadAll()
+	if err != nil || len(rows) != 4 {
+		t.Fatalf("export: %v %q", err, rows)
+	}
+	col := func(row []string, name string) string {
+		t.Helper()
+		i := slices.Index(reportColumns, name)
+		if i < 0 {
+			t.Fatalf("no column %s", name)
+		}
+		return row[i]
+	}
+	for _, c := range []struct {
+		row        int
+		name, want string
+	}{
+		{1, "volume", "4"}, {1, "fcr_n", "3"}, {1, "aht_seconds", "450"}, {1, "aht_n", "2"}, {1, "transfer_rate", "25"},
+		{1, "transfer_n", "4"}, {1, "crr", "80"}, {1, "ccr", "10"}, {1, "customers_start", "200"}, {1, "customers_end", "180"}, {1, "customers_new", "20"},
+		{3, "aht_seconds", ""}, {3, "aht_n", "0"}, {3, "transfer_rate", "0"}, {3, "crr", ""}, {3, "customers_start", ""},
+	} {
+		if got := col(rows[c.row], c.name); got != c.want {
+			t.Errorf("row %d %s = %q, want %q", c.row, c.name, got, c.want)
+		}
+	}
+	if got := col(rows[1], "fcr_rate"); !strings.HasPrefix(got, "66.666") {
+		t.Errorf("fcr_rate %q", got)
+	}
+}
+
+// Interactions from the CRM's webhook count in the KPIs whatever the rules decide: a sampled
+// out interaction gets no email but was handled all the same.
+func TestReportKPIsFromWebhook(t *testing.T) {
+	h := newHookEnv(t, `"sample_percent":0`)
+	for i, in := range []string{
+		`"first_contact_resolved":true,"handle_seconds":120,"transfers":1`,
+		`"first_contact_resolved":false,"handle_seconds":360`,
+	} {
+		ev := `{"event_id":"evt-` + strconv.Itoa(i) + `","interaction":{"channel":"chat","team":"Billing",` + in + `},"customer":{"email":"c@example.com"}}`
+		if res := h.postOK(ev, http.StatusAccepted); res.Decision != StatusSampledOut {
+			t.Fatalf("decision %+v", res)
+		}
+	}
+	rep := h.report("/api/v1/surveys/"+h.sv.ID.Hex()+"/report", h.key)
+	k := rep.Total.KPI
+	if k.Volume != 2 || k.FCRRate == nil || *k.FCRRate != 50 || k.AHTSeconds == nil || *k.AHTSeconds != 240 || k.TransferRate == nil || *k.TransferRate != 100 || k.TransferN != 1 {
+		t.Errorf("KPIs %s", propShort(k))
+	}
+}
+
+// `surveyd demo` shows every service KPI: by team, and by channel with calls taking longer
+// than chats, and retention and churn for each month of its history.
+func TestDemoShowsServiceKPIs(t *testing.T) {
+	en := newEnv(t)
+	demo, err := en.svc.SeedDemo(t.Context(), DemoOptions{Responses: 300, Catalog: catalog})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sv Survey
+	if err := en.svc.surveys.FindOne(t.Context(), bson.D{{Key: "workspace_id", Value: demo.Workspace.ID}, {Key: "name", Value: "Support CSAT"}}).Decode(&sv); err != nil {
+		t.Fatal(err)
+	}
+	key := en.keyFor(demo.Workspace, ScopeRead)
+	// The months of the demo's 90 days that have ended.
+	now := en.clock.now().In(demo.Workspace.Location())
+	first := now.AddDate(0, 0, -90)
+	first = time.Date(first.Year(), first.Month(), 1, 0, 0, 0, 0, time.UTC)
+	last := time.Date(now.Year(), now.Month(), 0, 0, 0, 0, 0, time.UTC)
+	u := "/api/v1/surveys/" + sv.ID.Hex() + "/report?from=" + first.Format(time.DateOnly) + "&to=" + last.Format(time.DateOnly)
+
+	rep := en.report(u+"&group_by=team&interval=month", key)
+	for _, r := range append([]scoring.Row{rep.Total}, rep.Groups...) {
+		k := r.KPI
+		if k.Volume == 0 || k.FCRRate == nil || *k.FCRRate < 55 || *k.FCRRate > 95 || k.AHTSeconds == nil || k.TransferRate == nil ||
+			*k.TransferRate > 30 || k.CRR == nil || k.CCR == nil || k.Customers == nil || k.Customers.Periods < 2 {
+			t.Errorf("%q: KPIs %s", r.Group, propShort(k))
+		}
+	}
+	for _, p := range rep.Series {
+		if p.Total.KPI.CRR == nil || p.Total.KPI.Customers.Periods != 1 {
+			t.Errorf("month from %s: %s", p.From, propShort(p.Total.KPI))
+		}
+	}
+	rep = en.report(u+"&group_by=channel", key)
+	aht := map[string]float64{}
+	for _, r := range rep.Groups {
+		if r.KPI.AHTSeconds != nil {
+			aht[r.Group] = *r.KPI.AHTSeconds
+		}
+	}
+	if !(aht["phone"] > aht["chat"] && aht["chat"] > 0) {
+		t.Errorf("handle times by channel %v: calls should take longer than chats", aht)
+	}
+}
+
+func sampleCustomerCounts() []CustomerCount {
+	at := time.Date(2026, 11, 20, 3, 0, 0, 123e6, time.UTC)
+	return []CustomerCount{
+		{ID: bson.NewObjectID(), Value: "Nguyễn Thu An", From: "2026-10-01", To: "2026-10-31", TimeZone: "Asia/Ho_Chi_Minh",
+			StartsAt: time.Date(2026, 9, 30, 17, 0, 0, 0, time.UTC), EndsAt: time.Date(2026, 10, 31, 17, 0, 0, 0, time.UTC),
+			Start: 1_000_000_000_000, End: 0, New: 7, CreatedAt: at, UpdatedAt: at.Add(36 * time.Hour)},
+		{ID: bson.NewObjectID(), From: "2026-10-01", To: "2026-10-31", TimeZone: "America/St_Johns",
+			StartsAt: time.Date(2026, 10, 1, 2, 30, 0, 0, time.UTC), EndsAt: time.Date(2026, 11, 1, 2, 30, 0, 0, time.UTC),
+			Start: 200, End: 180, New: 20, CreatedAt: at, UpdatedAt: at},
+	}
+}
+
+func TestCustomerCountsEncoding(t *testing.T) {
+	counts := sampleCustomerCounts()
+	data := encodeCustomerCounts(counts)
+	got, err := decodeCustomerCounts(data)
+	if err != nil || !reflect.DeepEqual(got, counts) {
+		t.Fatalf("round trip: %v\n got %+v\nwant %+v", err, got, counts)
+	}
+	if len(data) > 2*60+60 {
+		t.Errorf("two counts take %d bytes", len(data))
+	}
+	for n := range len(data) {
+		if _, err := decodeCustomerCounts(data[:n]); !errors.Is(err, errCustomerCountsEncoding) {
+			t.Errorf("cut to %d bytes: %v, want errCustomerCountsEncoding", n, err)
+		}
+	}
+	if empty, err := decodeCustomerCounts(encodeCustomerCounts(nil)); err != nil || len(empty) != 0 {
+		t.Errorf("no counts: %v, %v", empty, err)
+	}
+}
+
+// FuzzCustomerCountsDecode: a corrupt document gives an error, never a panic or an
+// allocation its size cannot justify, and what decodes re-encodes to the same.
+func FuzzCustomerCountsDecode(f *testing.F) {
+	f.Add(encodeCustomerCounts(sampleCustomerCounts()))
+	f.Add([]byte{1, 0, 0})
+	f.Add([]byte{1, 255, 255, 255, 255, 15})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		counts, err := decodeCustomerCounts(data)
+		if err != nil {
+			return
+		}
+		again, err := decodeCustomerCounts(encodeCustomerCounts(counts))
+		if err != nil || !reflect.DeepEqual(again, counts) {
+			t.Fatalf("re-encoded counts decode to %v, %v; want %v", again, err, counts)
+		}
+	})
+}

@@ -1,0 +1,134 @@
+package survey
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/surveyd/surveyd/internal/httpx"
+	"github.com/surveyd/surveyd/internal/store"
+	"github.com/surveyd/surveyd/scoring"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// TargetWorkspace is the Dimension of a target for the whole workspace; other targets are
+// for one group of a scoring.Dimension.
+const TargetWorkspace = "workspace"
+
+// Target is a manager's goal for a metric, for the workspace or one group, over a period:
+// the score should reach Value.
+type Target struct {
+	ID          bson.ObjectID  `bson:"_id" json:"id"`
+	WorkspaceID bson.ObjectID  `bson:"workspace_id" json:"-"`
+	Metric      scoring.Metric `bson:"metric" json:"metric"`
+	// Points is the scale of the surveys the target is for: 5 for CSAT, 11 for NPS, 5 or 7
+	// for CES, whose Value is a mean on that scale.
+	Points    int    `bson:"points" json:"points"`
+	Dimension string `bson:"dimension" json:"dimension"`             // TargetWorkspace, or agent, team, channel, country
+	Group     string `bson:"group,omitempty" json:"group,omitempty"` // the agent, team, ...; empty for the workspace
+	// Value is in the report's unit: CSAT percent 0–100, NPS −100..100, CES mean on 1–Points.
+	Value float64 `bson:"value" json:"value"`
+	// From and To are the period the target applies to, [From, To).
+	From      time.Time `bson:"from" json:"from"`
+	To        time.Time `bson:"to" json:"to"`
+	Note      string    `bson:"note" json:"note"`
+	CreatedAt time.Time `bson:"created_at" json:"created_at"`
+	UpdatedAt time.Time `bson:"updated_at" json:"updated_at"`
+}
+
+// Comparable says whether t applies to a report of a survey with this metric and number of
+// answer points (Survey.Points): a CES target on a 7-point scale says nothing of a 5-point
+// survey.
+func (t Target) Comparable(metric scoring.Metric, points int) bool {
+	_, ok := reportScale(metric, points)
+	return ok && t.Metric == metric && t.Points == points
+}
+
+func (s *Service) targets() *mongo.Collection { return s.db.Collection("targets") }
+
+// CreateTarget stores a new target.
+func (s *Service) CreateTarget(ctx context.Context, t *Target) error {
+	now := s.now()
+	t.ID, t.CreatedAt, t.UpdatedAt = bson.NewObjectID(), now, now
+	if _, err := s.targets().InsertOne(ctx, t); err != nil {
+		return fmt.Errorf("survey: create target: %w", err)
+	}
+	return nil
+}
+
+// Target finds one of the workspace's targets.
+func (s *Service) Target(ctx context.Context, ws, id bson.ObjectID) (*Target, error) {
+	var t Target
+	err := s.targets().FindOne(ctx, byID(id)).Decode(&t)
+	if store.IsNotFound(err) || (err == nil && t.WorkspaceID != ws) {
+		return nil, fmt.Errorf("survey: target %s: %w", id.Hex(), ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("survey: find target %s: %w", id.Hex(), err)
+	}
+	return &t, nil
+}
+
+// TargetFilter narrows a target list; empty fields match every target.
+type TargetFilter struct {
+	Metric    scoring.Metric
+	Dimension string
+	Group     string
+}
+
+// ListTargets returns a page of the workspace's targets, newest first.
+func (s *Service) ListTargets(ctx context.Context, ws bson.ObjectID, f TargetFilter, p httpx.PageParams) ([]Target, error) {
+	filter := bson.D{{Key: "workspace_id", Value: ws}}
+	for _, e := range []bson.E{{Key: "metric", Value: string(f.Metric)}, {Key: "dimension", Value: f.Dimension}, {Key: "group", Value: f.Group}} {
+		if e.Value != "" {
+			filter = append(filter, e)
+		}
+	}
+	return findPage[Target](ctx, s.targets(), filter, p)
+}
+
+// TargetsFor lists the workspace's targets for metric whose period overlaps [from, to), by
+// dimension, group and start.
+func (s *Service) TargetsFor(ctx context.Context, ws bson.ObjectID, metric scoring.Metric, from, to time.Time) ([]Target, error) {
+	filter := bson.D{
+		{Key: "workspace_id", Value: ws}, {Key: "metric", Value: metric},
+		{Key: "to", Value: bson.D{{Key: "$gt", Value: from}}},
+		{Key: "from", Value: bson.D{{Key: "$lt", Value: to}}},
+	}
+	sort := bson.D{{Key: "dimension", Value: 1}, {Key: "group", Value: 1}, {Key: "from", Value: 1}, {Key: "_id", Value: 1}}
+	cur, err := s.targets().Find(ctx, filter, options.Find().SetSort(sort))
+	if err != nil {
+		return nil, fmt.Errorf("survey: targets for %s: %w", metric, err)
+	}
+	rows := []Target{}
+	if err := cur.All(ctx, &rows); err != nil {
+		return nil, fmt.Errorf("survey: targets for %s: %w", metric, err)
+	}
+	return rows, nil
+}
+
+// SaveTarget writes back a target read with Target, which checked its workspace.
+func (s *Service) SaveTarget(ctx context.Context, t *Target) error {
+	t.UpdatedAt = s.now()
+	res, err := s.targets().ReplaceOne(ctx, byID(t.ID), t)
+	if err != nil {
+		return fmt.Errorf("survey: save target %s: %w", t.ID.Hex(), err)
+	}
+	if res.MatchedCount == 0 {
+		return fmt.Errorf("survey: save target %s: %w", t.ID.Hex(), ErrNotFound)
+	}
+	return nil
+}
+
+// DeleteTarget deletes one of the workspace's targets.
+func (s *Service) DeleteTarget(ctx context.Context, ws, id bson.ObjectID) error {
+	if _, err := s.Target(ctx, ws, id); err != nil {
+		return err
+	}
+	if _, err := s.targets().DeleteOne(ctx, byID(id)); err != nil {
+		return fmt.Errorf("survey: delete target %s: %w", id.Hex(), err)
+	}
+	return nil
+}
