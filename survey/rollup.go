@@ -221,6 +221,8 @@ type rollups struct {
 	ferretOnce sync.Once
 	ferret     bool
 	ferretErr  error
+
+	cache *rollupCache // nil unless this process is the rollups' one writer
 }
 
 type cachedMeta struct {
@@ -322,6 +324,13 @@ func (r *rollups) forgetMeta(sv bson.ObjectID) {
 
 func metaKey(sv bson.ObjectID) string { return sv.Hex() + "|meta" }
 
+// forget drops a survey's documents from the cache.
+func (r *rollups) forget(sv bson.ObjectID) {
+	if r.cache != nil {
+		r.cache.forgetSurvey(sv.Hex() + "|")
+	}
+}
+
 func (r *rollups) loadMeta(ctx context.Context, ws, sv bson.ObjectID) (*rollupMeta, error) {
 	for {
 		var m rollupMeta
@@ -343,6 +352,8 @@ func (r *rollups) loadMeta(ctx context.Context, ws, sv bson.ObjectID) (*rollupMe
 		if _, err := r.coll.InsertOne(ctx, m); err != nil && !store.IsDuplicateKey(err) {
 			return nil, fmt.Errorf("survey: create rollup state of %s: %w", sv.Hex(), err)
 		}
+		// Rollups started over: nothing kept of any earlier ones is theirs.
+		r.forget(sv)
 	}
 }
 
@@ -537,6 +548,7 @@ func (r *rollups) apply(ctx context.Context, u *docUpdate) (old, merged scoring.
 			if err != nil {
 				return nil, nil, fmt.Errorf("survey: write rollup %s: %w", u.key, err)
 			}
+			r.wrote(u, next)
 			return old, merged, nil
 		}
 		filter := bson.D{{Key: "_id", Value: u.key}}
@@ -548,10 +560,18 @@ func (r *rollups) apply(ctx context.Context, u *docUpdate) (old, merged scoring.
 			return nil, nil, fmt.Errorf("survey: write rollup %s: %w", u.key, err)
 		}
 		if res.MatchedCount == 1 {
+			r.wrote(u, next)
 			return old, merged, nil
 		}
 	}
 	return nil, nil, fmt.Errorf("survey: rollup %s: too many concurrent writers", u.key)
+}
+
+// wrote tells the cache of a bucket document just written.
+func (r *rollups) wrote(u *docUpdate, doc rollupDoc) {
+	if u.coll == r.coll {
+		r.cached(doc.ID, doc.V, doc.Data)
+	}
 }
 
 // mergeDoc adds an update to a document's stored parts; for a respondent's month it also
@@ -589,15 +609,29 @@ func mergeDoc(parts [][]byte, u *docUpdate) (data [][]byte, old, merged scoring.
 
 // readParts reads a rollup document's parts; a missing document is empty.
 func (r *rollups) readParts(ctx context.Context, key string) ([][]byte, bool, error) {
+	if r.cache != nil {
+		if parts, exists, ok := r.cache.get(key); ok {
+			return parts, exists, nil
+		}
+	}
 	var doc rollupDoc
 	err := r.coll.FindOne(ctx, bson.D{{Key: "_id", Value: key}}).Decode(&doc)
 	if store.IsNotFound(err) {
+		r.cached(key, 0, nil)
 		return nil, false, nil
 	}
 	if err != nil {
 		return nil, false, fmt.Errorf("survey: read rollup %s: %w", key, err)
 	}
+	r.cached(key, doc.V, doc.Data)
 	return doc.Data, true, nil
+}
+
+// cached keeps version v of a bucket document in the cache, if there is one.
+func (r *rollups) cached(key string, v int64, parts [][]byte) {
+	if r.cache != nil {
+		r.cache.put(key, v, parts)
+	}
 }
 
 // seal writes a month's document from its days unless it exists. It runs exclusively, so no
@@ -625,7 +659,10 @@ func (r *rollups) seal(ctx context.Context, ws, sv bson.ObjectID, g rollupGen, m
 			return err
 		}
 		_, err = r.coll.InsertOne(ctx, rollupDoc{ID: key, WorkspaceID: ws, SurveyID: sv, Gen: g.n, V: 1, Data: [][]byte{data}})
-		if err != nil && !store.IsDuplicateKey(err) {
+		switch {
+		case err == nil:
+			r.cached(key, 1, [][]byte{data})
+		case !store.IsDuplicateKey(err):
 			return fmt.Errorf("survey: seal rollup %s: %w", key, err)
 		}
 		return nil

@@ -196,6 +196,7 @@ func (r *rollups) dropBefore(ctx context.Context, sv bson.ObjectID, colls ...*mo
 			return fmt.Errorf("survey: drop old rollups of %s: %w", sv.Hex(), err)
 		}
 	}
+	r.forget(sv)
 	return nil
 }
 
@@ -362,19 +363,30 @@ func (r *rollups) insertOrMerge(ctx context.Context, updates []*docUpdate) error
 		docs[i] = rollupDoc{ID: u.key, WorkspaceID: u.ws, SurveyID: u.sv, Gen: u.gen, V: 1, Data: data}
 	}
 	_, err := r.coll.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
-	if err == nil {
-		return nil
-	}
 	var bwe mongo.BulkWriteException
-	if !errors.As(err, &bwe) || bwe.WriteConcernError != nil {
+	if err != nil && (!errors.As(err, &bwe) || bwe.WriteConcernError != nil) {
 		return fmt.Errorf("survey: write rollups: %w", err)
 	}
 	var existing []*docUpdate
+	inserted := make([]bool, len(docs))
+	for i := range inserted {
+		inserted[i] = true
+	}
 	for _, we := range bwe.WriteErrors {
 		if !mongo.IsDuplicateKeyError(we) || we.Index < 0 || we.Index >= len(updates) {
 			return fmt.Errorf("survey: write rollup: %w", we)
 		}
 		existing = append(existing, updates[we.Index])
+		inserted[we.Index] = false
+	}
+	for i, ok := range inserted {
+		if ok {
+			d := docs[i].(rollupDoc)
+			r.cached(d.ID, d.V, d.Data)
+		}
+	}
+	if len(existing) == 0 {
+		return nil
 	}
 	return r.exclusive(ctx, func(ctx context.Context) error {
 		for _, u := range existing {

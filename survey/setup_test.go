@@ -78,6 +78,7 @@ func newEnv(t testing.TB) *env {
 		t.Fatal(err)
 	}
 	svc := NewService(db, signer, "http://surveyd.test", []byte("salt"), []byte("secret-key-for-tests"))
+	svc.CacheRollups() // as the one process serving an embedded store does
 	clock := &fakeClock{t: time.Now().UTC().Truncate(time.Millisecond)}
 	svc.now = clock.now
 

@@ -81,6 +81,9 @@ func initApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, e
 		return nil, err
 	}
 	a.svc = survey.NewService(st.DB, signer, cfg.BaseURL, salt, cfg.SecretKey)
+	if st.Embedded { // served by this process alone
+		a.svc.CacheRollups()
+	}
 	a.writer = survey.NewWriter(a.svc, log)
 	if err := a.initMail(); err != nil {
 		a.close()

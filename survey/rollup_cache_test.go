@@ -1,0 +1,45 @@
+package survey
+
+import (
+	"bytes"
+	"testing"
+)
+
+// A read that started before a write cannot put the older version back; the bound starts the
+// cache over; a survey's documents are forgotten by their prefix.
+func TestRollupCache(t *testing.T) {
+	c := newRollupCache(100)
+	c.put("a|1|day|x", 2, [][]byte{[]byte("new")})
+	c.put("a|1|day|x", 1, [][]byte{[]byte("old")}) // a report's read, finishing late
+	if parts, exists, ok := c.get("a|1|day|x"); !ok || !exists || !bytes.Equal(parts[0], []byte("new")) {
+		t.Fatalf("got %q, %v, %v; want the newer version kept", parts, exists, ok)
+	}
+	// A document read as missing is kept as missing, until it is written.
+	c.put("a|1|month|x", 0, nil)
+	if _, exists, ok := c.get("a|1|month|x"); !ok || exists {
+		t.Errorf("missing document: exists %v, kept %v; want kept as missing", exists, ok)
+	}
+	c.put("a|1|month|x", 1, [][]byte{[]byte("sealed")})
+	if _, exists, _ := c.get("a|1|month|x"); !exists {
+		t.Error("a document written after it was read as missing still reads missing")
+	}
+	c.put("b|1|day|x", 1, [][]byte{[]byte("b")})
+	c.forgetSurvey("a|")
+	if _, _, ok := c.get("a|1|day|x"); ok {
+		t.Error("a forgotten survey's document is still kept")
+	}
+	if _, _, ok := c.get("b|1|day|x"); !ok {
+		t.Error("another survey's document was forgotten")
+	}
+	c.put("c|1|day|x", 1, [][]byte{make([]byte, 85)})
+	if _, _, ok := c.get("b|1|day|x"); ok || c.size > c.max {
+		t.Errorf("past the bound the cache holds %d bytes of at most %d", c.size, c.max)
+	}
+	if _, _, ok := c.get("c|1|day|x"); !ok {
+		t.Error("the document that started the cache over is not kept")
+	}
+	c.put("c|1|day|x", 2, [][]byte{make([]byte, 200)})
+	if _, _, ok := c.get("c|1|day|x"); ok {
+		t.Error("a version too big to keep left the older one in place")
+	}
+}
