@@ -90,6 +90,7 @@ func (s *Service) RebuildRollups(ctx context.Context, surveys []RollupSurvey, op
 		return err
 	}
 	r := s.rollups
+	switched := map[bson.ObjectID]int{} // each survey's generation now
 	for _, sv := range surveys {
 		b := builds[sv.ID]
 		if err := r.writeGeneration(ctx, &b.docs, b.months.list(), s.now().Add(-sealAfter), progress); err != nil {
@@ -107,6 +108,7 @@ func (s *Service) RebuildRollups(ctx context.Context, surveys []RollupSurvey, op
 			return fmt.Errorf("survey: switch rollups of %s: %w", sv.ID.Hex(), err)
 		}
 		delete(builds, sv.ID) // switched: nothing to abandon
+		switched[sv.ID] = b.Gen
 	}
 	// Reports that read the old generations just before the switch finish within seconds.
 	select {
@@ -114,12 +116,7 @@ func (s *Service) RebuildRollups(ctx context.Context, surveys []RollupSurvey, op
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	for _, sv := range surveys {
-		if err := r.dropBefore(ctx, sv.ID, r.coll, r.respondents); err != nil {
-			return err
-		}
-	}
-	return nil
+	return r.dropBefore(ctx, switched)
 }
 
 // surveyRebuild is one survey's part of a rebuild: its new generation and what is counted
@@ -183,20 +180,26 @@ func (r *rollups) abandon(ctx context.Context, b *surveyRebuild) error {
 	return nil
 }
 
-// dropBefore removes a survey's documents of generations before its current one.
-func (r *rollups) dropBefore(ctx context.Context, sv bson.ObjectID, colls ...*mongo.Collection) error {
-	var m rollupMeta
-	if err := r.coll.FindOne(ctx, bson.D{{Key: "_id", Value: metaKey(sv)}}).Decode(&m); err != nil {
-		return fmt.Errorf("survey: rollup state of %s: %w", sv.Hex(), err)
+// dropBefore removes the surveys' documents of generations before the given ones, in one
+// pass over each collection: the embedded store reads every document of a collection to
+// find any of them.
+func (r *rollups) dropBefore(ctx context.Context, gens map[bson.ObjectID]int) error {
+	if len(gens) == 0 {
+		return nil
 	}
-	old := bson.D{{Key: "survey_id", Value: sv}, {Key: "gen", Value: bson.D{{Key: "$lt", Value: m.Gen}}},
-		{Key: "_id", Value: bson.D{{Key: "$ne", Value: metaKey(sv)}}}}
-	for _, coll := range colls {
-		if err := store.DeleteMany(ctx, coll, old); err != nil {
-			return fmt.Errorf("survey: drop old rollups of %s: %w", sv.Hex(), err)
+	var old bson.A
+	for sv, gen := range gens {
+		old = append(old, bson.D{{Key: "survey_id", Value: sv}, {Key: "gen", Value: bson.D{{Key: "$lt", Value: gen}}},
+			{Key: "_id", Value: bson.D{{Key: "$ne", Value: metaKey(sv)}}}})
+	}
+	for _, coll := range []*mongo.Collection{r.coll, r.respondents} {
+		if err := store.DeleteMany(ctx, coll, bson.D{{Key: "$or", Value: old}}); err != nil {
+			return fmt.Errorf("survey: drop old rollups: %w", err)
 		}
 	}
-	r.forget(sv)
+	for sv := range gens {
+		r.forget(sv)
+	}
 	return nil
 }
 
