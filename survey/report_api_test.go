@@ -376,6 +376,14 @@ func TestReportRepeatCustomerAndLostRollups(t *testing.T) {
 		t.Fatalf("after a stopped rebuild the state is %+v (%v), want its building failed", m, err)
 	}
 	missing = wantMissing("rebuild stopped")
+	// One killed before it could say so is still marked running; the process that writes the
+	// rollups alone knows it died with it.
+	if _, err := en.svc.rollups.coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: metaKey(sv.ID)}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "building.failed", Value: false}}}}); err != nil {
+		t.Fatal(err)
+	}
+	en.svc.rollups.forgetMeta(sv.ID)
+	missing = wantMissing("rebuild killed")
 	if err := en.svc.RebuildRollups(ctx, missing, RebuildOptions{Alone: true}); err != nil {
 		t.Fatal(err)
 	}

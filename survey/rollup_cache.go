@@ -90,3 +90,6 @@ func (c *rollupCache) forgetSurvey(prefix string) {
 // rollupCache). Call it only when no other process writes this database's rollups: on the
 // embedded store, once store.Serve holds it.
 func (s *Service) CacheRollups() { s.rollups.cache = newRollupCache(rollupCacheBytes) }
+
+// soleWriter says this process writes the rollups alone: it caches them.
+func (r *rollups) soleWriter() bool { return r.cache != nil }

@@ -403,7 +403,9 @@ func (r *rollups) insertOrMerge(ctx context.Context, updates []*docUpdate) error
 
 // SurveysWithoutRollups lists the surveys whose reports would be wrong until their rollups
 // are rebuilt: those with invitations but no rollups (dropped by a migration, or lost), and
-// those whose last rebuild failed or was stopped. serve rebuilds them as it starts.
+// those whose last rebuild failed or was stopped. serve rebuilds them as it starts; when it
+// is the rollups' one writer (CacheRollups), a rebuild still marked running is one it was
+// doing when it died, and is taken over too.
 //
 // A survey with neither rollups nor invitations gets its (empty) rollup state here, so the
 // next start does not look for its invitations again: on the embedded store that look reads
@@ -419,7 +421,18 @@ func (s *Service) SurveysWithoutRollups(ctx context.Context) ([]RollupSurvey, er
 		err := s.rollups.coll.FindOne(ctx, bson.D{{Key: "_id", Value: metaKey(sv.ID)}}).Decode(&m)
 		switch {
 		case err == nil:
-			if m.Building != nil && m.Building.Failed {
+			if m.Building == nil {
+				continue
+			}
+			// A rebuild still marked running when the one process that writes the rollups
+			// starts was stopped without a chance to say so (killed, or the machine lost).
+			if !m.Building.Failed && s.rollups.soleWriter() {
+				if err := s.rollups.abandon(ctx, &surveyRebuild{sv: sv.ID}); err != nil {
+					return nil, err
+				}
+				m.Building.Failed = true
+			}
+			if m.Building.Failed {
 				out = append(out, sv)
 			}
 			continue
