@@ -65,7 +65,7 @@ func (s *Service) RebuildRollups(ctx context.Context, surveys []RollupSurvey, op
 	defer func() {
 		if err != nil {
 			for _, b := range builds {
-				err = errors.Join(err, s.rollups.abandon(context.WithoutCancel(ctx), b))
+				err = errors.Join(err, s.rollups.abandon(context.WithoutCancel(ctx), b.sv))
 			}
 		}
 	}()
@@ -165,17 +165,17 @@ func (s *Service) startRebuild(ctx context.Context, sv RollupSurvey, settle time
 // abandon marks a rebuild that cannot finish as failed, so writes stop going to its
 // generation and the next rebuild need not wait for it to go stale. Its documents stay
 // until a later rebuild drops the generations before its own.
-func (r *rollups) abandon(ctx context.Context, b *surveyRebuild) error {
+func (r *rollups) abandon(ctx context.Context, sv bson.ObjectID) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	err := r.exclusive(ctx, func(ctx context.Context) error {
-		_, err := r.coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: metaKey(b.sv)}},
+		_, err := r.coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: metaKey(sv)}},
 			bson.D{{Key: "$set", Value: bson.D{{Key: "building.failed", Value: true}}}})
-		r.forgetMeta(b.sv)
+		r.forgetMeta(sv)
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("survey: mark the unfinished rebuild of %s failed: %w", b.sv.Hex(), err)
+		return fmt.Errorf("survey: mark the unfinished rebuild of %s failed: %w", sv.Hex(), err)
 	}
 	return nil
 }
@@ -427,7 +427,7 @@ func (s *Service) SurveysWithoutRollups(ctx context.Context) ([]RollupSurvey, er
 			// A rebuild still marked running when the one process that writes the rollups
 			// starts was stopped without a chance to say so (killed, or the machine lost).
 			if !m.Building.Failed && s.rollups.soleWriter() {
-				if err := s.rollups.abandon(ctx, &surveyRebuild{sv: sv.ID}); err != nil {
+				if err := s.rollups.abandon(ctx, sv.ID); err != nil {
 					return nil, err
 				}
 				m.Building.Failed = true
