@@ -71,6 +71,9 @@ var All = []Migration{
 		}
 		return dropRollups(ctx, db)
 	}},
+	// The answers behind the repeat weight were a document per customer and month; they are
+	// now a log per month, which the old documents cannot be read as.
+	{8, "rollups keep each month's answers as one log: drop the old ones for serve to rebuild", dropRollups},
 }
 
 // Run applies every pending migration and returns how many it applied.

@@ -4,9 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
-	"errors"
 	"fmt"
-	"maps"
 	"strconv"
 	"sync"
 	"time"
@@ -15,7 +13,6 @@ import (
 	"github.com/surveyd/surveyd/scoring"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
 // Rollups (SCORING.md, "Performance contract") are what reports read: per survey, one
@@ -32,9 +29,10 @@ import (
 // customer gave, which a histogram cannot say. So histograms are kept per repeat count k as
 // well as per flags (scoring.ScoreKey), with k counted over the customer's answers to the
 // survey in the answer's calendar month, UTC, so that a rebuild into another time zone weighs
-// every answer as before. Each customer's answers of a month are kept in a respondent
-// document; when one more arrives, the earlier ones move from k to k+1. A report then weighs repeat customers from histograms alone, which is what
-// keeps its cost independent of the number of responses: a k counted over any period a
+// every answer as before. Each month's answers are kept in a log (answerMonth), which the
+// writer holds in memory; when a customer's answer arrives, their earlier ones of the month
+// move from k to k+1. A report then weighs repeat customers from histograms alone, which is
+// what keeps its cost independent of the number of responses: a k counted over any period a
 // report might ask for would need every customer's answers at read time.
 //
 // Every document carries the generation it belongs to; a rebuild (RebuildRollups) writes the
@@ -133,11 +131,6 @@ func bucketKey(sv bson.ObjectID, g rollupGen, gran scoring.Granularity, start ti
 	}
 }
 
-// respondentKey names a customer's answers to a survey in the UTC month of at.
-func respondentKey(sv bson.ObjectID, gen int, at time.Time, customer uint64) string {
-	return rollupPrefix(sv, gen) + at.UTC().Format("2006-01") + "|" + strconv.FormatUint(customer, 16)
-}
-
 // customerHash identifies a customer in rollups without their address.
 func customerHash(c Customer) uint64 {
 	sum := sha256.Sum256([]byte(customerKey(c)))
@@ -189,8 +182,8 @@ func createdDelta(inv *Invitation, decision string) scoring.Bucket {
 	return b
 }
 
-// answerChange records a response as it now is; what it replaces is in its customer's
-// respondent document.
+// answerChange records a response as it now is; what it replaces is in its month's answers
+// (answerMonth).
 func answerChange(r *Response) (rollupChange, error) {
 	if r.Score < 0 || r.Score > scoring.MaxScore {
 		return rollupChange{}, fmt.Errorf("%w: %d", scoring.ErrScore, r.Score)
@@ -223,6 +216,9 @@ type rollups struct {
 	ferretErr  error
 
 	cache *rollupCache // nil unless this process is the rollups' one writer
+
+	monthsMu sync.Mutex
+	months   map[string]*answerMonth // by key; changed only by flushes
 }
 
 type cachedMeta struct {
@@ -239,7 +235,7 @@ type rollupWork struct {
 
 func newRollups(s *Service) *rollups {
 	return &rollups{svc: s, coll: s.db.Collection("rollups"), respondents: s.db.Collection("respondents"),
-		metas: map[bson.ObjectID]cachedMeta{}}
+		metas: map[bson.ObjectID]cachedMeta{}, months: map[string]*answerMonth{}}
 }
 
 // record adds changes to the rollups and returns once they are written.
@@ -324,11 +320,12 @@ func (r *rollups) forgetMeta(sv bson.ObjectID) {
 
 func metaKey(sv bson.ObjectID) string { return sv.Hex() + "|meta" }
 
-// forget drops a survey's documents from the cache.
+// forget lets go of what is kept in memory of a survey's documents.
 func (r *rollups) forget(sv bson.ObjectID) {
 	if r.cache != nil {
-		r.cache.forgetSurvey(sv.Hex() + "|")
+		r.cache.forget(sv.Hex() + "|")
 	}
+	r.forgetMonths(sv.Hex() + "|")
 }
 
 func (r *rollups) loadMeta(ctx context.Context, ws, sv bson.ObjectID) (*rollupMeta, error) {
@@ -357,15 +354,13 @@ func (r *rollups) loadMeta(ctx context.Context, ws, sv bson.ObjectID) (*rollupMe
 	}
 }
 
-// docUpdate is what a flush adds to one document.
+// docUpdate is what a flush adds to one bucket document.
 type docUpdate struct {
-	coll         *mongo.Collection
 	key          string
 	ws, sv       bson.ObjectID
 	gen          int
 	buckets      []scoring.Bucket // one, or four quarters of an hour
-	answers      scoring.Answers  // for a respondent's month: the answers as they now are
-	loc          *time.Location   // for a month, of buckets or a respondent's: the generation's time zone
+	loc          *time.Location   // for a month: the generation's time zone
 	onlyIfExists bool             // a month is written only once sealed
 }
 
@@ -374,20 +369,15 @@ type docUpdates struct {
 	order []string
 }
 
-func (u *docUpdates) get(coll *mongo.Collection, key string, ws, sv bson.ObjectID, gen, parts int) *docUpdate {
+func (u *docUpdates) get(key string, ws, sv bson.ObjectID, gen, parts int) *docUpdate {
 	if u.byKey == nil {
 		u.byKey = map[string]*docUpdate{}
 	}
 	d := u.byKey[key]
 	if d == nil {
-		d = &docUpdate{coll: coll, key: key, ws: ws, sv: sv, gen: gen}
-		if parts > 0 {
-			d.buckets = make([]scoring.Bucket, parts)
-			for i := range d.buckets {
-				d.buckets[i] = scoring.Bucket{}
-			}
-		} else {
-			d.answers = scoring.Answers{}
+		d = &docUpdate{key: key, ws: ws, sv: sv, gen: gen, buckets: make([]scoring.Bucket, parts)}
+		for i := range d.buckets {
+			d.buckets[i] = scoring.Bucket{}
 		}
 		u.byKey[key] = d
 		u.order = append(u.order, key)
@@ -406,26 +396,18 @@ func (u *docUpdates) list() []*docUpdate {
 
 // addBucket adds a change's counts to the documents of its day, its hour's quarter and, if
 // sealed, its month.
-func (u *docUpdates) addBucket(coll *mongo.Collection, ws, sv bson.ObjectID, g rollupGen, at time.Time, delta scoring.Bucket) {
-	u.get(coll, bucketKey(sv, g, scoring.Day, at), ws, sv, g.n, 1).buckets[0].Merge(delta)
-	u.get(coll, bucketKey(sv, g, scoring.Hour, at), ws, sv, g.n, 4).buckets[at.UTC().Minute()/15].Merge(delta)
-	m := u.get(coll, bucketKey(sv, g, scoring.Month, at), ws, sv, g.n, 1)
+func (u *docUpdates) addBucket(ws, sv bson.ObjectID, g rollupGen, at time.Time, delta scoring.Bucket) {
+	u.get(bucketKey(sv, g, scoring.Day, at), ws, sv, g.n, 1).buckets[0].Merge(delta)
+	u.get(bucketKey(sv, g, scoring.Hour, at), ws, sv, g.n, 4).buckets[at.UTC().Minute()/15].Merge(delta)
+	m := u.get(bucketKey(sv, g, scoring.Month, at), ws, sv, g.n, 1)
 	m.onlyIfExists, m.loc = true, g.loc
 	m.buckets[0].Merge(delta)
-}
-
-// addAnswer puts an answer in its customer's month.
-func (u *docUpdates) addAnswer(coll *mongo.Collection, ws, sv bson.ObjectID, g rollupGen, a scoring.Answer) {
-	d := u.get(coll, respondentKey(sv, g.n, time.UnixMilli(a.At), a.Customer), ws, sv, g.n, 0)
-	d.loc = g.loc
-	d.answers[a.ID] = a
 }
 
 // recount adds to u what a customer's month going from old to now does to the buckets: each
 // answer counts under the number of answers in its month, so when one arrives every earlier
 // one moves from k to k+1; an edit moves only the edited answer.
-func (u *docUpdates) recount(coll *mongo.Collection, month *docUpdate, old, now scoring.Answers) error {
-	g := rollupGen{month.gen, month.loc}
+func (u *docUpdates) recount(ws, sv bson.ObjectID, g rollupGen, old, now scoring.Answers) error {
 	move := func(from, to scoring.Answers, n int64) error {
 		for id, a := range from {
 			if b, ok := to[id]; ok && b == a && len(old) == len(now) {
@@ -435,7 +417,7 @@ func (u *docUpdates) recount(coll *mongo.Collection, month *docUpdate, old, now 
 			if err := a.Count(delta, len(from), n); err != nil {
 				return fmt.Errorf("survey: response %x: %w", id, err)
 			}
-			u.addBucket(coll, month.ws, month.sv, g, time.UnixMilli(a.At), delta)
+			u.addBucket(ws, sv, g, time.UnixMilli(a.At), delta)
 		}
 		return nil
 	}
@@ -449,7 +431,8 @@ func (r *rollups) flush(ctx context.Context, changes []rollupChange) error {
 	if len(changes) == 0 {
 		return nil
 	}
-	var docs, months docUpdates
+	var docs docUpdates
+	var answers answersByMonth
 	for _, c := range changes {
 		m, err := r.meta(ctx, c.ws, c.survey)
 		if err != nil {
@@ -457,174 +440,157 @@ func (r *rollups) flush(ctx context.Context, changes []rollupChange) error {
 		}
 		for _, g := range m.gens(c.at) {
 			if c.delta != nil {
-				docs.addBucket(r.coll, c.ws, c.survey, g, c.at, c.delta)
+				docs.addBucket(c.ws, c.survey, g, c.at, c.delta)
 			}
 			if c.answer != nil {
-				months.addAnswer(r.respondents, c.ws, c.survey, g, *c.answer)
+				answers.add(c.ws, c.survey, g, *c.answer)
 			}
 		}
 	}
-	if err := r.addRespondents(ctx, months.list(), &docs); err != nil {
+	if err := r.addAnswers(ctx, answers.list(), &docs); err != nil {
 		return err
 	}
+	if r.soleWriter() {
+		return r.writeAlone(ctx, docs.list())
+	}
 	for _, d := range docs.list() {
-		if _, _, err := r.apply(ctx, d); err != nil {
+		if err := r.apply(ctx, d); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// addRespondents stores answers in their customers' months and adds to docs how the buckets
-// change. Most months are new: their documents go in one bulk insert, and only the ones that
-// exist are merged one by one.
-func (r *rollups) addRespondents(ctx context.Context, months []*docUpdate, docs *docUpdates) error {
-	if len(months) == 0 {
+// writeAlone merges updates into their documents as the rollups' one writer: each document
+// is as this process last read or wrote it, so none is read again and all are written in
+// one command.
+func (r *rollups) writeAlone(ctx context.Context, updates []*docUpdate) error {
+	models := make([]mongo.WriteModel, 0, len(updates))
+	written := make([]rollupDoc, 0, len(updates))
+	for _, u := range updates {
+		doc, missing, err := r.current(ctx, u.key, true)
+		switch {
+		case err != nil:
+			return err
+		case missing && u.onlyIfExists:
+			continue
+		}
+		data, err := mergeDoc(doc.Data, u.buckets)
+		if err != nil {
+			return fmt.Errorf("survey: rollup %s: %w", u.key, err)
+		}
+		next := rollupDoc{ID: u.key, WorkspaceID: u.ws, SurveyID: u.sv, Gen: u.gen, V: doc.V + 1, Data: data}
+		models = append(models, mongo.NewReplaceOneModel().SetFilter(bson.D{{Key: "_id", Value: u.key}}).SetReplacement(next).SetUpsert(true))
+		written = append(written, next)
+	}
+	if len(models) == 0 {
 		return nil
 	}
-	bulk := make([]any, len(months))
-	for i, d := range months {
-		data, err := d.answers.MarshalBinary()
-		if err != nil {
-			return err
+	if _, err := r.coll.BulkWrite(ctx, models); err != nil {
+		// Which documents were written is unknown: the next write reads them all again.
+		for _, d := range written {
+			r.cache.forget(d.ID)
 		}
-		bulk[i] = rollupDoc{ID: d.key, WorkspaceID: d.ws, SurveyID: d.sv, Gen: d.gen, V: 1, Data: [][]byte{data}}
+		return fmt.Errorf("survey: write rollups: %w", err)
 	}
-	existing := map[int]bool{}
-	if _, err := r.respondents.InsertMany(ctx, bulk, options.InsertMany().SetOrdered(false)); err != nil {
-		var bwe mongo.BulkWriteException
-		if !errors.As(err, &bwe) || bwe.WriteConcernError != nil {
-			return fmt.Errorf("survey: store respondents: %w", err)
-		}
-		for _, we := range bwe.WriteErrors {
-			if !mongo.IsDuplicateKeyError(we) {
-				return fmt.Errorf("survey: store respondent: %w", we)
-			}
-			existing[we.Index] = true
-		}
-	}
-	for i, d := range months {
-		old, now := scoring.Answers{}, d.answers
-		if existing[i] {
-			var err error
-			if old, now, err = r.apply(ctx, d); err != nil {
-				return err
-			}
-		}
-		if err := docs.recount(r.coll, d, old, now); err != nil {
-			return err
-		}
+	for _, d := range written {
+		r.cached(d.ID, d.V, d.Data)
 	}
 	return nil
 }
 
-// apply merges an update into its document; for a respondent's month it returns the answers
-// before and after.
-func (r *rollups) apply(ctx context.Context, u *docUpdate) (old, merged scoring.Answers, err error) {
+// apply merges an update into its document. Where this process is the one writer, the
+// document is as it last read or wrote it, so the first try reads nothing.
+func (r *rollups) apply(ctx context.Context, u *docUpdate) error {
 	ferret, err := r.isFerret(ctx)
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
-	for range 20 {
-		var doc rollupDoc
-		err := u.coll.FindOne(ctx, bson.D{{Key: "_id", Value: u.key}}).Decode(&doc)
-		missing := store.IsNotFound(err)
+	for try := range 20 {
+		doc, missing, err := r.current(ctx, u.key, try == 0)
 		switch {
 		case missing && u.onlyIfExists:
-			return nil, nil, nil
-		case err != nil && !missing:
-			return nil, nil, fmt.Errorf("survey: read rollup %s: %w", u.key, err)
+			return nil
+		case err != nil:
+			return err
 		}
-		data, old, merged, err := mergeDoc(doc.Data, u)
+		data, err := mergeDoc(doc.Data, u.buckets)
 		if err != nil {
-			return nil, nil, fmt.Errorf("survey: rollup %s: %w", u.key, err)
+			return fmt.Errorf("survey: rollup %s: %w", u.key, err)
 		}
 		next := rollupDoc{ID: u.key, WorkspaceID: u.ws, SurveyID: u.sv, Gen: u.gen, V: doc.V + 1, Data: data}
 		if missing {
-			_, err := u.coll.InsertOne(ctx, next)
+			_, err := r.coll.InsertOne(ctx, next)
 			if store.IsDuplicateKey(err) {
 				continue
 			}
 			if err != nil {
-				return nil, nil, fmt.Errorf("survey: write rollup %s: %w", u.key, err)
+				return fmt.Errorf("survey: write rollup %s: %w", u.key, err)
 			}
-			r.wrote(u, next)
-			return old, merged, nil
+			r.cached(next.ID, next.V, next.Data)
+			return nil
 		}
 		filter := bson.D{{Key: "_id", Value: u.key}}
 		if !ferret {
 			filter = append(filter, bson.E{Key: "v", Value: doc.V})
 		}
-		res, err := u.coll.ReplaceOne(ctx, filter, next)
+		res, err := r.coll.ReplaceOne(ctx, filter, next)
 		if err != nil {
-			return nil, nil, fmt.Errorf("survey: write rollup %s: %w", u.key, err)
+			return fmt.Errorf("survey: write rollup %s: %w", u.key, err)
 		}
 		if res.MatchedCount == 1 {
-			r.wrote(u, next)
-			return old, merged, nil
+			r.cached(next.ID, next.V, next.Data)
+			return nil
 		}
 	}
-	return nil, nil, fmt.Errorf("survey: rollup %s: too many concurrent writers", u.key)
+	return fmt.Errorf("survey: rollup %s: too many concurrent writers", u.key)
 }
 
-// wrote tells the cache of a bucket document just written.
-func (r *rollups) wrote(u *docUpdate, doc rollupDoc) {
-	if u.coll == r.coll {
-		r.cached(doc.ID, doc.V, doc.Data)
-	}
-}
-
-// mergeDoc adds an update to a document's stored parts; for a respondent's month it also
-// returns the answers before and after.
-func mergeDoc(parts [][]byte, u *docUpdate) (data [][]byte, old, merged scoring.Answers, err error) {
-	if u.answers != nil {
-		old = scoring.Answers{}
-		if len(parts) > 0 {
-			if err := old.UnmarshalBinary(parts[0]); err != nil {
-				return nil, nil, nil, err
-			}
+// current reads a bucket document, from the cache if allowed and kept there.
+func (r *rollups) current(ctx context.Context, key string, cached bool) (doc rollupDoc, missing bool, err error) {
+	if r.cache != nil && cached {
+		if v, parts, ok := r.cache.get(key); ok {
+			return rollupDoc{ID: key, V: v, Data: parts}, v == 0, nil
 		}
-		merged = maps.Clone(old)
-		maps.Copy(merged, u.answers)
-		enc, err := merged.MarshalBinary()
-		return [][]byte{enc}, old, merged, err
 	}
-	out := make([][]byte, len(u.buckets))
-	for i, delta := range u.buckets {
+	err = r.coll.FindOne(ctx, bson.D{{Key: "_id", Value: key}}).Decode(&doc)
+	if store.IsNotFound(err) {
+		return doc, true, nil
+	}
+	if err != nil {
+		return doc, false, fmt.Errorf("survey: read rollup %s: %w", key, err)
+	}
+	return doc, false, nil
+}
+
+// mergeDoc adds deltas to a document's stored parts.
+func mergeDoc(parts [][]byte, deltas []scoring.Bucket) ([][]byte, error) {
+	out := make([][]byte, len(deltas))
+	for i, delta := range deltas {
 		b := scoring.Bucket{}
 		if i < len(parts) {
 			if err := b.UnmarshalBinary(parts[i]); err != nil {
-				return nil, nil, nil, err
+				return nil, err
 			}
 		}
 		b.Merge(delta)
 		enc, err := b.MarshalBinary()
 		if err != nil {
-			return nil, nil, nil, err
+			return nil, err
 		}
 		out[i] = enc
 	}
-	return out, nil, nil, nil
+	return out, nil
 }
 
 // readParts reads a rollup document's parts; a missing document is empty.
 func (r *rollups) readParts(ctx context.Context, key string) ([][]byte, bool, error) {
-	if r.cache != nil {
-		if parts, exists, ok := r.cache.get(key); ok {
-			return parts, exists, nil
-		}
-	}
-	var doc rollupDoc
-	err := r.coll.FindOne(ctx, bson.D{{Key: "_id", Value: key}}).Decode(&doc)
-	if store.IsNotFound(err) {
-		r.cached(key, 0, nil)
-		return nil, false, nil
-	}
+	doc, missing, err := r.current(ctx, key, true)
 	if err != nil {
-		return nil, false, fmt.Errorf("survey: read rollup %s: %w", key, err)
+		return nil, false, err
 	}
 	r.cached(key, doc.V, doc.Data)
-	return doc.Data, true, nil
+	return doc.Data, !missing, nil
 }
 
 // cached keeps version v of a bucket document in the cache, if there is one.

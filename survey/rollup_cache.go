@@ -18,7 +18,7 @@ import (
 //
 // Documents are only ever removed from the store by a rebuild dropping the generations
 // before its own (keys that are never used again) or by a survey's rollups being lost and
-// started over at generation 1, which forgetSurvey covers.
+// started over at generation 1, which forget covers.
 type rollupCache struct {
 	mu      sync.Mutex
 	max     int // bytes of parts kept at most
@@ -40,12 +40,12 @@ func newRollupCache(maxBytes int) *rollupCache {
 	return &rollupCache{max: maxBytes, entries: map[string]cachedParts{}}
 }
 
-// get says what is kept of a document: its parts and whether it exists, if ok.
-func (c *rollupCache) get(key string) (parts [][]byte, exists, ok bool) {
+// get says what is kept of a document, if ok: its version (0 if it does not exist) and parts.
+func (c *rollupCache) get(key string) (v int64, parts [][]byte, ok bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.entries[key]
-	return e.parts, e.v > 0, ok
+	return e.v, e.parts, ok
 }
 
 // put keeps version v of a document unless a newer one is kept; version 0 with no parts
@@ -74,8 +74,8 @@ func (c *rollupCache) put(key string, v int64, parts [][]byte) {
 	c.size += size - old.size
 }
 
-// forgetSurvey drops a survey's documents, whose keys start with its id.
-func (c *rollupCache) forgetSurvey(prefix string) {
+// forget drops the documents whose keys start with prefix: a survey's, or one document.
+func (c *rollupCache) forget(prefix string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for k, e := range c.entries {

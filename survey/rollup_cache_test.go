@@ -11,20 +11,20 @@ func TestRollupCache(t *testing.T) {
 	c := newRollupCache(100)
 	c.put("a|1|day|x", 2, [][]byte{[]byte("new")})
 	c.put("a|1|day|x", 1, [][]byte{[]byte("old")}) // a report's read, finishing late
-	if parts, exists, ok := c.get("a|1|day|x"); !ok || !exists || !bytes.Equal(parts[0], []byte("new")) {
-		t.Fatalf("got %q, %v, %v; want the newer version kept", parts, exists, ok)
+	if v, parts, ok := c.get("a|1|day|x"); !ok || v != 2 || !bytes.Equal(parts[0], []byte("new")) {
+		t.Fatalf("got %q, version %d, %v; want the newer version kept", parts, v, ok)
 	}
 	// A document read as missing is kept as missing, until it is written.
 	c.put("a|1|month|x", 0, nil)
-	if _, exists, ok := c.get("a|1|month|x"); !ok || exists {
-		t.Errorf("missing document: exists %v, kept %v; want kept as missing", exists, ok)
+	if v, _, ok := c.get("a|1|month|x"); !ok || v != 0 {
+		t.Errorf("missing document: version %d, kept %v; want kept as missing", v, ok)
 	}
 	c.put("a|1|month|x", 1, [][]byte{[]byte("sealed")})
-	if _, exists, _ := c.get("a|1|month|x"); !exists {
+	if v, _, _ := c.get("a|1|month|x"); v != 1 {
 		t.Error("a document written after it was read as missing still reads missing")
 	}
 	c.put("b|1|day|x", 1, [][]byte{[]byte("b")})
-	c.forgetSurvey("a|")
+	c.forget("a|")
 	if _, _, ok := c.get("a|1|day|x"); ok {
 		t.Error("a forgotten survey's document is still kept")
 	}

@@ -23,7 +23,7 @@ const rebuildStale = 6 * time.Hour
 // RebuildOptions tune a rollup rebuild.
 type RebuildOptions struct {
 	// Progress hears of each stage as it goes: "invitations" and "responses" read,
-	// "customers" (their months of answers) stored, "writing" documents. May be nil.
+	// "answers" stored in their months, "writing" documents. May be nil.
 	Progress func(stage string, done, total int)
 	// Alone says no other process writes to the store (the demo seeding before it serves),
 	// so the rebuild need not give other instances time to see it start and finish.
@@ -93,7 +93,7 @@ func (s *Service) RebuildRollups(ctx context.Context, surveys []RollupSurvey, op
 	switched := map[bson.ObjectID]int{} // each survey's generation now
 	for _, sv := range surveys {
 		b := builds[sv.ID]
-		if err := r.writeGeneration(ctx, &b.docs, b.months.list(), s.now().Add(-sealAfter), progress); err != nil {
+		if err := r.writeGeneration(ctx, &b.docs, &b.answers, s.now().Add(-sealAfter), progress); err != nil {
 			return err
 		}
 		err := r.exclusive(ctx, func(ctx context.Context) error {
@@ -123,10 +123,10 @@ func (s *Service) RebuildRollups(ctx context.Context, surveys []RollupSurvey, op
 // into it.
 type surveyRebuild struct {
 	rollupBuilding
-	ws, sv bson.ObjectID
-	g      rollupGen
-	docs   docUpdates // buckets
-	months docUpdates // customers' months of answers
+	ws, sv  bson.ObjectID
+	g       rollupGen
+	docs    docUpdates     // buckets
+	answers answersByMonth // the answers, by month
 }
 
 // startRebuild marks a survey's next generation as building from a cutoff settle ahead.
@@ -269,7 +269,7 @@ func (s *Service) rebuildFunnel(ctx context.Context, builds map[bson.ObjectID]*s
 			}
 			add := func(at time.Time, delta scoring.Bucket) {
 				if at.Before(b.Since) {
-					b.docs.addBucket(s.rollups.coll, b.ws, b.sv, b.g, at, delta)
+					b.docs.addBucket(b.ws, b.sv, b.g, at, delta)
 				}
 			}
 			add(inv.CreatedAt, createdDelta(&inv, decisionOf(&inv)))
@@ -316,25 +316,29 @@ func (s *Service) rebuildAnswers(ctx context.Context, builds map[bson.ObjectID]*
 			if err != nil {
 				return fmt.Errorf("survey: response %s: %w", resp.ID.Hex(), err)
 			}
-			b.months.addAnswer(s.rollups.respondents, b.ws, b.sv, b.g, *c.answer)
+			b.answers.add(b.ws, b.sv, b.g, *c.answer)
 			return nil
 		})
 }
 
-// writeGeneration stores what a rebuild counted. Customers' months go first, a chunk at a
-// time between flushes: most are new to the generation and go in a bulk insert, and the few
-// that answers since the cutoff created already are merged, their answers counted again.
-// That tells the buckets what to count. They are new too, so they go in bulk inserts; the
-// few that events since the cutoff created are merged. Months that have ended are sealed;
-// others stay as days.
-func (r *rollups) writeGeneration(ctx context.Context, docs *docUpdates, months []*docUpdate, sealed time.Time, progress func(string, int, int)) error {
-	const chunk = 500
-	for i := 0; i < len(months); i += chunk {
-		part := months[i:min(i+chunk, len(months))]
-		if err := r.exclusive(ctx, func(ctx context.Context) error { return r.addRespondents(ctx, part, docs) }); err != nil {
+// writeGeneration stores what a rebuild counted. The answers go first, into their months'
+// logs, a chunk at a time between flushes; where answers since the cutoff are there already,
+// their customers' answers are counted again. That tells the buckets what to count. They are
+// new too, so they go in bulk inserts; the few that events since the cutoff created are
+// merged. Months that have ended are sealed; others stay as days.
+func (r *rollups) writeGeneration(ctx context.Context, docs *docUpdates, answers *answersByMonth, sealed time.Time, progress func(string, int, int)) error {
+	const chunk = 5000
+	writes := answers.chunks(chunk)
+	done, total := 0, 0
+	for _, w := range writes {
+		total += len(w.answers)
+	}
+	for _, w := range writes {
+		if err := r.exclusive(ctx, func(ctx context.Context) error { return r.addAnswers(ctx, []*monthAnswers{w}, docs) }); err != nil {
 			return err
 		}
-		progress("customers", min(i+chunk, len(months)), len(months))
+		done += len(w.answers)
+		progress("answers", done, total)
 	}
 	var updates []*docUpdate
 	for _, d := range docs.list() {
@@ -359,7 +363,7 @@ func (r *rollups) writeGeneration(ctx context.Context, docs *docUpdates, months 
 func (r *rollups) insertOrMerge(ctx context.Context, updates []*docUpdate) error {
 	docs := make([]any, len(updates))
 	for i, u := range updates {
-		data, _, _, err := mergeDoc(nil, u)
+		data, err := mergeDoc(nil, u.buckets)
 		if err != nil {
 			return err
 		}
@@ -393,7 +397,7 @@ func (r *rollups) insertOrMerge(ctx context.Context, updates []*docUpdate) error
 	}
 	return r.exclusive(ctx, func(ctx context.Context) error {
 		for _, u := range existing {
-			if _, _, err := r.apply(ctx, u); err != nil {
+			if err := r.apply(ctx, u); err != nil {
 				return err
 			}
 		}
