@@ -266,7 +266,8 @@ func (c *Cell) histogram(k ScoreKey) *Histogram {
 	return h
 }
 
-// Merge adds o into b and drops cells that cancel out.
+// Merge adds o into b and drops cells that cancel out. Only what o touches can cancel, so
+// only that is looked at: a report summing a year of buckets does not rescan its cells.
 func (b Bucket) Merge(o Bucket) {
 	for t, oc := range o {
 		c := b.cell(t)
@@ -277,11 +278,10 @@ func (b Bucket) Merge(o Bucket) {
 			c.KPI[k] += n
 		}
 		for k, oh := range oc.Scores {
-			c.histogram(k).Merge(*oh)
-		}
-		for m, h := range c.Scores {
+			h := c.histogram(k)
+			h.Merge(*oh)
 			if *h == (Histogram{}) {
-				delete(c.Scores, m)
+				delete(c.Scores, k)
 			}
 		}
 		if c.empty() {
