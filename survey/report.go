@@ -87,7 +87,7 @@ func (s *Service) Report(ctx context.Context, ws, id bson.ObjectID, q ReportQuer
 		return nil, err
 	}
 	rd := &reportReader{r: s.rollups, ws: ws, sv: sv.ID, gen: rollupGen{meta.Gen, meta.location()},
-		sealed: s.now().Add(-sealAfter), parts: map[string][][]byte{}}
+		sealed: s.now().Add(-sealAfter), buckets: map[string][]scoring.Bucket{}}
 
 	slices := []struct{ from, to time.Time }{{q.From, q.To}}
 	if q.Interval != "" {
@@ -121,10 +121,7 @@ func (s *Service) Report(ctx context.Context, ws, id bson.ObjectID, q ReportQuer
 	}
 	var cells scoring.Bucket // the whole period's
 	for i, sl := range slices {
-		sum, err := rd.cells(covers[i])
-		if err != nil {
-			return nil, err
-		}
+		sum := rd.cells(covers[i])
 		total, groups := spec.Summarize(sum)
 		if i >= compared {
 			cmp.periods[i-compared].summarize(total, groups)
@@ -177,7 +174,7 @@ type reportReader struct {
 	gen    rollupGen
 	sealed time.Time
 
-	parts map[string][][]byte
+	buckets map[string][]scoring.Bucket // by document; shared with the cache, only read
 }
 
 // pieceKey is the document holding a piece: a quarter lives in its hour's.
@@ -234,13 +231,13 @@ func (rd *reportReader) fetch(ctx context.Context, keys []string) (map[string]bo
 	for range min(readers, len(keys)) {
 		wg.Go(func() {
 			for k := range next {
-				parts, ok, err := rd.r.readParts(ctx, k)
+				buckets, ok, err := rd.r.readBuckets(ctx, k)
 				mu.Lock()
 				if err != nil && firstErr == nil {
 					firstErr = err
 				}
 				found[k] = ok
-				rd.parts[k] = parts
+				rd.buckets[k] = buckets
 				mu.Unlock()
 			}
 		})
@@ -254,17 +251,19 @@ func (rd *reportReader) fetch(ctx context.Context, keys []string) (map[string]bo
 }
 
 // cells sums a cover's buckets.
-func (rd *reportReader) cells(cover []scoring.Piece) (scoring.Bucket, error) {
+func (rd *reportReader) cells(cover []scoring.Piece) scoring.Bucket {
 	sum := scoring.Bucket{}
 	for _, p := range cover {
-		part := -1
+		buckets := rd.buckets[rd.pieceKey(p)]
 		if p.Gran == scoring.Quarter {
-			part = p.Start.UTC().Minute() / 15
+			if q := p.Start.UTC().Minute() / 15; q < len(buckets) {
+				sum.Merge(buckets[q])
+			}
+			continue
 		}
-		k := rd.pieceKey(p)
-		if err := mergeParts(sum, rd.parts[k], part); err != nil {
-			return nil, fmt.Errorf("survey: rollup %s: %w", k, err)
+		for _, b := range buckets {
+			sum.Merge(b)
 		}
 	}
-	return sum, nil
+	return sum
 }

@@ -583,14 +583,31 @@ func mergeDoc(parts [][]byte, deltas []scoring.Bucket) ([][]byte, error) {
 	return out, nil
 }
 
-// readParts reads a rollup document's parts; a missing document is empty.
-func (r *rollups) readParts(ctx context.Context, key string) ([][]byte, bool, error) {
+// readBuckets reads a rollup document's buckets, decoded: none for a missing document. The
+// cache keeps them decoded, so a report merges a document it read before without decoding it
+// again; they are shared, and only read.
+func (r *rollups) readBuckets(ctx context.Context, key string) ([]scoring.Bucket, bool, error) {
+	if r.cache != nil {
+		if v, buckets, ok := r.cache.buckets(key); ok {
+			return buckets, v > 0, nil
+		}
+	}
 	doc, missing, err := r.current(ctx, key, true)
 	if err != nil {
 		return nil, false, err
 	}
-	r.cached(key, doc.V, doc.Data)
-	return doc.Data, !missing, nil
+	buckets := make([]scoring.Bucket, len(doc.Data))
+	for i, data := range doc.Data {
+		buckets[i] = scoring.Bucket{}
+		if err := buckets[i].UnmarshalBinary(data); err != nil {
+			return nil, false, fmt.Errorf("survey: rollup %s: %w", key, err)
+		}
+	}
+	if r.cache != nil {
+		r.cache.put(key, doc.V, doc.Data)
+		r.cache.keepBuckets(key, doc.V, buckets)
+	}
+	return buckets, !missing, nil
 }
 
 // cached keeps version v of a bucket document in the cache, if there is one.
@@ -605,19 +622,19 @@ func (r *rollups) cached(key string, v int64, parts [][]byte) {
 func (r *rollups) seal(ctx context.Context, ws, sv bson.ObjectID, g rollupGen, month time.Time) error {
 	return r.exclusive(ctx, func(ctx context.Context) error {
 		key := bucketKey(sv, g, scoring.Month, month)
-		if _, ok, err := r.readParts(ctx, key); err != nil || ok {
+		if _, ok, err := r.readBuckets(ctx, key); err != nil || ok {
 			return err
 		}
 		sum := scoring.Bucket{}
 		start := month.In(g.loc)
 		end := scoring.DayStart(start.Year(), start.Month()+1, 1, g.loc)
 		for day := start; day.Before(end); day = scoring.DayStart(day.Year(), day.Month(), day.Day()+1, g.loc) {
-			parts, _, err := r.readParts(ctx, bucketKey(sv, g, scoring.Day, day))
+			buckets, _, err := r.readBuckets(ctx, bucketKey(sv, g, scoring.Day, day))
 			if err != nil {
 				return err
 			}
-			if err := mergeParts(sum, parts, -1); err != nil {
-				return fmt.Errorf("survey: rollup day %s: %w", day.Format(time.DateOnly), err)
+			for _, b := range buckets {
+				sum.Merge(b)
 			}
 		}
 		data, err := sum.MarshalBinary()
@@ -633,19 +650,4 @@ func (r *rollups) seal(ctx context.Context, ws, sv bson.ObjectID, g rollupGen, m
 		}
 		return nil
 	})
-}
-
-// mergeParts adds stored buckets into sum: all of them (part < 0) or one quarter.
-func mergeParts(sum scoring.Bucket, parts [][]byte, part int) error {
-	for i, data := range parts {
-		if part >= 0 && i != part {
-			continue
-		}
-		b := scoring.Bucket{}
-		if err := b.UnmarshalBinary(data); err != nil {
-			return err
-		}
-		sum.Merge(b)
-	}
-	return nil
 }

@@ -1,6 +1,7 @@
 package survey
 
 import (
+	"github.com/surveyd/surveyd/scoring"
 	"strings"
 	"sync"
 )
@@ -27,10 +28,15 @@ type rollupCache struct {
 }
 
 type cachedParts struct {
-	v     int64 // 0: the document does not exist
-	parts [][]byte
-	size  int
+	v       int64 // 0: the document does not exist
+	parts   [][]byte
+	buckets []scoring.Bucket // the parts decoded, once a report has read them; only read
+	size    int
 }
+
+// decodedSize is what decoded buckets are counted as, per encoded byte: maps of cells and
+// histograms take about ten times the varints they are decoded from.
+const decodedSize = 10
 
 // rollupCacheBytes bounds the cache: a year of day and month documents of a few busy
 // surveys. Past it the cache starts over, which costs one read per document.
@@ -46,6 +52,36 @@ func (c *rollupCache) get(key string) (v int64, parts [][]byte, ok bool) {
 	defer c.mu.Unlock()
 	e, ok := c.entries[key]
 	return e.v, e.parts, ok
+}
+
+// buckets says what is kept of a document, decoded, if ok: its version (0 if it does not
+// exist) and buckets.
+func (c *rollupCache) buckets(key string) (v int64, buckets []scoring.Bucket, ok bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[key]
+	if !ok || (e.v > 0 && e.buckets == nil) {
+		return 0, nil, false
+	}
+	return e.v, e.buckets, true
+}
+
+// keepBuckets keeps version v of a document decoded, if that version is the one kept.
+func (c *rollupCache) keepBuckets(key string, v int64, buckets []scoring.Bucket) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[key]
+	if !ok || e.v != v || e.buckets != nil {
+		return
+	}
+	grow := (e.size - len(key)) * decodedSize
+	if c.size+grow > c.max {
+		return
+	}
+	e.buckets = buckets
+	e.size += grow
+	c.entries[key] = e
+	c.size += grow
 }
 
 // put keeps version v of a document unless a newer one is kept; version 0 with no parts
