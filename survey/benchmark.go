@@ -169,6 +169,13 @@ func (s *Service) BenchmarkSet(ctx context.Context, ws, id bson.ObjectID) (*Benc
 	return &set, nil
 }
 
+// cachedBenchmarkSet is BenchmarkSet through the reports' cache. The set is shared: only
+// read it.
+func (s *Service) cachedBenchmarkSet(ctx context.Context, ws, id bson.ObjectID) (*BenchmarkSet, error) {
+	return s.benchmarkSetCache.through(id, s.now(), func(set *BenchmarkSet) bool { return set.WorkspaceID == ws || set.WorkspaceID.IsZero() },
+		func() (*BenchmarkSet, error) { return s.BenchmarkSet(ctx, ws, id) })
+}
+
 // ListBenchmarkSets returns a page of the workspace's sets and the starter sets, newest first,
 // without their values.
 func (s *Service) ListBenchmarkSets(ctx context.Context, ws bson.ObjectID, p httpx.PageParams) ([]BenchmarkSet, error) {
@@ -198,6 +205,7 @@ func (s *Service) SaveBenchmarkSet(ctx context.Context, set *BenchmarkSet) error
 	if err != nil {
 		return fmt.Errorf("survey: save benchmark set %s: %w", set.ID.Hex(), err)
 	}
+	s.benchmarkSetCache.forget(set.ID)
 	if res.MatchedCount == 0 {
 		return fmt.Errorf("survey: save benchmark set %s: %w", set.ID.Hex(), ErrNotFound)
 	}
@@ -213,7 +221,9 @@ func (s *Service) DeleteBenchmarkSet(ctx context.Context, ws, id bson.ObjectID) 
 	if set.WorkspaceID.IsZero() {
 		return fmt.Errorf("survey: delete benchmark set %s: %w", id.Hex(), ErrStarterSet)
 	}
-	if _, err := s.benchmarkSets().DeleteOne(ctx, byID(id)); err != nil {
+	_, err = s.benchmarkSets().DeleteOne(ctx, byID(id))
+	s.benchmarkSetCache.forget(id)
+	if err != nil {
 		return fmt.Errorf("survey: delete benchmark set %s: %w", id.Hex(), err)
 	}
 	return nil

@@ -62,8 +62,11 @@ func TestBenchmarkSets(t *testing.T) {
 	read := en.keyFor(en.ws, ScopeRead)
 	_, other := en.workspace("Rival")
 	replaced := `{"name":"Peers 2026","values":[{"metric":"nps","scale":"nps","value":-6.1,"segment":{"industry":"Consumer payments"},"source":"XM Institute","year":2023}]}`
+	// Reports read sets through a cache, which this instance's changes clear.
+	report := "/api/v1/surveys/" + en.createSurvey(`{"kind":"csat","name":"Support"}`).ID.Hex() + "/report?compare=benchmark:" + set.ID.Hex()
 	en.run(t, []scenario{
 		{"get", "GET", u, read, nil, nil, 200, []string{`"name":"Peers"`, `"value":86.5`, `"channel":"chat"`, `"starter":false`}},
+		{"a report compares with it", "GET", report, read, nil, nil, 200, nil},
 		{"list has ours and the starter set, without values", "GET", "/api/v1/benchmark-sets", read, nil, nil, 200,
 			[]string{set.ID.Hex(), benchmarks.StarterSetID.Hex(), `"name":"Published benchmarks"`, `"starter":true`}},
 		{"list pages", "GET", "/api/v1/benchmark-sets?limit=1", read, nil, nil, 200, []string{set.ID.Hex(), `"next_cursor"`}},
@@ -78,8 +81,10 @@ func TestBenchmarkSets(t *testing.T) {
 		{"malformed id", "GET", "/api/v1/benchmark-sets/nope", en.key, nil, nil, 404, nil},
 		{"replace", "PUT", u, en.key, replaced, nil, 200, []string{`"name":"Peers 2026"`, `"description":""`, `"value":-6.1`}},
 		{"replaced", "GET", u, en.key, nil, nil, 200, []string{`"Consumer payments"`}},
+		{"a report compares with it as replaced", "GET", report, read, nil, nil, 200, nil},
 		{"delete", "DELETE", u, en.key, nil, nil, 204, nil},
 		{"deleted", "GET", u, en.key, nil, nil, 404, nil},
+		{"a report no longer can", "GET", report, read, nil, nil, 404, []string{`"field":"compare"`}},
 	})
 	var page httpx.Page[BenchmarkSet]
 	decode(t, en.do("GET", "/api/v1/benchmark-sets", other, nil), &page)

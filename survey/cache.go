@@ -47,6 +47,23 @@ func (c *ttlCache[T]) put(id bson.ObjectID, v *T, now time.Time) {
 	c.entries[id] = cacheEntry[T]{val: v, expires: now.Add(c.ttl)}
 }
 
+// through returns id's value from the cache when it is there and fits, or else loads it and
+// keeps it.
+func (c *ttlCache[T]) through(id bson.ObjectID, now time.Time, fits func(*T) bool, load func() (*T, error)) (*T, error) {
+	if v, ok := c.get(id, now); ok && fits(v) {
+		return v, nil
+	}
+	v, err := load()
+	if err != nil {
+		return nil, err
+	}
+	c.put(id, v, now)
+	return v, nil
+}
+
+// always fits any value.
+func always[T any](*T) bool { return true }
+
 func (c *ttlCache[T]) forget(id bson.ObjectID) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

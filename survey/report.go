@@ -82,10 +82,7 @@ func (s *Service) Report(ctx context.Context, ws, id bson.ObjectID, q ReportQuer
 	for d, v := range q.Filter {
 		rep.Filter[string(d)] = v
 	}
-	cmp, err := s.newComparer(ctx, ws, sv, q)
-	if err != nil {
-		return nil, err
-	}
+	cmp := newComparer(q)
 	rd := &reportReader{r: s.rollups, ws: ws, sv: sv.ID, gen: rollupGen{meta.Gen, meta.location()},
 		sealed: s.now().Add(-sealAfter), buckets: map[string][]scoring.Bucket{}}
 
@@ -112,12 +109,22 @@ func (s *Service) Report(ctx context.Context, ws, id bson.ObjectID, q ReportQuer
 			return nil, fmt.Errorf("survey: report %s: %w", sv.ID.Hex(), err)
 		}
 	}
-	if err := rd.load(ctx, covers); err != nil {
-		return nil, err
-	}
-	customers, err := s.reportCustomerCounts(ctx, ws, q)
-	if err != nil {
-		return nil, err
+	// The references and customer counts are read while the rollups are: each is a few reads
+	// the store answers side by side.
+	var (
+		wg                sync.WaitGroup
+		customers         []scoring.CustomerCount
+		refErr, countsErr error
+	)
+	wg.Go(func() { refErr = s.readReferences(ctx, cmp, ws, sv, q) })
+	wg.Go(func() { customers, countsErr = s.reportCustomerCounts(ctx, ws, q) })
+	loadErr := rd.load(ctx, covers)
+	wg.Wait()
+	// A reference the request names wrongly is the request's fault, whatever else failed.
+	for _, err := range []error{refErr, countsErr, loadErr} {
+		if err != nil {
+			return nil, err
+		}
 	}
 	var cells scoring.Bucket // the whole period's
 	for i, sl := range slices {

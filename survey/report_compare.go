@@ -92,10 +92,9 @@ type comparedPeriod struct {
 	groups   map[string]scoring.Estimate
 }
 
-// newComparer finds what q compares a report of sv with: the other periods, the benchmark
-// sets, which must be the workspace's or starter sets, and the targets for sv's metric and
-// scale whose periods overlap the report's.
-func (s *Service) newComparer(ctx context.Context, ws bson.ObjectID, sv *Survey, q ReportQuery) (*comparer, error) {
+// newComparer starts what q compares a report with: the other periods, whose rollups the
+// report reads with its own; readReferences adds the rest.
+func newComparer(q ReportQuery) *comparer {
 	c := &comparer{q: q.Compare, loc: q.Location, filter: q.Filter}
 	if q.Compare.Previous {
 		from, to := previousPeriod(q.From, q.To, q.Location)
@@ -105,21 +104,27 @@ func (s *Service) newComparer(ctx context.Context, ws bson.ObjectID, sv *Survey,
 		from, to := lastYearPeriod(q.From, q.To, q.Location)
 		c.periods = append(c.periods, &comparedPeriod{kind: scoring.RefLastYear, from: from, to: to})
 	}
+	return c
+}
+
+// readReferences reads the benchmark sets q names, which must be the workspace's or starter
+// sets, and the targets for sv's metric and scale whose periods overlap the report's.
+func (s *Service) readReferences(ctx context.Context, c *comparer, ws bson.ObjectID, sv *Survey, q ReportQuery) error {
 	for _, id := range q.Compare.Benchmarks {
-		set, err := s.BenchmarkSet(ctx, ws, id)
+		set, err := s.cachedBenchmarkSet(ctx, ws, id)
 		if errors.Is(err, ErrNotFound) {
 			// Said as the request said it, for the handler to show.
-			return nil, fmt.Errorf("benchmark:%s: %w", id.Hex(), ErrUnknownBenchmarkSet)
+			return fmt.Errorf("benchmark:%s: %w", id.Hex(), ErrUnknownBenchmarkSet)
 		}
 		if err != nil {
-			return nil, err
+			return err
 		}
 		c.sets = append(c.sets, set)
 	}
 	if q.Compare.Targets {
 		targets, err := s.TargetsFor(ctx, ws, scoring.Metric(sv.Kind), q.From, q.To)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for _, t := range targets {
 			if t.Comparable(scoring.Metric(sv.Kind), sv.Points) {
@@ -127,7 +132,7 @@ func (s *Service) newComparer(ctx context.Context, ws bson.ObjectID, sv *Survey,
 			}
 		}
 	}
-	return c, nil
+	return nil
 }
 
 // appliesTo says whether target t is for a report row: a group's own, or the total's when

@@ -114,16 +114,8 @@ func (s *Service) Survey(ctx context.Context, ws, id bson.ObjectID) (*Survey, er
 
 // cachedSurvey is Survey through the respondent pages' cache.
 func (s *Service) cachedSurvey(ctx context.Context, ws, id bson.ObjectID) (*Survey, error) {
-	now := s.now()
-	if sv, ok := s.surveyCache.get(id, now); ok && sv.WorkspaceID == ws {
-		return sv, nil
-	}
-	sv, err := s.Survey(ctx, ws, id)
-	if err != nil {
-		return nil, err
-	}
-	s.surveyCache.put(id, sv, now)
-	return sv, nil
+	return s.surveyCache.through(id, s.now(), func(sv *Survey) bool { return sv.WorkspaceID == ws },
+		func() (*Survey, error) { return s.Survey(ctx, ws, id) })
 }
 
 // SurveyFilter narrows a survey list.

@@ -52,7 +52,9 @@ func (s *Service) targets() *mongo.Collection { return s.db.Collection("targets"
 func (s *Service) CreateTarget(ctx context.Context, t *Target) error {
 	now := s.now()
 	t.ID, t.CreatedAt, t.UpdatedAt = bson.NewObjectID(), now, now
-	if _, err := s.targets().InsertOne(ctx, t); err != nil {
+	_, err := s.targets().InsertOne(ctx, t)
+	s.targetCache.forget(t.WorkspaceID)
+	if err != nil {
 		return fmt.Errorf("survey: create target: %w", err)
 	}
 	return nil
@@ -92,27 +94,45 @@ func (s *Service) ListTargets(ctx context.Context, ws bson.ObjectID, f TargetFil
 // TargetsFor lists the workspace's targets for metric whose period overlaps [from, to), by
 // dimension, group and start.
 func (s *Service) TargetsFor(ctx context.Context, ws bson.ObjectID, metric scoring.Metric, from, to time.Time) ([]Target, error) {
-	filter := bson.D{
-		{Key: "workspace_id", Value: ws}, {Key: "metric", Value: metric},
-		{Key: "to", Value: bson.D{{Key: "$gt", Value: from}}},
-		{Key: "from", Value: bson.D{{Key: "$lt", Value: to}}},
-	}
-	sort := bson.D{{Key: "dimension", Value: 1}, {Key: "group", Value: 1}, {Key: "from", Value: 1}, {Key: "_id", Value: 1}}
-	cur, err := s.targets().Find(ctx, filter, options.Find().SetSort(sort))
+	all, err := s.workspaceTargets(ctx, ws)
 	if err != nil {
-		return nil, fmt.Errorf("survey: targets for %s: %w", metric, err)
+		return nil, err
 	}
 	rows := []Target{}
-	if err := cur.All(ctx, &rows); err != nil {
-		return nil, fmt.Errorf("survey: targets for %s: %w", metric, err)
+	for _, t := range all {
+		if t.Metric == metric && t.To.After(from) && t.From.Before(to) {
+			rows = append(rows, t)
+		}
 	}
 	return rows, nil
+}
+
+// workspaceTargets are all the workspace's targets by dimension, group and start, through the
+// reports' cache: a report reads them all to find its own. They are shared: only read them.
+func (s *Service) workspaceTargets(ctx context.Context, ws bson.ObjectID) ([]Target, error) {
+	all, err := s.targetCache.through(ws, s.now(), always, func() (*[]Target, error) {
+		sort := bson.D{{Key: "dimension", Value: 1}, {Key: "group", Value: 1}, {Key: "from", Value: 1}, {Key: "_id", Value: 1}}
+		cur, err := s.targets().Find(ctx, bson.D{{Key: "workspace_id", Value: ws}}, options.Find().SetSort(sort))
+		if err != nil {
+			return nil, fmt.Errorf("survey: targets: %w", err)
+		}
+		var all []Target
+		if err := cur.All(ctx, &all); err != nil {
+			return nil, fmt.Errorf("survey: targets: %w", err)
+		}
+		return &all, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return *all, nil
 }
 
 // SaveTarget writes back a target read with Target, which checked its workspace.
 func (s *Service) SaveTarget(ctx context.Context, t *Target) error {
 	t.UpdatedAt = s.now()
 	res, err := s.targets().ReplaceOne(ctx, byID(t.ID), t)
+	s.targetCache.forget(t.WorkspaceID)
 	if err != nil {
 		return fmt.Errorf("survey: save target %s: %w", t.ID.Hex(), err)
 	}
@@ -127,7 +147,9 @@ func (s *Service) DeleteTarget(ctx context.Context, ws, id bson.ObjectID) error 
 	if _, err := s.Target(ctx, ws, id); err != nil {
 		return err
 	}
-	if _, err := s.targets().DeleteOne(ctx, byID(id)); err != nil {
+	_, err := s.targets().DeleteOne(ctx, byID(id))
+	s.targetCache.forget(ws)
+	if err != nil {
 		return fmt.Errorf("survey: delete target %s: %w", id.Hex(), err)
 	}
 	return nil

@@ -2,11 +2,13 @@ package survey
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/surveyd/surveyd/scoring"
+	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 func TestTargetComparable(t *testing.T) {
@@ -166,4 +168,38 @@ func TestTargetsFor(t *testing.T) {
 			}
 		}
 	}
+
+	// Reports read the targets through a cache: this instance's changes show at once, another
+	// instance's within cacheTTL.
+	november := func(when string, want ...float64) {
+		t.Helper()
+		got, err := en.svc.TargetsFor(ctx, en.ws.ID, scoring.MetricCSAT, day(11, 1), day(12, 1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var values []float64
+		for _, tg := range got {
+			values = append(values, tg.Value)
+		}
+		if !slices.Equal(values, want) {
+			t.Errorf("%s: november's targets %v, want %v", when, values, want)
+		}
+	}
+	q4.Value = 85
+	if err := en.svc.SaveTarget(ctx, q4); err != nil {
+		t.Fatal(err)
+	}
+	november("q4 changed", 80, 85)
+	if err := en.svc.DeleteTarget(ctx, en.ws.ID, billing.ID); err != nil {
+		t.Fatal(err)
+	}
+	november("billing deleted", 85)
+	elsewhere := Target{ID: bson.NewObjectID(), WorkspaceID: en.ws.ID, Metric: scoring.MetricCSAT, Points: 5,
+		Dimension: "team", Group: "Sales", Value: 70, From: day(11, 1), To: day(12, 1)}
+	if _, err := en.svc.targets().InsertOne(ctx, elsewhere); err != nil {
+		t.Fatal(err)
+	}
+	november("created by another instance, just now", 85)
+	en.clock.advance(cacheTTL + time.Second)
+	november("created by another instance, cacheTTL ago", 70, 85)
 }

@@ -128,12 +128,17 @@ type Service struct {
 	distributor Distributor
 	rollups     *rollups
 
-	surveyCache    *ttlCache[Survey]
-	workspaceCache *ttlCache[Workspace]
+	surveyCache       *ttlCache[Survey]
+	workspaceCache    *ttlCache[Workspace]
+	benchmarkSetCache *ttlCache[BenchmarkSet] // for reports
+	targetCache       *ttlCache[[]Target]     // each workspace's, for reports
+
+	// Reports compare with benchmark sets and targets through caches: on the embedded store
+	// a warm report takes a few milliseconds, which each read of them would add to.
 }
 
-// cacheTTL bounds how long another instance's change to a survey or workspace takes to show on
-// the respondent pages.
+// cacheTTL bounds how long another instance's change to a survey, workspace, benchmark set or
+// target takes to show on the respondent pages and in reports.
 const cacheTTL = 5 * time.Second
 
 // NewService binds the survey domain to db. Links are signed by signer and point at baseURL;
@@ -153,8 +158,10 @@ func NewService(db *mongo.Database, signer *Signer, baseURL string, ipSalt, secr
 		secretKey:   secretKey,
 		now:         func() time.Time { return time.Now().UTC() },
 
-		surveyCache:    newTTLCache[Survey](cacheTTL),
-		workspaceCache: newTTLCache[Workspace](cacheTTL),
+		surveyCache:       newTTLCache[Survey](cacheTTL),
+		workspaceCache:    newTTLCache[Workspace](cacheTTL),
+		benchmarkSetCache: newTTLCache[BenchmarkSet](cacheTTL),
+		targetCache:       newTTLCache[[]Target](cacheTTL),
 	}
 	s.rollups = newRollups(s)
 	return s
@@ -162,16 +169,7 @@ func NewService(db *mongo.Database, signer *Signer, baseURL string, ipSalt, secr
 
 // cachedWorkspace is WorkspaceByID through the respondent pages' cache.
 func (s *Service) cachedWorkspace(ctx context.Context, id bson.ObjectID) (*Workspace, error) {
-	now := s.now()
-	if w, ok := s.workspaceCache.get(id, now); ok {
-		return w, nil
-	}
-	w, err := s.WorkspaceByID(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	s.workspaceCache.put(id, w, now)
-	return w, nil
+	return s.workspaceCache.through(id, s.now(), always, func() (*Workspace, error) { return s.WorkspaceByID(ctx, id) })
 }
 
 // LoadIPSalt returns the install's salt for hashing respondents' IP addresses, creating it on
