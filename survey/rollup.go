@@ -450,11 +450,17 @@ func (r *rollups) flush(ctx context.Context, changes []rollupChange) error {
 	if err := r.addAnswers(ctx, answers.list(), &docs); err != nil {
 		return err
 	}
+	return r.merge(ctx, docs.list())
+}
+
+// merge adds updates to their documents: as the one writer, all at once from what it holds;
+// otherwise each by read, merge and versioned write.
+func (r *rollups) merge(ctx context.Context, updates []*docUpdate) error {
 	if r.soleWriter() {
-		return r.writeAlone(ctx, docs.list())
+		return r.writeAlone(ctx, updates)
 	}
-	for _, d := range docs.list() {
-		if err := r.apply(ctx, d); err != nil {
+	for _, u := range updates {
+		if err := r.apply(ctx, u); err != nil {
 			return err
 		}
 	}
@@ -468,7 +474,7 @@ func (r *rollups) writeAlone(ctx context.Context, updates []*docUpdate) error {
 	models := make([]mongo.WriteModel, 0, len(updates))
 	written := make([]rollupDoc, 0, len(updates))
 	for _, u := range updates {
-		doc, missing, err := r.current(ctx, u.key, true)
+		doc, missing, err := r.current(ctx, u.key)
 		switch {
 		case err != nil:
 			return err
@@ -499,15 +505,15 @@ func (r *rollups) writeAlone(ctx context.Context, updates []*docUpdate) error {
 	return nil
 }
 
-// apply merges an update into its document. Where this process is the one writer, the
-// document is as it last read or wrote it, so the first try reads nothing.
+// apply merges an update into its document as one of several writers: it reads the document
+// and writes it back if no one wrote it meanwhile (on MongoDB; FerretDB v1 cannot check).
 func (r *rollups) apply(ctx context.Context, u *docUpdate) error {
 	ferret, err := r.isFerret(ctx)
 	if err != nil {
 		return err
 	}
-	for try := range 20 {
-		doc, missing, err := r.current(ctx, u.key, try == 0)
+	for range 20 {
+		doc, missing, err := r.read(ctx, u.key)
 		switch {
 		case missing && u.onlyIfExists:
 			return nil
@@ -527,7 +533,6 @@ func (r *rollups) apply(ctx context.Context, u *docUpdate) error {
 			if err != nil {
 				return fmt.Errorf("survey: write rollup %s: %w", u.key, err)
 			}
-			r.cached(next.ID, next.V, next.Data)
 			return nil
 		}
 		filter := bson.D{{Key: "_id", Value: u.key}}
@@ -539,20 +544,24 @@ func (r *rollups) apply(ctx context.Context, u *docUpdate) error {
 			return fmt.Errorf("survey: write rollup %s: %w", u.key, err)
 		}
 		if res.MatchedCount == 1 {
-			r.cached(next.ID, next.V, next.Data)
 			return nil
 		}
 	}
 	return fmt.Errorf("survey: rollup %s: too many concurrent writers", u.key)
 }
 
-// current reads a bucket document, from the cache if allowed and kept there.
-func (r *rollups) current(ctx context.Context, key string, cached bool) (doc rollupDoc, missing bool, err error) {
-	if r.cache != nil && cached {
+// current is a bucket document as kept in the cache, or else as stored.
+func (r *rollups) current(ctx context.Context, key string) (rollupDoc, bool, error) {
+	if r.cache != nil {
 		if v, parts, ok := r.cache.get(key); ok {
 			return rollupDoc{ID: key, V: v, Data: parts}, v == 0, nil
 		}
 	}
+	return r.read(ctx, key)
+}
+
+// read reads a bucket document from the store.
+func (r *rollups) read(ctx context.Context, key string) (doc rollupDoc, missing bool, err error) {
 	err = r.coll.FindOne(ctx, bson.D{{Key: "_id", Value: key}}).Decode(&doc)
 	if store.IsNotFound(err) {
 		return doc, true, nil
@@ -592,7 +601,7 @@ func (r *rollups) readBuckets(ctx context.Context, key string) ([]scoring.Bucket
 			return buckets, v > 0, nil
 		}
 	}
-	doc, missing, err := r.current(ctx, key, true)
+	doc, missing, err := r.current(ctx, key)
 	if err != nil {
 		return nil, false, err
 	}

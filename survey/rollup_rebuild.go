@@ -395,14 +395,7 @@ func (r *rollups) insertOrMerge(ctx context.Context, updates []*docUpdate) error
 	if len(existing) == 0 {
 		return nil
 	}
-	return r.exclusive(ctx, func(ctx context.Context) error {
-		for _, u := range existing {
-			if err := r.apply(ctx, u); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	return r.exclusive(ctx, func(ctx context.Context) error { return r.merge(ctx, existing) })
 }
 
 // SurveysWithoutRollups lists the surveys whose reports would be wrong until their rollups
