@@ -383,6 +383,10 @@ func TestReportRepeatCustomerAndLostRollups(t *testing.T) {
 		t.Fatal(err)
 	}
 	en.svc.rollups.forgetMeta(sv.ID)
+	// Until then, by the service's clock, it is one that another rebuild must not take over.
+	if err := en.svc.RebuildRollups(ctx, missing, RebuildOptions{Alone: true}); !errors.Is(err, ErrRebuildRunning) {
+		t.Fatalf("rebuild beside a running one: %v, want ErrRebuildRunning", err)
+	}
 	missing = wantMissing("rebuild killed")
 	if err := en.svc.RebuildRollups(ctx, missing, RebuildOptions{Alone: true}); err != nil {
 		t.Fatal(err)

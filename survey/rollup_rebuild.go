@@ -142,7 +142,7 @@ func (s *Service) startRebuild(ctx context.Context, sv RollupSurvey, settle time
 		if err != nil {
 			return err
 		}
-		if m.Building != nil && !m.Building.Failed && time.Since(m.Building.Since) < rebuildStale {
+		if m.Building != nil && !m.Building.Failed && s.now().Sub(m.Building.Since) < rebuildStale {
 			return fmt.Errorf("survey: rebuild %s: %w", sv.ID.Hex(), ErrRebuildRunning)
 		}
 		b = rollupBuilding{Gen: m.Gen + 1, TimeZone: w.Location().String(), Since: s.now().Add(settle + time.Millisecond).Truncate(time.Millisecond)}
