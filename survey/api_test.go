@@ -175,8 +175,8 @@ func TestInvitations(t *testing.T) {
 		return `{"survey_id":"` + id + `","customer":{"email":"lan@example.com","name":"Lan","locale":"vi-VN","id":"C1"}` + extra + `}`
 	}
 	en.run(t, []scenario{
-		{"create", "POST", "/api/v1/invitations", en.key, one(`,"interaction":{"id":"T9","agent":"Minh","team":"Billing","channel":" Chat ","country":"vn","occurred_at":"2026-11-20T08:00:00+07:00"},"send":false`), nil, 201,
-			[]string{`"status":"created"`, `"link":"http://surveyd.test/s/`, `"country":"VN"`, `"channel":"chat"`, `"occurred_at":"2026-11-20T01:00:00Z"`, `"send":false`}},
+		{"create", "POST", "/api/v1/invitations", en.key, one(`,"interaction":{"id":"T9","agent":"Minh","team":"Billing","channel":" Chat ","country":"vn","occurred_at":"2026-06-16T08:00:00+07:00"},"send":false`), nil, 201,
+			[]string{`"status":"created"`, `"link":"http://surveyd.test/s/`, `"country":"VN"`, `"channel":"chat"`, `"occurred_at":"2026-06-16T01:00:00Z"`, `"send":false`}},
 		{"send defaults to true", "POST", "/api/v1/invitations", en.key, one(""), nil, 201, []string{`"send":true`}},
 		{"bad email", "POST", "/api/v1/invitations", en.key, `{"survey_id":"` + id + `","customer":{"email":"lan"}}`, nil, 422, []string{`"field":"customer.email"`}},
 		{"no customer", "POST", "/api/v1/invitations", en.key, `{"survey_id":"` + id + `"}`, nil, 422, []string{`"field":"customer"`}},

@@ -37,19 +37,51 @@ import (
 // end, and after a rebuild into another time zone during which events keep arriving; reports
 // over periods before the rebuild must come out identical to the live ones.
 //
-// SURVEYD_PROPERTY_SEED=<n> replays another random set.
+// Everything, the clock included, comes from the seed (propTimeline), so a seed replays the
+// same events on any day. SURVEYD_PROPERTY_SEED=<n> replays another random set; under CI
+// the seeds of propCISeeds play too, whose rebuilds fall next to a month's end, a year's end
+// and a change of the clocks.
 func TestReportPropertyRollupsMatchRaw(t *testing.T) {
 	if testing.Short() {
 		t.Skip("plays two years of events and waits for a rollup rebuild")
 	}
-	seed := uint64(20250101)
+	seeds := []uint64{20250101}
 	if s := os.Getenv("SURVEYD_PROPERTY_SEED"); s != "" {
 		n, err := strconv.ParseUint(s, 10, 64)
 		if err != nil {
 			t.Fatalf("SURVEYD_PROPERTY_SEED=%q: %v", s, err)
 		}
-		seed = n
+		seeds = []uint64{n}
+	} else if os.Getenv("CI") != "" {
+		for _, c := range propCISeeds {
+			seeds = append(seeds, c.seed)
+		}
 	}
+	for _, seed := range seeds {
+		t.Run(strconv.FormatUint(seed, 10), func(t *testing.T) {
+			// Most of a seed's time is spent waiting for the rebuild's cutoff to settle.
+			if len(seeds) > 1 {
+				t.Parallel()
+			}
+			playProperty(t, seed)
+		})
+	}
+}
+
+// propCISeeds are seeds CI plays beside the default one (whose rebuild falls next to the end
+// of October 2025), each for the boundary its rebuild falls next to (TestPropertyCISeeds
+// keeps that true).
+var propCISeeds = []struct {
+	seed     uint64
+	boundary string
+}{
+	{7, propNearYearEnd},    // Europe/London, 31 December 2024
+	{21, propNearDSTChange}, // America/St_Johns, the clocks go forward on 9 March 2025
+	{38, propNearDSTChange}, // America/New_York, the clocks go back on 2 November 2031
+	{44, propNearDSTChange}, // Australia/Adelaide, the clocks go back on 2 April 2028
+}
+
+func playProperty(t *testing.T, seed uint64) {
 	t.Logf("seed %d (replay with SURVEYD_PROPERTY_SEED=%d)", seed, seed)
 
 	en := newEnv(t)
@@ -62,7 +94,9 @@ func TestReportPropertyRollupsMatchRaw(t *testing.T) {
 	if err := en.svc.UpdateWorkspace(ctx, p.ws); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("rollup time zone %s", p.ws.TimeZone)
+	tl := propTimeline(seed, p.ws.TimeZone)
+	t.Logf("rollup time zone %s; events from %s, the rebuild from %s, %s", p.ws.TimeZone,
+		tl.start.Format(time.RFC3339), tl.rebuild.Format(time.RFC3339), tl.boundary)
 	p.surveys = []*Survey{
 		en.createSurvey(`{"kind":"csat","name":"CSAT","edit_window_hours":504}`),
 		en.createSurvey(`{"kind":"nps","name":"NPS","edit_window_hours":504}`),
@@ -75,17 +109,16 @@ func TestReportPropertyRollupsMatchRaw(t *testing.T) {
 	go func() { defer close(done); p.w.Run(wctx) }()
 	t.Cleanup(func() { cancel(); <-done })
 
-	// Two years back; time only moves forward from there.
+	// Time only moves forward from the timeline's start.
 	en.clock.mu.Lock()
-	en.clock.t = en.clock.t.AddDate(-2, 0, 0)
+	en.clock.t = tl.start
 	p.start = en.clock.t
 	en.clock.mu.Unlock()
 
 	const steps = 900
 	began := time.Now()
 	mean := 2 * 365 * 24 * time.Hour / steps
-	for i := range steps {
-		p.advance(mean)
+	step := func(i int) {
 		p.step(time.Time{})
 		// Only here: reports kept from before the rebuild must not change under later counts.
 		if p.rng.IntN(12) == 0 {
@@ -94,6 +127,20 @@ func TestReportPropertyRollupsMatchRaw(t *testing.T) {
 		if i == steps/3 || i == 2*steps/3 {
 			p.check(fmt.Sprintf("after %d steps", i+1), 5)
 		}
+	}
+	for i := range steps {
+		p.advance(mean)
+		step(i)
+	}
+	// The steps end a season before the rebuild's time: the last days before it are played
+	// densely, so the rebuild and the reports kept before it meet the boundary with events on
+	// both sides.
+	if lead := tl.rebuild.Add(-3 * 24 * time.Hour); p.now().Before(lead) {
+		en.clock.advance(lead.Sub(p.now()))
+	}
+	for i := steps; p.now().Before(tl.rebuild); i++ {
+		p.advance(time.Hour)
+		step(i)
 	}
 	t.Logf("%d invitations, %d responses, %d edits, %d overrides, %d double taps, %d refused edits in %s",
 		len(p.invs), p.count.responses, p.count.edits, p.count.overrides, p.count.doubleTaps, p.count.refused, time.Since(began).Round(time.Millisecond))
@@ -119,9 +166,18 @@ func TestReportPropertyRollupsMatchRaw(t *testing.T) {
 	if t.Failed() {
 		return
 	}
-	same := 0
+	// A customer's answers of a UTC month weigh 1/k, k counted over the whole month, so an
+	// answer since the rebuild began moves the weights of that customer's earlier answers of
+	// the month, in reports over periods before it too: those reports are left out here, and
+	// checked against the reference below like all others.
+	moved := p.repeatMonthsSince(rebuildAt)
+	same, skipped := 0, 0
 	for _, k := range kept {
 		if k.q.To.After(rebuildAt) {
+			continue
+		}
+		if p.repeatMoved(k.sv, k.q, moved) {
+			skipped++
 			continue
 		}
 		p.setExclusion(k.exclude)
@@ -135,7 +191,7 @@ func TestReportPropertyRollupsMatchRaw(t *testing.T) {
 		}
 		same++
 	}
-	t.Logf("%d reports over periods before the rebuild came out identical", same)
+	t.Logf("%d reports over periods before the rebuild came out identical; %d left out, their customers having answered again that month", same, skipped)
 	p.check("after the rebuild", 10)
 
 	// Past answers edited and overridden into the rebuilt generation's sealed months.
@@ -144,6 +200,109 @@ func TestReportPropertyRollupsMatchRaw(t *testing.T) {
 		p.step(time.Time{})
 	}
 	p.check("after more events", 8)
+}
+
+// repeatMonth is a customer's answers to a survey in a UTC month, which count together in
+// the repeat weight.
+type repeatMonth struct {
+	survey   bson.ObjectID
+	customer uint64
+	month    string
+}
+
+func repeatMonthOf(sv bson.ObjectID, c Customer, at time.Time) repeatMonth {
+	return repeatMonth{sv, customerHash(c), at.UTC().Format("2006-01")}
+}
+
+// repeatMonthsSince are the months of the answers first recorded at or after since.
+func (p *prop) repeatMonthsSince(since time.Time) map[repeatMonth]bool {
+	out := map[repeatMonth]bool{}
+	for _, inv := range p.invs {
+		if inv.responded && !inv.answeredAt.Before(since) {
+			out[repeatMonthOf(inv.sv.ID, inv.customer, inv.answeredAt)] = true
+		}
+	}
+	return out
+}
+
+// repeatMoved says whether an answer in q's period shares its customer's month with one of
+// moved.
+func (p *prop) repeatMoved(sv *Survey, q ReportQuery, moved map[repeatMonth]bool) bool {
+	for _, inv := range p.invs {
+		if inv.sv == sv && inv.responded && !inv.answeredAt.Before(q.From) && inv.answeredAt.Before(q.To) &&
+			moved[repeatMonthOf(sv.ID, inv.customer, inv.answeredAt)] {
+			return true
+		}
+	}
+	return false
+}
+
+// The boundaries a seed's rebuild may fall next to.
+const (
+	propNearMonthEnd  = "next to a UTC month's end"
+	propNearYearEnd   = "next to the year's end in the rollup time zone"
+	propNearDSTChange = "next to a change of the clocks in the rollup time zone"
+	propAnyTime       = "at a time of no particular boundary"
+)
+
+// propPlan is when a seed's events happen.
+type propPlan struct {
+	start, rebuild time.Time
+	boundary       string
+}
+
+// propTimeline places a seed's events from its own random source, apart from the events'
+// one: the rebuild begins up to two hours before a boundary drawn for the seed in the years
+// 2023–2031, and the events start two years before it.
+func propTimeline(seed uint64, zone string) propPlan {
+	rng := rand.New(rand.NewPCG(seed^0x5bd1e995, seed))
+	loc := loadLocation(zone)
+	year := 2023 + rng.IntN(9)
+	month := time.Month(1 + rng.IntN(12))
+	var at time.Time
+	boundary := []string{propNearMonthEnd, propNearYearEnd, propNearDSTChange, propAnyTime}[rng.IntN(4)]
+	switch boundary {
+	case propNearMonthEnd:
+		at = time.Date(year, month+1, 1, 0, 0, 0, 0, time.UTC)
+	case propNearYearEnd:
+		at = time.Date(year+1, 1, 1, 0, 0, 0, 0, loc)
+	case propNearDSTChange:
+		changes := propClockChanges(year, loc)
+		if len(changes) == 0 {
+			boundary, at = propNearMonthEnd, time.Date(year, month+1, 1, 0, 0, 0, 0, time.UTC)
+			break
+		}
+		at = changes[rng.IntN(len(changes))]
+	default:
+		at = time.Date(year, month, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(rng.Int64N(int64(28 * 24 * time.Hour))))
+	}
+	rebuild := at.Add(-time.Duration(rng.Int64N(int64(2 * time.Hour)))).UTC().Truncate(time.Millisecond)
+	return propPlan{start: rebuild.AddDate(-2, 0, 0), rebuild: rebuild, boundary: boundary}
+}
+
+// propClockChanges are the instants of a year at which loc's offset from UTC changes.
+func propClockChanges(year int, loc *time.Location) []time.Time {
+	var out []time.Time
+	t := time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC)
+	_, off := t.In(loc).Zone()
+	for end := t.AddDate(1, 0, 0); t.Before(end); t = t.Add(15 * time.Minute) {
+		if _, o := t.In(loc).Zone(); o != off {
+			out, off = append(out, t), o
+		}
+	}
+	return out
+}
+
+// TestPropertyCISeeds checks that the seeds CI plays fall next to the boundaries they are
+// there for.
+func TestPropertyCISeeds(t *testing.T) {
+	for _, c := range propCISeeds {
+		rng := rand.New(rand.NewPCG(c.seed, c.seed^0x9e3779b97f4a7c15))
+		zone := propZones[rng.IntN(len(propZones))]
+		if tl := propTimeline(c.seed, zone); tl.boundary != c.boundary {
+			t.Errorf("seed %d (rollups in %s): its rebuild falls %s, want %s", c.seed, zone, tl.boundary, c.boundary)
+		}
+	}
 }
 
 // propZones are the time zones of rollups and reports: whole, :30 and :45 offsets, DST on

@@ -79,7 +79,8 @@ func newEnv(t testing.TB) *env {
 	}
 	svc := NewService(db, signer, "http://surveyd.test", []byte("salt"), []byte("secret-key-for-tests"))
 	svc.CacheRollups() // as the one process serving an embedded store does
-	clock := &fakeClock{t: time.Now().UTC().Truncate(time.Millisecond)}
+	// A fixed start, so no test depends on the day it runs: a Wednesday in June, 08:00 UTC.
+	clock := &fakeClock{t: time.Date(2026, 6, 17, 8, 0, 0, 0, time.UTC)}
 	svc.now = clock.now
 
 	log := slog.New(slog.DiscardHandler)
