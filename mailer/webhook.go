@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strconv"
@@ -97,6 +98,8 @@ type Webhooks struct {
 	outbox    *Outbox
 	masterKey []byte
 	client    *http.Client
+	dialer    *net.Dialer // makes every connection of client, through guard
+	guard     addressGuard
 	log       *slog.Logger
 	now       func() time.Time
 }
@@ -104,9 +107,12 @@ type Webhooks struct {
 var _ Deliverer = (*Webhooks)(nil)
 
 // NewWebhooks keeps endpoints in db and queues events in outbox. masterKey derives every
-// endpoint's secret. client sends the requests; it is copied, not changed, to turn off
-// redirects and give it a 10 s timeout if it has none.
-func NewWebhooks(db *mongo.Database, outbox *Outbox, masterKey []byte, client *http.Client, log *slog.Logger) *Webhooks {
+// endpoint's secret. Endpoints must be public addresses, or in one of the allowPrivate
+// ranges. client sends the requests; it is copied, not changed, to turn off redirects, give
+// it a 10 s timeout if it has none, and its own transport, whose every connection is checked
+// against the rules as it is made. That transport connects straight to the endpoint, never
+// through a proxy from the environment: the proxy's would be the only address checked.
+func NewWebhooks(db *mongo.Database, outbox *Outbox, masterKey []byte, client *http.Client, allowPrivate []netip.Prefix, log *slog.Logger) *Webhooks {
 	c := &http.Client{}
 	if client != nil {
 		*c = *client
@@ -114,6 +120,12 @@ func NewWebhooks(db *mongo.Database, outbox *Outbox, masterKey []byte, client *h
 	if c.Timeout <= 0 {
 		c.Timeout = defaultWebhookTimeout
 	}
+	guard := addressGuard{allow: allowPrivate}
+	dialer := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second, Control: guard.control}
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.Proxy = nil
+	transport.DialContext = dialer.DialContext
+	c.Transport = transport
 	// A redirect is not followed: the signed request would be replayed to a host the
 	// customer never configured, and a POST turned into a GET on 301/302 would "succeed"
 	// without the CRM ever seeing the event.
@@ -123,6 +135,8 @@ func NewWebhooks(db *mongo.Database, outbox *Outbox, masterKey []byte, client *h
 		outbox:    outbox,
 		masterKey: masterKey,
 		client:    c,
+		dialer:    dialer,
+		guard:     guard,
 		log:       log,
 		now:       func() time.Time { return time.Now().UTC() },
 	}
@@ -138,27 +152,6 @@ func (w *Webhooks) secretBytes(id bson.ObjectID, version int) []byte {
 	m := hmac.New(sha256.New, w.masterKey)
 	m.Write([]byte("webhook-endpoint:" + id.Hex() + ":" + strconv.Itoa(version)))
 	return m.Sum(nil)
-}
-
-// checkWebhookURL says what is wrong with an endpoint URL, or "" when it is acceptable:
-// absolute, https — or plain http to this machine only, so that tests and a CRM running next
-// to surveyd work while event data never crosses a network unencrypted.
-func checkWebhookURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil || !u.IsAbs() || u.Host == "" || u.Opaque != "" {
-		return "must be an absolute http(s) URL"
-	}
-	switch strings.ToLower(u.Scheme) {
-	case "https":
-		return ""
-	case "http":
-		switch strings.ToLower(u.Hostname()) {
-		case "localhost", "127.0.0.1", "::1":
-			return ""
-		}
-		return "must use https (plain http is allowed only for localhost and 127.0.0.1)"
-	}
-	return "must be an absolute http(s) URL"
 }
 
 // CreateEndpoint stores e as a new endpoint of its workspace and returns its secret, which
@@ -402,8 +395,13 @@ func (w *Webhooks) SendTest(ctx context.Context, ws, id bson.ObjectID) (*Webhook
 
 // send POSTs body to the endpoint, signed with its current secret, and returns the status
 // (0 when no answer came). The error is already classified: Permanent when the request
-// cannot be built, plain for anything on the network.
+// cannot be built or its address is refused, plain for anything else on the network.
 func (w *Webhooks) send(ctx context.Context, e *WebhookEndpoint, id string, body []byte) (int, time.Duration, error) {
+	// Checked again: the endpoint may predate the rules, or the operator's allowance may have
+	// narrowed since it was saved.
+	if msg := w.guard.checkURL(e.URL); msg != "" {
+		return 0, 0, Permanent(fmt.Errorf("webhook: endpoint %s: refused: url %s", e.ID.Hex(), msg))
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.URL, bytes.NewReader(body))
 	if err != nil {
 		return 0, 0, Permanent(fmt.Errorf("webhook: endpoint %s: %w", e.ID.Hex(), err))
@@ -418,6 +416,12 @@ func (w *Webhooks) send(ctx context.Context, e *WebhookEndpoint, id string, body
 	start := time.Now()
 	resp, err := w.client.Do(req)
 	took := time.Since(start)
+	if re := (*refusedAddressError)(nil); errors.As(err, &re) {
+		// Refused again on every retry, and each retry would be another probe of what the
+		// name resolves to.
+		w.log.Warn("webhook: address refused", "endpoint_id", e.ID.Hex(), "host", req.URL.Host, "addr", re.addr.String(), "reason", re.what)
+		return 0, took, Permanent(fmt.Errorf("webhook: POST %s: %w", req.URL.Host, re))
+	}
 	if err != nil {
 		return 0, took, webhookNetworkError(req.URL, err, w.client.Timeout)
 	}

@@ -54,7 +54,7 @@ func (w *Webhooks) createEndpoint(c *echo.Context) error {
 		return err
 	}
 	req.URL, req.Description = strings.TrimSpace(req.URL), strings.TrimSpace(req.Description)
-	if err := validateEndpoint(&req, &req.URL); err != nil {
+	if err := w.validateEndpoint(&req, &req.URL); err != nil {
 		return err
 	}
 	e := &WebhookEndpoint{
@@ -106,7 +106,7 @@ func (w *Webhooks) updateEndpoint(c *echo.Context) error {
 			*s = strings.TrimSpace(*s)
 		}
 	}
-	if err := validateEndpoint(&req, req.URL); err != nil {
+	if err := w.validateEndpoint(&req, req.URL); err != nil {
 		return err
 	}
 	e, err := w.UpdateEndpoint(c.Request().Context(), survey.WorkspaceOf(c), id, WebhookEndpointPatch(req))
@@ -153,16 +153,16 @@ func (w *Webhooks) testEndpoint(c *echo.Context) error {
 	return c.JSON(http.StatusOK, res)
 }
 
-// validateEndpoint runs the validator tags and, when the url passed them, the URL rule the
+// validateEndpoint runs the validator tags and, when the url passed them, the URL rules the
 // tags cannot express, reporting every bad field in one 422.
-func validateEndpoint(req any, url *string) error {
+func (w *Webhooks) validateEndpoint(req any, url *string) error {
 	err := httpx.Validate(req)
 	var p *httpx.Problem
 	if err != nil && !errors.As(err, &p) {
 		return err
 	}
 	if url != nil && (p == nil || !hasFieldError(p, "url")) {
-		if msg := checkWebhookURL(*url); msg != "" {
+		if msg := w.guard.checkURL(*url); msg != "" {
 			fe := httpx.FieldError{Field: "url", Message: msg}
 			if p == nil {
 				return httpx.Invalid(fe)

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
@@ -41,7 +42,11 @@ type whEnv struct {
 	master []byte
 }
 
-func newWebhookEnv(t testing.TB, client *http.Client) *whEnv {
+// allowLoopback is the operator's allowance a test needs to deliver to an httptest server.
+var allowLoopback = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
+
+// newWebhookEnv delivers with client, to public addresses and those in allow.
+func newWebhookEnv(t testing.TB, client *http.Client, allow ...netip.Prefix) *whEnv {
 	t.Helper()
 	db := testDB(t)
 	lk := config.LinkKey{ID: "t1", Secret: bytes.Repeat([]byte{7}, 32)}
@@ -52,7 +57,7 @@ func newWebhookEnv(t testing.TB, client *http.Client) *whEnv {
 	svc := survey.NewService(db, signer, "http://surveyd.test", []byte("salt"), bytes.Repeat([]byte{9}, 32))
 	log := slog.New(slog.DiscardHandler)
 	master := bytes.Repeat([]byte{42}, 32)
-	wh := NewWebhooks(db, NewOutbox(db, time.Minute, log), master, client, log)
+	wh := NewWebhooks(db, NewOutbox(db, time.Minute, log), master, client, allow, log)
 
 	e := echo.NewWithConfig(echo.Config{Logger: log, HTTPErrorHandler: httpx.ErrorHandler(log, survey.ErrorStatus)})
 	h := survey.NewHandler(svc, nil) // only its Authenticate is used
@@ -270,7 +275,7 @@ func standardSignature(t testing.TB, secret, id, ts string, body []byte) string 
 }
 
 func TestWebhookEndpointCRUD(t *testing.T) {
-	en := newWebhookEnv(t, nil)
+	en := newWebhookEnv(t, nil, allowLoopback...)
 	k := en.key
 
 	ep := en.createEndpoint(k, `{"url":" https://crm.example.com/hooks/surveyd ","description":"Zendesk","events":["response.created","invitation.failed"]}`)
@@ -330,7 +335,7 @@ func TestWebhookEndpointCRUD(t *testing.T) {
 }
 
 func TestWebhookEndpointScopesAndIsolation(t *testing.T) {
-	en := newWebhookEnv(t, nil)
+	en := newWebhookEnv(t, nil, allowLoopback...)
 	crm := newCRM(t)
 	ep := en.createEndpoint(en.key, `{"url":"`+crm.URL+`"}`)
 	read := en.keyFor(en.ws, survey.ScopeRead)
@@ -480,7 +485,7 @@ func TestWebhookNotifyTargetsSubscribedEnabledEndpoints(t *testing.T) {
 }
 
 func TestWebhookDeliverSignsPerStandardWebhooks(t *testing.T) {
-	en := newWebhookEnv(t, nil)
+	en := newWebhookEnv(t, nil, allowLoopback...)
 	crm := newCRM(t)
 	ep := en.createEndpoint(en.key, `{"url":"`+crm.URL+`/hooks?token=abc","events":["response.updated"]}`)
 	ctx := context.Background()
@@ -531,7 +536,7 @@ func TestWebhookDeliverSignsPerStandardWebhooks(t *testing.T) {
 }
 
 func TestWebhookDeliverClassifiesAnswers(t *testing.T) {
-	en := newWebhookEnv(t, &http.Client{Timeout: 500 * time.Millisecond})
+	en := newWebhookEnv(t, &http.Client{Timeout: 500 * time.Millisecond}, allowLoopback...)
 	crm := newCRM(t)
 	ep := en.createEndpoint(en.key, `{"url":"`+crm.URL+`"}`)
 	ctx := context.Background()
@@ -611,7 +616,7 @@ func TestWebhookDeliverClassifiesAnswers(t *testing.T) {
 }
 
 func TestWebhookRotateSecret(t *testing.T) {
-	en := newWebhookEnv(t, nil)
+	en := newWebhookEnv(t, nil, allowLoopback...)
 	crm := newCRM(t)
 	ep := en.createEndpoint(en.key, `{"url":"`+crm.URL+`"}`)
 	ctx := context.Background()
@@ -642,7 +647,7 @@ func TestWebhookRotateSecret(t *testing.T) {
 }
 
 func TestWebhookTestEventReportsTheCRMsAnswer(t *testing.T) {
-	en := newWebhookEnv(t, &http.Client{Timeout: 500 * time.Millisecond})
+	en := newWebhookEnv(t, &http.Client{Timeout: 500 * time.Millisecond}, allowLoopback...)
 	crm := newCRM(t)
 	ep := en.createEndpoint(en.key, `{"url":"`+crm.URL+`","events":["invitation.failed"],"enabled":false}`)
 	test := "/api/v1/webhook-endpoints/" + ep.ID + "/test"
@@ -793,8 +798,8 @@ func TestCheckWebhookURL(t *testing.T) {
 		"javascript:alert(1)":               false,
 		"":                                  false,
 	} {
-		if got := checkWebhookURL(url) == ""; got != ok {
-			t.Errorf("checkWebhookURL(%q) accepts = %v, want %v", url, got, ok)
+		if got := (addressGuard{allow: allowLoopback}).checkURL(url) == ""; got != ok {
+			t.Errorf("checkURL(%q) with loopback allowed accepts = %v, want %v", url, got, ok)
 		}
 	}
 }

@@ -127,7 +127,7 @@ func (a *app) initMail() error {
 	if a.mailer, err = mailer.NewMailer(a.svc, a.outbox, a.suppressions, a.renderer, a.sender, a.cfg.MailFrom, a.cfg.BaseURL, a.log); err != nil {
 		return err
 	}
-	a.webhooks = mailer.NewWebhooks(db, a.outbox, a.cfg.SecretKey, &http.Client{Timeout: 10 * time.Second}, a.log)
+	a.webhooks = mailer.NewWebhooks(db, a.outbox, a.cfg.SecretKey, &http.Client{Timeout: 10 * time.Second}, a.cfg.WebhookAllowPrivate, a.log)
 	a.svc.SetDistributor(a.mailer)
 	a.outbox.OnFailed = func(ctx context.Context, m *mailer.Message) {
 		if m.Kind != mailer.KindEmail {

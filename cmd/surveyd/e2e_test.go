@@ -180,7 +180,9 @@ func TestEndToEndDistribution(t *testing.T) {
 	hook := &crm{}
 	crmServer := httptest.NewServer(hook)
 	defer crmServer.Close()
-	r := serveApp(t, map[string]string{"SURVEYD_SMTP_URL": smtp.URL(), "SURVEYD_SMTP_CA_FILE": smtp.CAFile})
+	// The CRM listens on loopback, which webhooks reach only with the operator's allowance.
+	r := serveApp(t, map[string]string{"SURVEYD_SMTP_URL": smtp.URL(), "SURVEYD_SMTP_CA_FILE": smtp.CAFile,
+		"SURVEYD_WEBHOOK_ALLOW_PRIVATE": "127.0.0.0/8,::1/128"})
 	ctx := context.Background()
 
 	ws := survey.NewWorkspace("Acme")

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net"
 	"net/mail"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -50,7 +51,11 @@ type Config struct {
 	// TrustedProxies are the load balancers whose X-Forwarded-For names the client; without
 	// them the client is the peer address.
 	TrustedProxies []*net.IPNet
-	LogLevel       string // SURVEYD_LOG_LEVEL: debug, info, warn, error
+	// WebhookAllowPrivate (SURVEYD_WEBHOOK_ALLOW_PRIVATE) are the ranges outgoing webhooks
+	// may reach although they are not public: loopback, private networks, link-local.
+	// Empty, webhooks go only to public addresses.
+	WebhookAllowPrivate []netip.Prefix
+	LogLevel            string // SURVEYD_LOG_LEVEL: debug, info, warn, error
 }
 
 // LinkKey is one HMAC key for signing survey links, named by a short id so links signed with
@@ -93,6 +98,7 @@ var settings = []setting{
 	{"SURVEYD_OUTBOX_LEASE", "outbox-lease", "2m", "how long before a crashed instance's message is taken over by another"},
 	{"SURVEYD_RATE_LIMIT", "rate-limit", "10", "public POST requests per second per client IP (0: off)"},
 	{"SURVEYD_TRUSTED_PROXIES", "trusted-proxies", "", "CIDRs of load balancers whose X-Forwarded-For names the client, e.g. 10.0.0.0/8"},
+	{"SURVEYD_WEBHOOK_ALLOW_PRIVATE", "webhook-allow-private", "", "CIDRs of private networks outgoing webhooks may reach, e.g. 10.20.0.0/16 (default: public addresses only)"},
 	{"SURVEYD_LOG_LEVEL", "log-level", "info", "debug, info, warn or error"},
 }
 
@@ -211,6 +217,16 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (*Config,
 			c.TrustedProxies = append(c.TrustedProxies, n)
 		}
 	}
+	if v := get("SURVEYD_WEBHOOK_ALLOW_PRIVATE"); v != "" {
+		for part := range strings.SplitSeq(v, ",") {
+			p, err := parsePrefix(strings.TrimSpace(part))
+			if err != nil {
+				bad("SURVEYD_WEBHOOK_ALLOW_PRIVATE", "%v; it is a list of CIDRs such as 10.20.0.0/16,fd00::/8", err)
+				continue
+			}
+			c.WebhookAllowPrivate = append(c.WebhookAllowPrivate, p)
+		}
+	}
 	rate, perr := strconv.ParseFloat(get("SURVEYD_RATE_LIMIT"), 64)
 	if perr != nil || rate < 0 {
 		bad("SURVEYD_RATE_LIMIT", "must be a number ≥ 0, got %q", get("SURVEYD_RATE_LIMIT"))
@@ -226,6 +242,22 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (*Config,
 		return nil, &Error{problems}
 	}
 	return c, nil
+}
+
+// parsePrefix reads a CIDR, or one address as a range of its own.
+func parsePrefix(s string) (netip.Prefix, error) {
+	p, err := netip.ParsePrefix(s)
+	if err != nil {
+		a, aerr := netip.ParseAddr(s)
+		if aerr != nil || a.Zone() != "" {
+			return netip.Prefix{}, fmt.Errorf("%q is not a CIDR or an IP address", s)
+		}
+		p = netip.PrefixFrom(a, a.BitLen())
+	}
+	if p.Addr().Is4In6() {
+		return netip.Prefix{}, fmt.Errorf("%q is an IPv4-mapped range: write it as IPv4", s)
+	}
+	return p.Masked(), nil
 }
 
 // lookup returns NAME's value, or the contents of the file named by NAME_FILE.

@@ -59,6 +59,11 @@ func TestLoadRejectsBadValues(t *testing.T) {
 		"rate limit not number":  {map[string]string{"SURVEYD_RATE_LIMIT": "ten"}, []string{"SURVEYD_RATE_LIMIT"}},
 		"log level":              {map[string]string{"SURVEYD_LOG_LEVEL": "loud"}, []string{"SURVEYD_LOG_LEVEL"}},
 		"trusted proxies":        {map[string]string{"SURVEYD_TRUSTED_PROXIES": "10.0.0.0/8, lb.example"}, []string{"SURVEYD_TRUSTED_PROXIES", "lb.example"}},
+		"webhook allowance name": {map[string]string{"SURVEYD_WEBHOOK_ALLOW_PRIVATE": "10.0.0.0/8,crm.internal"}, []string{"SURVEYD_WEBHOOK_ALLOW_PRIVATE", `"crm.internal" is not a CIDR`}},
+		"webhook allowance bits": {map[string]string{"SURVEYD_WEBHOOK_ALLOW_PRIVATE": "10.0.0.0/33"}, []string{"SURVEYD_WEBHOOK_ALLOW_PRIVATE", "10.0.0.0/33"}},
+		"webhook allowance bool": {map[string]string{"SURVEYD_WEBHOOK_ALLOW_PRIVATE": "true"}, []string{"SURVEYD_WEBHOOK_ALLOW_PRIVATE", "list of CIDRs"}},
+		"webhook allow mapped":   {map[string]string{"SURVEYD_WEBHOOK_ALLOW_PRIVATE": "::ffff:10.0.0.0/104"}, []string{"SURVEYD_WEBHOOK_ALLOW_PRIVATE", "as IPv4"}},
+		"webhook allow empty":    {map[string]string{"SURVEYD_WEBHOOK_ALLOW_PRIVATE": "10.0.0.0/8,,"}, []string{"SURVEYD_WEBHOOK_ALLOW_PRIVATE"}},
 		"database name":          {map[string]string{"SURVEYD_MONGODB_DATABASE": "a/b"}, []string{"SURVEYD_MONGODB_DATABASE"}},
 		"value and file":         {map[string]string{"SURVEYD_LINK_KEYS": goodKey, "SURVEYD_LINK_KEYS_FILE": "/x"}, []string{"both set"}},
 		"missing file":           {map[string]string{"SURVEYD_LINK_KEYS_FILE": "/nonexistent/keys"}, []string{"SURVEYD_LINK_KEYS_FILE"}},
@@ -76,6 +81,29 @@ func TestLoadRejectsBadValues(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestLoadWebhookAllowPrivate(t *testing.T) {
+	c, err := load(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.WebhookAllowPrivate) != 0 {
+		t.Errorf("default allowance %v, want none", c.WebhookAllowPrivate)
+	}
+	c, err = load(map[string]string{"SURVEYD_WEBHOOK_ALLOW_PRIVATE": " 10.20.0.0/16, fd00::/8 ,192.168.1.7,127.0.0.1/8"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"10.20.0.0/16", "fd00::/8", "192.168.1.7/32", "127.0.0.0/8"}
+	if len(c.WebhookAllowPrivate) != len(want) {
+		t.Fatalf("allowance %v, want %v", c.WebhookAllowPrivate, want)
+	}
+	for i, p := range c.WebhookAllowPrivate {
+		if p.String() != want[i] {
+			t.Errorf("allowance[%d] = %s, want %s", i, p, want[i])
+		}
 	}
 }
 
