@@ -164,13 +164,18 @@ func (a *app) routes(reg *prometheus.Registry) *echo.Echo {
 		Logger:           a.log,
 		HTTPErrorHandler: httpx.ErrorHandler(a.log, survey.ErrorStatus, mailer.ErrorStatus),
 		IPExtractor:      clientIP(a.cfg.TrustedProxies),
+		// An unknown path under /api/v1 is a 404 and a known one asked with another method a
+		// 405, not a catch-all route that runs the group's authentication.
+		NoGroupAutoRegister404Routes: true,
 	})
+	httpx.ServeHEAD(e)
 	metrics := httpx.NewMetrics(reg)
 	e.Use(
-		middleware.Recover(),
 		middleware.RequestID(),
 		httpx.RequestLog(a.log),
 		metrics.Middleware(),
+		httpx.WriteErrors,
+		middleware.Recover(),
 		httpx.SecureHeaders,
 	)
 
