@@ -144,6 +144,8 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (*Config,
 
 	if _, port, err := net.SplitHostPort(c.Addr); err != nil || port == "" {
 		bad("SURVEYD_ADDR", "must be host:port or :port, got %q", c.Addr)
+	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		bad("SURVEYD_ADDR", "port must be a number 0-65535, got %q", port)
 	}
 	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
 		bad("SURVEYD_BASE_URL", "must be an absolute http(s) URL without query, got %q", c.BaseURL)
