@@ -302,7 +302,7 @@ func (a *app) rebuildRollups(ctx context.Context, surveys []survey.RollupSurvey)
 }
 
 func cmdServe(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
-	cfg, _, err := loadConfig("serve", args, getenv, stderr, nil)
+	cfg, _, err := loadConfig("serve", args, getenv, nil)
 	if err != nil {
 		return err
 	}
@@ -334,7 +334,7 @@ func openMigrated(ctx context.Context, cfg *config.Config, log *slog.Logger) (*s
 }
 
 func cmdMigrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg, _, err := loadConfig("migrate", args, getenv, stderr, nil)
+	cfg, _, err := loadConfig("migrate", args, getenv, nil)
 	if err != nil {
 		return err
 	}

@@ -96,11 +96,14 @@ var settings = []setting{
 	{"SURVEYD_LOG_LEVEL", "log-level", "info", "debug, info, warn or error"},
 }
 
-// Settings lists the environment variables with their defaults and meaning, for help output.
-func Settings() [][3]string {
-	out := make([][3]string, len(settings))
+// Setting is one setting as help shows it: its environment variable, flag, default and meaning.
+type Setting struct{ Env, Flag, Default, Usage string }
+
+// Settings lists every setting, for help output.
+func Settings() []Setting {
+	out := make([]Setting, len(settings))
 	for i, s := range settings {
-		out[i] = [3]string{s.env, s.def, s.usage}
+		out[i] = Setting{s.env, s.flag, s.def, s.usage}
 	}
 	return out
 }
