@@ -170,6 +170,8 @@ func (a *app) routes(reg *prometheus.Registry) *echo.Echo {
 	})
 	httpx.ServeHEAD(e)
 	metrics := httpx.NewMetrics(reg)
+	// Errors, and panics turned into errors, are answered inside the log and the metrics, so
+	// that both record the status the client got.
 	e.Use(
 		middleware.RequestID(),
 		httpx.RequestLog(a.log),
