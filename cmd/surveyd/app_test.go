@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -281,14 +282,16 @@ func TestOpenAPIOutboxMessages(t *testing.T) {
 		t.Fatal(err)
 	}
 	work, stop := context.WithCancel(ctx)
+	var workers sync.WaitGroup
 	for _, kind := range []string{mailer.KindEmail, mailer.KindWebhook} {
-		go a.outbox.Work(work, kind, refuseAll{}, 10*time.Millisecond, nil)
+		workers.Go(func() { a.outbox.Work(work, kind, refuseAll{}, 10*time.Millisecond, nil) })
 	}
 	waitFor(t, "both messages to fail", func() bool {
 		failed, err := a.outbox.Failed(ctx, ws.ID, 10)
 		return err == nil && len(failed) == 2
 	})
 	stop()
+	workers.Wait()
 
 	schema := openAPISchema(t, "OutboxMessage")
 	var list struct{ Data []json.RawMessage }
