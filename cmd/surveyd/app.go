@@ -164,13 +164,20 @@ func (a *app) routes(reg *prometheus.Registry) *echo.Echo {
 		Logger:           a.log,
 		HTTPErrorHandler: httpx.ErrorHandler(a.log, survey.ErrorStatus, mailer.ErrorStatus),
 		IPExtractor:      clientIP(a.cfg.TrustedProxies),
+		// An unknown path under /api/v1 is a 404 and a known one asked with another method a
+		// 405, not a catch-all route that runs the group's authentication.
+		NoGroupAutoRegister404Routes: true,
 	})
+	httpx.ServeHEAD(e)
 	metrics := httpx.NewMetrics(reg)
+	// Errors, and panics turned into errors, are answered inside the log and the metrics, so
+	// that both record the status the client got.
 	e.Use(
-		middleware.Recover(),
 		middleware.RequestID(),
 		httpx.RequestLog(a.log),
 		metrics.Middleware(),
+		httpx.WriteErrors,
+		middleware.Recover(),
 		httpx.SecureHeaders,
 	)
 
@@ -297,7 +304,7 @@ func (a *app) rebuildRollups(ctx context.Context, surveys []survey.RollupSurvey)
 }
 
 func cmdServe(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
-	cfg, _, err := loadConfig("serve", args, getenv, stderr, nil)
+	cfg, _, err := loadConfig("serve", args, getenv, nil)
 	if err != nil {
 		return err
 	}
@@ -329,7 +336,7 @@ func openMigrated(ctx context.Context, cfg *config.Config, log *slog.Logger) (*s
 }
 
 func cmdMigrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg, _, err := loadConfig("migrate", args, getenv, stderr, nil)
+	cfg, _, err := loadConfig("migrate", args, getenv, nil)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"flag"
 	"io"
 	"log/slog"
@@ -12,12 +14,18 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/surveyd/surveyd/docs"
+	"github.com/surveyd/surveyd/internal/apitest"
 	"github.com/surveyd/surveyd/internal/config"
+	"github.com/surveyd/surveyd/mailer"
+	"github.com/surveyd/surveyd/survey"
+	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -250,5 +258,102 @@ func TestClientIP(t *testing.T) {
 		if got := clientIP(tc.proxies)(req); got != tc.want {
 			t.Errorf("%s: %s, want %s", name, got, tc.want)
 		}
+	}
+}
+
+// Real outbox items, an email and a webhook event, as the failed list and a retry return them,
+// are what docs/openapi.yaml's OutboxMessage says.
+func TestOpenAPIOutboxMessages(t *testing.T) {
+	a := testApp(t, nil)
+	e := a.routes(prometheus.NewRegistry())
+	ctx := context.Background()
+	ws := survey.NewWorkspace("Acme")
+	if err := a.svc.CreateWorkspace(ctx, ws); err != nil {
+		t.Fatal(err)
+	}
+	_, key, err := a.svc.CreateAPIKey(ctx, ws.ID, "contract", survey.ScopeAdmin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.outbox.Enqueue(ctx,
+		&mailer.Message{WorkspaceID: ws.ID, Kind: mailer.KindEmail, Purpose: "invitation", InvitationID: bson.NewObjectID()},
+		&mailer.Message{WorkspaceID: ws.ID, Kind: mailer.KindWebhook, Purpose: "response.created", EndpointID: bson.NewObjectID(), Body: []byte(`{}`)},
+	); err != nil {
+		t.Fatal(err)
+	}
+	work, stop := context.WithCancel(ctx)
+	var workers sync.WaitGroup
+	for _, kind := range []string{mailer.KindEmail, mailer.KindWebhook} {
+		workers.Go(func() { a.outbox.Work(work, kind, refuseAll{}, 10*time.Millisecond, nil) })
+	}
+	waitFor(t, "both messages to fail", func() bool {
+		failed, err := a.outbox.Failed(ctx, ws.ID, 10)
+		return err == nil && len(failed) == 2
+	})
+	stop()
+	workers.Wait()
+
+	schema := openAPISchema(t, "OutboxMessage")
+	var list struct{ Data []json.RawMessage }
+	rec := apitest.Do(t, e, "GET", "/api/v1/outbox/failed", key, nil)
+	if err := json.Unmarshal(rec.Body.Bytes(), &list); err != nil || rec.Code != http.StatusOK || len(list.Data) != 2 {
+		t.Fatalf("GET /api/v1/outbox/failed = %d %s", rec.Code, rec.Body)
+	}
+	for _, item := range list.Data {
+		validate(t, schema, item)
+		var m struct{ ID string }
+		if err := json.Unmarshal(item, &m); err != nil {
+			t.Fatal(err)
+		}
+		rec := apitest.Do(t, e, "POST", "/api/v1/outbox/"+m.ID+"/retry", key, nil)
+		if rec.Code != http.StatusOK {
+			t.Fatalf("retry = %d %s", rec.Code, rec.Body)
+		}
+		validate(t, schema, rec.Body.Bytes())
+	}
+}
+
+// refuseAll fails every delivery for good, as a mailbox that does not exist does.
+type refuseAll struct{}
+
+func (refuseAll) Deliver(context.Context, *mailer.Message) error {
+	return mailer.Permanent(errors.New("550 5.1.1 recipient address rejected"))
+}
+
+// openAPISchema compiles one of docs/openapi.yaml's component schemas, which are JSON Schema
+// 2020-12 in OpenAPI 3.1, with the references it makes to the others.
+func openAPISchema(t *testing.T, name string) *jsonschema.Schema {
+	t.Helper()
+	var doc any
+	if err := yaml.Unmarshal(docs.OpenAPI, &doc); err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parsed, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := jsonschema.NewCompiler()
+	if err := c.AddResource("openapi.json", parsed); err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.Compile("openapi.json#/components/schemas/" + name)
+	if err != nil {
+		t.Fatalf("compile %s: %v", name, err)
+	}
+	return s
+}
+
+func validate(t *testing.T, s *jsonschema.Schema, body []byte) {
+	t.Helper()
+	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Validate(v); err != nil {
+		t.Errorf("%s does not match docs/openapi.yaml: %v", body, err)
 	}
 }

@@ -13,7 +13,7 @@ import (
 // survey, and serves.
 func cmdDemo(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	var responses, days int
-	cfg, _, err := loadConfig("demo", args, getenv, stderr, func(fs *flag.FlagSet) {
+	cfg, _, err := loadConfig("demo", args, getenv, func(fs *flag.FlagSet) {
 		fs.IntVar(&responses, "responses", 2500, "about how many responses to seed on the first run")
 		fs.IntVar(&days, "days", 90, "spread the seeded history over this many days")
 	})

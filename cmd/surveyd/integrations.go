@@ -22,7 +22,7 @@ func cmdIntegrations(ctx context.Context, args []string, getenv func(string) str
 	sub, args := args[0], args[1:]
 	var workspace, name string
 	var overlap time.Duration
-	cfg, fs, err := loadConfig("integrations "+sub, args, getenv, stderr, func(fs *flag.FlagSet) {
+	cfg, fs, err := loadConfig("integrations "+sub, args, getenv, func(fs *flag.FlagSet) {
 		fs.StringVar(&workspace, "workspace", "", "workspace name (required)")
 		fs.StringVar(&name, "name", "CRM", "a label for the integration, for create")
 		fs.DurationVar(&overlap, "overlap", 24*time.Hour, "for rotate: how long the old secret keeps working")

@@ -18,7 +18,7 @@ func cmdKeys(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	sub, args := args[0], args[1:]
 	var workspace, scope, name string
-	cfg, fs, err := loadConfig("keys "+sub, args, getenv, stderr, func(fs *flag.FlagSet) {
+	cfg, fs, err := loadConfig("keys "+sub, args, getenv, func(fs *flag.FlagSet) {
 		fs.StringVar(&workspace, "workspace", "", "workspace name (required)")
 		fs.StringVar(&scope, "scope", "admin", "key scope for create: read, write or admin")
 		fs.StringVar(&name, "name", "cli", "a label for the key, for create")

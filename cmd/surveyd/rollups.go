@@ -21,7 +21,7 @@ func cmdRollups(ctx context.Context, args []string, getenv func(string) string, 
 		return errors.New("rollups: say rebuild")
 	}
 	var only string
-	cfg, _, err := loadConfig("rollups rebuild", args[1:], getenv, stderr, func(fs *flag.FlagSet) {
+	cfg, _, err := loadConfig("rollups rebuild", args[1:], getenv, func(fs *flag.FlagSet) {
 		fs.StringVar(&only, "survey", "", "rebuild only this survey (its id)")
 	})
 	if err != nil {

@@ -102,11 +102,14 @@ var settings = []setting{
 	{"SURVEYD_LOG_LEVEL", "log-level", "info", "debug, info, warn or error"},
 }
 
-// Settings lists the environment variables with their defaults and meaning, for help output.
-func Settings() [][3]string {
-	out := make([][3]string, len(settings))
+// Setting is one setting as help shows it: its environment variable, flag, default and meaning.
+type Setting struct{ Env, Flag, Default, Usage string }
+
+// Settings lists every setting, for help output.
+func Settings() []Setting {
+	out := make([]Setting, len(settings))
 	for i, s := range settings {
-		out[i] = [3]string{s.env, s.def, s.usage}
+		out[i] = Setting{s.env, s.flag, s.def, s.usage}
 	}
 	return out
 }
@@ -150,6 +153,8 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (*Config,
 
 	if _, port, err := net.SplitHostPort(c.Addr); err != nil || port == "" {
 		bad("SURVEYD_ADDR", "must be host:port or :port, got %q", c.Addr)
+	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		bad("SURVEYD_ADDR", "port must be a number 0-65535, got %q", port)
 	}
 	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
 		bad("SURVEYD_BASE_URL", "must be an absolute http(s) URL without query, got %q", c.BaseURL)

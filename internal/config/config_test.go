@@ -34,12 +34,24 @@ func TestLoadFlagsOverrideEnv(t *testing.T) {
 	}
 }
 
+func TestLoadAcceptsListenAddresses(t *testing.T) {
+	for _, addr := range []string{":8080", "127.0.0.1:0", "[::1]:65535", "localhost:80"} {
+		if c, err := load(map[string]string{"SURVEYD_ADDR": addr}); err != nil || c.Addr != addr {
+			t.Errorf("SURVEYD_ADDR=%s: %v", addr, err)
+		}
+	}
+}
+
 func TestLoadRejectsBadValues(t *testing.T) {
 	tests := map[string]struct {
 		env  map[string]string
 		want []string
 	}{
 		"addr without port":      {map[string]string{"SURVEYD_ADDR": "localhost"}, []string{"SURVEYD_ADDR"}},
+		"addr port too big":      {map[string]string{"SURVEYD_ADDR": "127.0.0.1:99999"}, []string{"SURVEYD_ADDR", "0-65535", "99999"}},
+		"addr port negative":     {map[string]string{"SURVEYD_ADDR": ":-1"}, []string{"SURVEYD_ADDR", "0-65535"}},
+		"addr port not a number": {map[string]string{"SURVEYD_ADDR": "localhost:web"}, []string{"SURVEYD_ADDR", "0-65535"}},
+		"addr unclosed bracket":  {map[string]string{"SURVEYD_ADDR": "[::1:8080"}, []string{"SURVEYD_ADDR"}},
 		"relative base url":      {map[string]string{"SURVEYD_BASE_URL": "example.com"}, []string{"SURVEYD_BASE_URL"}},
 		"base url with query":    {map[string]string{"SURVEYD_BASE_URL": "https://x.com/?a=1"}, []string{"SURVEYD_BASE_URL"}},
 		"mongodb uri scheme":     {map[string]string{"SURVEYD_MONGODB_URI": "postgres://x", "SURVEYD_LINK_KEYS": goodKey}, []string{"SURVEYD_MONGODB_URI"}},

@@ -11,7 +11,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// RequestLog logs one JSON line per request with its id, route, status and latency.
+// RequestLog logs one JSON line per request with its id, route, status and latency. It runs
+// outside WriteErrors, to see the status an error was answered with.
 func RequestLog(log *slog.Logger) echo.MiddlewareFunc {
 	return middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
 		LogLatency: true, LogMethod: true, LogURIPath: true, LogRoutePath: true,
@@ -31,6 +32,19 @@ func RequestLog(log *slog.Logger) echo.MiddlewareFunc {
 			return nil
 		},
 	})
+}
+
+// WriteErrors hands a handler's error to the error handler as soon as it is returned, so the
+// request log and the metrics around it see the status the client got: a domain error such as
+// an unknown API key carries no status of its own, and would be taken for a 500.
+func WriteErrors(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c *echo.Context) error {
+		err := next(c)
+		if err != nil {
+			c.Echo().HTTPErrorHandler(c, err)
+		}
+		return err
+	}
 }
 
 // Metrics counts requests and their latency per route and status class.
@@ -55,7 +69,8 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 }
 
 // Middleware records each request. Routes, not raw paths, label the series, so tokens and
-// ids never explode the cardinality.
+// ids never explode the cardinality. It runs outside WriteErrors, to count the status an error
+// was answered with.
 func (m *Metrics) Middleware() echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c *echo.Context) error {
@@ -65,7 +80,7 @@ func (m *Metrics) Middleware() echo.MiddlewareFunc {
 			if route == "" {
 				route = "unmatched"
 			}
-			status := statusOf(c, err)
+			_, status := echo.ResolveResponseStatus(c.Response(), err)
 			m.requests.WithLabelValues(c.Request().Method, route, strconv.Itoa(status)).Inc()
 			m.latency.WithLabelValues(c.Request().Method, route).Observe(time.Since(start).Seconds())
 			return err
@@ -73,17 +88,18 @@ func (m *Metrics) Middleware() echo.MiddlewareFunc {
 	}
 }
 
-func statusOf(c *echo.Context, err error) int {
-	if err != nil {
-		if s := echo.StatusCode(err); s != 0 {
-			return s
+// ServeHEAD makes every GET route added to e from now on answer HEAD too, as HTTP asks of
+// every server (RFC 9110 §9.1), and so name HEAD in a 405's Allow header. The GET handler
+// runs; net/http sends no body for HEAD.
+func ServeHEAD(e *echo.Echo) {
+	e.OnAddRoute = func(r echo.Route) error {
+		if r.Method != http.MethodGet {
+			return nil
 		}
-		return http.StatusInternalServerError
+		r.Method, r.Name = http.MethodHead, ""
+		_, err := e.Router().Add(r)
+		return err
 	}
-	if r, _ := echo.UnwrapResponse(c.Response()); r != nil && r.Status != 0 {
-		return r.Status
-	}
-	return http.StatusOK
 }
 
 // SecureHeaders sets the headers every response carries. Pages get a strict CSP: no inline
