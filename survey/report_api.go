@@ -284,10 +284,14 @@ var reportColumns = []string{
 	"rank", "shrunken_score",
 	"reference_kind", "reference_family", "reference", "reference_value", "reference_n",
 	"difference", "statistic", "df", "p_value", "adjusted_p_value", "family_size", "verdict", "needed_n",
+	"unranked",
 }
 
-// comparisonColumns are the columns of a comparison line, the last of reportColumns.
+// comparisonColumns are the columns of a comparison line, from reference_kind to needed_n.
 const comparisonColumns = 13
+
+// comparisonStart is the index of a comparison line's first column.
+var comparisonStart = slices.Index(reportColumns, "reference_kind")
 
 // reportFlags are the flags counted in the flag_ columns, in their order.
 var reportFlags = []string{scoring.FlagAutomated, scoring.FlagContradiction, scoring.FlagNonAttributable, scoring.FlagLate}
@@ -380,11 +384,15 @@ func reportRow(from, to time.Time, kind string, r *scoring.Row) []string {
 }
 
 // standingCells are a row line's leaderboard and comparison columns: its rank and shrunken
-// score when ranked, the comparison columns empty.
+// score when ranked, the comparison columns empty, and why a group with a standing has no
+// rank.
 func standingCells(st *scoring.Standing) []string {
-	cells := make([]string, 2+comparisonColumns)
+	cells := make([]string, 2+comparisonColumns+1)
 	if st != nil {
-		cells[0], cells[1] = strconv.Itoa(st.Rank), number(st.Shrunken)
+		if st.Rank > 0 {
+			cells[0] = strconv.Itoa(st.Rank)
+		}
+		cells[1], cells[len(cells)-1] = number(st.Shrunken), st.Unranked
 	}
 	return cells
 }
@@ -397,7 +405,7 @@ func comparisonRow(from, to time.Time, kind, group string, c *scoring.RowCompari
 	if e := c.Reference.Estimate; e != nil {
 		refN = number(e.N)
 	}
-	copy(row[len(row)-comparisonColumns:], []string{
+	copy(row[comparisonStart:], []string{
 		string(c.Reference.Kind), c.Family, defuse(c.Reference.Label), number(c.Reference.Value), refN,
 		number(c.Difference), number(c.Statistic), number(c.DF), number(c.PValue), number(c.AdjustedPValue),
 		strconv.Itoa(c.FamilySize), string(c.Verdict), number(c.NeededN),

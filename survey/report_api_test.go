@@ -651,3 +651,53 @@ func TestReportCompareBadInput(t *testing.T) {
 		{"rank=false", "GET", u + "?rank=false", en.key, nil, nil, 200, nil},
 	})
 }
+
+// A CES leaderboard where Solo's one answer of 7 tops the raw scores: Solo is listed after
+// the ranked agents, unranked with the reason, in the JSON and in the export.
+func TestReportRankUnranked(t *testing.T) {
+	en, _ := reportEnv(t)
+	sv := en.createSurvey(`{"kind":"ces","name":"Effort","points":7}`)
+	answers := map[string][]string{
+		"Lan":  {"7", "7", "7", "7", "7", "7", "7", "7", "6", "6"},
+		"Minh": {"7", "7", "7", "6", "6", "6", "5", "5", "4"},
+		"Solo": {"7"},
+	}
+	for agent, scores := range answers {
+		for i, s := range scores {
+			_, tok := en.inviteAbout(sv, fmt.Sprintf("%s%d@example.com", strings.ToLower(agent), i), `{"agent":"`+agent+`","channel":"email"}`)
+			en.answer(tok, s)
+		}
+	}
+	u := "/api/v1/surveys/" + sv.ID.Hex() + "/report?from=2026-11-01&to=2026-11-30&group_by=agent&rank=true"
+	rep := en.report(u, en.key)
+	if r := rep.Ranking; r == nil || r.MinN != scoring.MinRankedN || r.PseudoCount < scoring.MinPseudoCount {
+		t.Errorf("ranking %+v", r)
+	}
+	var order []string
+	for _, g := range rep.Groups {
+		order = append(order, g.Group)
+	}
+	if !slices.Equal(order, []string{"Lan", "Minh", "Solo"}) {
+		t.Fatalf("groups in order %v", order)
+	}
+	lan, solo := rep.Groups[0].Standing, rep.Groups[2].Standing
+	if lan == nil || lan.Rank != 1 || solo == nil || solo.Rank != 0 || solo.Unranked != scoring.UnrankedFewAnswers || solo.Score != 7 || solo.N != 1 {
+		t.Errorf("Lan %+v, Solo %+v", lan, solo)
+	}
+	rec := en.do("GET", u, en.key, nil)
+	if body := rec.Body.String(); !strings.Contains(body, `"min_n":5`) || !strings.Contains(body, `"unranked":"fewer_than_min_n"`) {
+		t.Errorf("report JSON %s", body)
+	}
+
+	rec = en.do("GET", strings.Replace(u, "/report?", "/report/export?", 1), en.key, nil)
+	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(rec.Body.String(), "\ufeff"))).ReadAll()
+	if rec.Code != http.StatusOK || err != nil {
+		t.Fatalf("export: %d %v", rec.Code, err)
+	}
+	col := func(row []string, name string) string { return row[slices.Index(reportColumns, name)] }
+	for _, row := range rows[1:] {
+		if col(row, "group") == "Solo" && (col(row, "rank") != "" || col(row, "unranked") != scoring.UnrankedFewAnswers || col(row, "shrunken_score") == "") {
+			t.Errorf("Solo's line %q", row)
+		}
+	}
+}
