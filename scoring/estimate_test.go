@@ -449,17 +449,20 @@ func checkInvariants(t *testing.T, name string, e scoring.Estimate, lo, hi float
 	}
 }
 
-// Reports encode estimates as JSON, which has no NaN: an empty estimate must encode, flat,
-// with its zero values.
-func TestEmptyEstimatesEncode(t *testing.T) {
+// An estimate of no answers has no value: its numbers encode as null, never as a 0 a reader
+// could take for a score (or as NaN, which JSON does not have), and its shape stays that of
+// its metric. A valid estimate encodes its fields as they are.
+func TestEstimateJSON(t *testing.T) {
 	tests := map[string]struct {
 		e    scoring.Estimate
 		want string
 	}{
-		"csat": {e: scoring.CSAT(scoring.Histogram{}), want: `{"value":0,"lo":0,"hi":0,"metric":"csat","points":5,"valid":false,` +
-			`"responses":0,"n":0,"low_n":true,"mean":0,"variance":0,"distribution":[0,0,0,0,0]}`},
-		"nps": {e: scoring.NPS(scoring.Histogram{}), want: `"shares":{"promoters":0,"passives":0,"detractors":0}}`},
-		"ces": {e: scoring.CES(scoring.Histogram{}, 5), want: `"easy":{"value":0,"lo":0,"hi":0}}`},
+		"csat": {e: scoring.CSAT(scoring.Histogram{}), want: `{"value":null,"lo":null,"hi":null,"metric":"csat","points":5,"valid":false,` +
+			`"responses":0,"n":0,"low_n":true,"mean":null,"variance":null,"distribution":[null,null,null,null,null]}`},
+		"nps": {e: scoring.NPS(scoring.Histogram{}), want: `"shares":{"promoters":null,"passives":null,"detractors":null}}`},
+		"ces": {e: scoring.CES(scoring.Histogram{}, 5), want: `"distribution":[null,null,null,null,null],"easy":{"value":null,"lo":null,"hi":null}}`},
+		"valid csat": {e: scoring.CSAT(scoring.Histogram{5: 1, 1: 1}), want: `"valid":true,"responses":2,"n":2,"low_n":true,"mean":3,"variance":0.25,"distribution":[50,0,0,0,50]}`},
+		"valid nps": {e: scoring.NPS(scoring.Histogram{9: 1, 7: 1}), want: `"shares":{"promoters":50,"passives":50,"detractors":0}}`},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -298,7 +298,7 @@ func TestSummarizeExclusionsAndRepeats(t *testing.T) {
 	if a.Weighted.N < 2.666 || a.Weighted.N > 2.667 || a.Repeat.Answers != 2 || a.Repeat.CountedAs != 1 {
 		t.Errorf("An weighted n_eff %.4f, repeat %+v; want 2.6667 and two answers counted as one", a.Weighted.N, a.Repeat)
 	}
-	if a.Funnel.Delivered != 10 || a.ResponseRate != 50 || a.LowResponseRate {
-		t.Errorf("An funnel %+v rate %.1f", a.Funnel, a.ResponseRate)
+	if a.Funnel.Delivered != 10 || a.Funnel.Reached != 10 || a.ResponseRate == nil || *a.ResponseRate != 50 || a.LowResponseRate {
+		t.Errorf("An funnel %+v rate %v", a.Funnel, a.ResponseRate)
 	}
 }

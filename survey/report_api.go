@@ -284,7 +284,7 @@ var reportColumns = []string{
 	"rank", "shrunken_score",
 	"reference_kind", "reference_family", "reference", "reference_value", "reference_n",
 	"difference", "statistic", "df", "p_value", "adjusted_p_value", "family_size", "verdict", "needed_n",
-	"unranked",
+	"unranked", "reached",
 }
 
 // comparisonColumns are the columns of a comparison line, from reference_kind to needed_n.
@@ -305,7 +305,8 @@ func writeReportCSV(w io.Writer, rep *Report) error {
 		return err
 	}
 	line := func(from, to time.Time, kind string, r *scoring.Row) error {
-		if err := out.Write(append(reportRow(from, to, kind, r), standingCells(r.Standing)...)); err != nil {
+		cells := append(reportRow(from, to, kind, r), standingCells(r.Standing)...)
+		if err := out.Write(append(cells, strconv.FormatInt(r.Funnel.Reached, 10))); err != nil {
 			return err
 		}
 		for i := range r.Comparisons {
@@ -343,11 +344,18 @@ func writeReportCSV(w io.Writer, rep *Report) error {
 func reportRow(from, to time.Time, kind string, r *scoring.Row) []string {
 	count := func(n int64) string { return strconv.FormatInt(n, 10) }
 	number := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+	// A rate or KPI nothing was known of is left empty rather than shown as 0.
+	opt := func(v *float64) string {
+		if v == nil {
+			return ""
+		}
+		return number(*v)
+	}
 	f := r.Funnel
 	row := []string{from.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339), kind, defuse(r.Group),
 		count(f.Invited), count(f.Created), count(f.Scheduled), count(f.Throttled), count(f.Suppressed), count(f.SampledOut),
 		count(f.Sent), count(f.Failed), count(f.Bounced), count(f.Delivered), count(f.Opened), count(f.Responded), count(f.Commented),
-		number(r.ResponseRate), strconv.FormatBool(r.LowResponseRate)}
+		opt(r.ResponseRate), strconv.FormatBool(r.LowResponseRate)}
 	for _, e := range []scoring.Estimate{r.Raw, r.Filtered, r.Weighted} {
 		// A score of no responses is left empty rather than shown as a score of 0.
 		value, lo, hi := "", "", ""
@@ -367,13 +375,6 @@ func reportRow(from, to time.Time, kind string, r *scoring.Row) []string {
 		row = append(row, count(n))
 	}
 	row = append(row, count(r.Repeat.Answers), number(r.Repeat.CountedAs))
-	// A KPI nothing was known of is left empty rather than shown as 0.
-	opt := func(v *float64) string {
-		if v == nil {
-			return ""
-		}
-		return number(*v)
-	}
 	k := r.KPI
 	row = append(row, count(k.Volume), opt(k.FCRRate), count(k.FCRN), opt(k.AHTSeconds), count(k.AHTN),
 		opt(k.TransferRate), count(k.TransferN), opt(k.CRR), opt(k.CCR))
