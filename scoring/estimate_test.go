@@ -459,10 +459,10 @@ func TestEstimateJSON(t *testing.T) {
 	}{
 		"csat": {e: scoring.CSAT(scoring.Histogram{}), want: `{"value":null,"lo":null,"hi":null,"metric":"csat","points":5,"valid":false,` +
 			`"responses":0,"n":0,"low_n":true,"mean":null,"variance":null,"distribution":[null,null,null,null,null]}`},
-		"nps": {e: scoring.NPS(scoring.Histogram{}), want: `"shares":{"promoters":null,"passives":null,"detractors":null}}`},
-		"ces": {e: scoring.CES(scoring.Histogram{}, 5), want: `"distribution":[null,null,null,null,null],"easy":{"value":null,"lo":null,"hi":null}}`},
+		"nps":        {e: scoring.NPS(scoring.Histogram{}), want: `"shares":{"promoters":null,"passives":null,"detractors":null}}`},
+		"ces":        {e: scoring.CES(scoring.Histogram{}, 5), want: `"distribution":[null,null,null,null,null],"easy":{"value":null,"lo":null,"hi":null}}`},
 		"valid csat": {e: scoring.CSAT(scoring.Histogram{5: 1, 1: 1}), want: `"valid":true,"responses":2,"n":2,"low_n":true,"mean":3,"variance":0.25,"distribution":[50,0,0,0,50]}`},
-		"valid nps": {e: scoring.NPS(scoring.Histogram{9: 1, 7: 1}), want: `"shares":{"promoters":50,"passives":50,"detractors":0}}`},
+		"valid nps":  {e: scoring.NPS(scoring.Histogram{9: 1, 7: 1}), want: `"shares":{"promoters":50,"passives":50,"detractors":0}}`},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
