@@ -90,9 +90,11 @@ type aggregate struct {
 	strata map[string]*stratumAggregate
 }
 
+// stratumAggregate is one stratum of a row: the invitations of it that reached customers
+// (Funnel.Reached), the population its answers are weighed to, and its answers.
 type stratumAggregate struct {
-	delivered int64
-	scores    map[ScoreKey]*Histogram
+	reached int64
+	scores  map[ScoreKey]*Histogram
 }
 
 func newAggregate() *aggregate {
@@ -121,7 +123,7 @@ func (a *aggregate) add(t Tuple, c *Cell) {
 		st = &stratumAggregate{scores: map[ScoreKey]*Histogram{}}
 		a.strata[t.Stratum()] = st
 	}
-	st.delivered += c.Funnel[StageSent] - c.Funnel[StageBounced]
+	st.reached += c.Funnel[StageSent] - c.Funnel[StageBounced] + c.Funnel[StageCreated]
 	addScores(st.scores, c.Scores)
 }
 
@@ -238,8 +240,9 @@ func (spec ReportSpec) row(group string, a *aggregate, exclude FlagMask) Row {
 	return r
 }
 
-// weighted post-stratifies the row's filtered answers over its strata (channel × team) and
-// weighs each answer of a customer who answered k > 1 times in its month by 1/k.
+// weighted post-stratifies the row's filtered answers over its strata (channel × team), to
+// the invitations that reached customers in each, and weighs each answer of a customer who
+// answered k > 1 times in its month by 1/k.
 func (spec ReportSpec) weighted(a *aggregate, exclude FlagMask) ([]StratumWeight, Estimate, RepeatCount) {
 	keys := slices.Sorted(maps.Keys(a.strata))
 	strata := make([]Stratum, 0, len(keys))
@@ -251,7 +254,7 @@ func (spec ReportSpec) weighted(a *aggregate, exclude FlagMask) ([]StratumWeight
 				n += h.N()
 			}
 		}
-		strata = append(strata, Stratum{Key: k, Delivered: max(st.delivered, 0), Responded: n})
+		strata = append(strata, Stratum{Key: k, Delivered: max(st.reached, 0), Responded: n})
 	}
 	weights, err := PostStratify(strata)
 	if err != nil { // counts are sums of non-negative events; a negative one is a corrupt rollup

@@ -916,8 +916,10 @@ func propRefRow(sv *Survey, group string, evs []propRefEvent, ans []propRefAnswe
 	for _, e := range evs {
 		f[e.stage]++
 		s := at(e.t)
+		// A stratum's population is the invitations that reached customers, as the
+		// response rate's denominator.
 		switch e.stage {
-		case scoring.StageSent:
+		case scoring.StageSent, scoring.StageCreated:
 			s.delivered++
 		case scoring.StageBounced:
 			s.delivered--
