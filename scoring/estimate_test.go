@@ -476,3 +476,33 @@ func TestEstimateJSON(t *testing.T) {
 		})
 	}
 }
+
+// A reference that is a sample of no answers (an empty previous period) has no value
+// either: null beside its null estimate. A fixed value or a valid sample keeps its number.
+func TestReferenceJSON(t *testing.T) {
+	empty := scoring.CSAT(scoring.Histogram{})
+	full := scoring.CSAT(scoring.Histogram{5: 1})
+	tests := map[string]struct {
+		ref  scoring.Reference
+		want any
+	}{
+		"empty period": {ref: scoring.Reference{Kind: scoring.RefPrevious, Label: "p", Estimate: &empty}, want: nil},
+		"period":       {ref: scoring.Reference{Kind: scoring.RefPrevious, Label: "p", Value: 100, Estimate: &full}, want: 100.0},
+		"benchmark":    {ref: scoring.Reference{Kind: scoring.RefBenchmark, Label: "b", Value: 0}, want: 0.0},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			b, err := json.Marshal(tc.ref)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got map[string]any
+			if err := json.Unmarshal(b, &got); err != nil {
+				t.Fatal(err)
+			}
+			if v, ok := got["value"]; !ok || v != tc.want || got["kind"] != string(tc.ref.Kind) {
+				t.Errorf("JSON = %s, want value %v", b, tc.want)
+			}
+		})
+	}
+}

@@ -402,12 +402,15 @@ func standingCells(st *scoring.Standing) []string {
 func comparisonRow(from, to time.Time, kind, group string, c *scoring.RowComparison) []string {
 	row := make([]string, len(reportColumns))
 	row[0], row[1], row[2], row[3] = from.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339), kind, defuse(group)
-	refN := ""
+	refValue, refN := number(c.Reference.Value), ""
 	if e := c.Reference.Estimate; e != nil {
 		refN = number(e.N)
+		if !e.Valid { // a period without answers has no value, as in the JSON
+			refValue = ""
+		}
 	}
 	copy(row[comparisonStart:], []string{
-		string(c.Reference.Kind), c.Family, defuse(c.Reference.Label), number(c.Reference.Value), refN,
+		string(c.Reference.Kind), c.Family, defuse(c.Reference.Label), refValue, refN,
 		number(c.Difference), number(c.Statistic), number(c.DF), number(c.PValue), number(c.AdjustedPValue),
 		strconv.Itoa(c.FamilySize), string(c.Verdict), number(c.NeededN),
 	})

@@ -539,14 +539,20 @@ func TestReportCompare(t *testing.T) {
 		t.Fatalf("export: %d %v", rec.Code, err)
 	}
 	col := func(row []string, name string) string { return row[slices.Index(reportColumns, name)] }
-	var anLine, anCompany []string
+	var anLine, anCompany, previous []string
 	for _, row := range rows[1:] {
 		switch {
+		case col(row, "row") == "total_comparison" && col(row, "reference_kind") == "previous":
+			previous = row
 		case col(row, "row") == "group" && col(row, "group") == "An":
 			anLine = row
 		case col(row, "row") == "group_comparison" && col(row, "group") == "An" && col(row, "reference_kind") == "company":
 			anCompany = row
 		}
+	}
+	// The previous period had no answers: no reference value, as in the JSON.
+	if previous == nil || col(previous, "reference_value") != "" || col(previous, "reference_n") != "0" {
+		t.Errorf("previous period's line %q", previous)
 	}
 	if anLine == nil || col(anLine, "rank") != "1" || col(anLine, "shrunken_score") == "" || col(anLine, "verdict") != "" {
 		t.Errorf("An's line %q", anLine)
