@@ -1,6 +1,7 @@
 package scoring
 
 import (
+	"encoding/json"
 	"math"
 	"time"
 
@@ -65,7 +66,8 @@ const (
 
 // Reference is what a row is compared with. Value is in the score's unit; Estimate is the
 // reference's own estimate when it is a sample (a period, the rest of the company) and
-// absent when it is a fixed value (a benchmark, a target).
+// absent when it is a fixed value (a benchmark, a target). A sample of no answers has no
+// value: Value is 0, null in JSON.
 type Reference struct {
 	Kind ReferenceKind `json:"kind"`
 	// ID is the benchmark set's or the target's id.
@@ -77,6 +79,19 @@ type Reference struct {
 	Estimate *Estimate  `json:"estimate,omitempty"`
 	From     *time.Time `json:"from,omitempty"`
 	To       *time.Time `json:"to,omitempty"`
+}
+
+// MarshalJSON encodes a Reference with its value null when it is a sample of no answers,
+// as its Estimate's numbers are.
+func (r Reference) MarshalJSON() ([]byte, error) {
+	type plain Reference
+	if r.Estimate == nil || r.Estimate.Valid {
+		return json.Marshal(plain(r))
+	}
+	return json.Marshal(struct {
+		plain
+		Value *float64 `json:"value"`
+	}{plain: plain(r)})
 }
 
 // RowComparison is one comparison of a report row's score with a reference. Family names

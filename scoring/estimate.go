@@ -1,6 +1,7 @@
 package scoring
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 )
@@ -37,9 +38,10 @@ type NPSShares struct {
 // Estimate is a score with its 95% interval and sample size: the CSAT top-2-box percentage,
 // the NPS, or the CES mean, in the metric's display unit.
 //
-// An Estimate of no responses has Valid false and every number zero, never NaN, so it
-// encodes to JSON as is; Distribution, Shares (NPS) and Easy (CES) are present all the same,
-// so the shape of an Estimate depends on its metric only.
+// An Estimate of no responses has Valid false and every number zero, never NaN; in JSON
+// those numbers are null (MarshalJSON), so that no reader takes them for a score of 0.
+// Distribution, Shares (NPS) and Easy (CES) are present all the same, so the shape of an
+// Estimate depends on its metric only.
 type Estimate struct {
 	Interval
 	Metric Metric `json:"metric"`
@@ -62,6 +64,48 @@ type Estimate struct {
 	Shares       *NPSShares `json:"shares,omitempty"`
 	// Easy is the CES "% easy" (5–7 of 7, 4–5 of 5) with its Wilson interval.
 	Easy *Interval `json:"easy,omitempty"`
+}
+
+// MarshalJSON encodes an Estimate with its numbers null when it is not Valid: the value,
+// its bounds, the mean, the variance, the distribution's percentages and those of Shares and
+// Easy. The counts (responses, n) stay numbers, 0.
+func (e Estimate) MarshalJSON() ([]byte, error) {
+	type plain Estimate
+	if e.Valid {
+		return json.Marshal(plain(e))
+	}
+	type nullInterval struct {
+		Value *float64 `json:"value"`
+		Lo    *float64 `json:"lo"`
+		Hi    *float64 `json:"hi"`
+	}
+	type nullShares struct {
+		Promoters  *float64 `json:"promoters"`
+		Passives   *float64 `json:"passives"`
+		Detractors *float64 `json:"detractors"`
+	}
+	out := struct {
+		nullInterval
+		Metric       Metric        `json:"metric"`
+		Points       int           `json:"points"`
+		Valid        bool          `json:"valid"`
+		Responses    int64         `json:"responses"`
+		N            float64       `json:"n"`
+		LowN         bool          `json:"low_n"`
+		Mean         *float64      `json:"mean"`
+		Variance     *float64      `json:"variance"`
+		Distribution []*float64    `json:"distribution"`
+		Shares       *nullShares   `json:"shares,omitempty"`
+		Easy         *nullInterval `json:"easy,omitempty"`
+	}{Metric: e.Metric, Points: e.Points, Responses: e.Responses, N: e.N, LowN: e.LowN,
+		Distribution: make([]*float64, len(e.Distribution))}
+	if e.Shares != nil {
+		out.Shares = &nullShares{}
+	}
+	if e.Easy != nil {
+		out.Easy = &nullInterval{}
+	}
+	return json.Marshal(out)
 }
 
 // CSAT estimates the percentage of answers that are 4 or 5 on the 1–5 scale, with its

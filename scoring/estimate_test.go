@@ -449,17 +449,20 @@ func checkInvariants(t *testing.T, name string, e scoring.Estimate, lo, hi float
 	}
 }
 
-// Reports encode estimates as JSON, which has no NaN: an empty estimate must encode, flat,
-// with its zero values.
-func TestEmptyEstimatesEncode(t *testing.T) {
+// An estimate of no answers has no value: its numbers encode as null, never as a 0 a reader
+// could take for a score (or as NaN, which JSON does not have), and its shape stays that of
+// its metric. A valid estimate encodes its fields as they are.
+func TestEstimateJSON(t *testing.T) {
 	tests := map[string]struct {
 		e    scoring.Estimate
 		want string
 	}{
-		"csat": {e: scoring.CSAT(scoring.Histogram{}), want: `{"value":0,"lo":0,"hi":0,"metric":"csat","points":5,"valid":false,` +
-			`"responses":0,"n":0,"low_n":true,"mean":0,"variance":0,"distribution":[0,0,0,0,0]}`},
-		"nps": {e: scoring.NPS(scoring.Histogram{}), want: `"shares":{"promoters":0,"passives":0,"detractors":0}}`},
-		"ces": {e: scoring.CES(scoring.Histogram{}, 5), want: `"easy":{"value":0,"lo":0,"hi":0}}`},
+		"csat": {e: scoring.CSAT(scoring.Histogram{}), want: `{"value":null,"lo":null,"hi":null,"metric":"csat","points":5,"valid":false,` +
+			`"responses":0,"n":0,"low_n":true,"mean":null,"variance":null,"distribution":[null,null,null,null,null]}`},
+		"nps":        {e: scoring.NPS(scoring.Histogram{}), want: `"shares":{"promoters":null,"passives":null,"detractors":null}}`},
+		"ces":        {e: scoring.CES(scoring.Histogram{}, 5), want: `"distribution":[null,null,null,null,null],"easy":{"value":null,"lo":null,"hi":null}}`},
+		"valid csat": {e: scoring.CSAT(scoring.Histogram{5: 1, 1: 1}), want: `"valid":true,"responses":2,"n":2,"low_n":true,"mean":3,"variance":0.25,"distribution":[50,0,0,0,50]}`},
+		"valid nps":  {e: scoring.NPS(scoring.Histogram{9: 1, 7: 1}), want: `"shares":{"promoters":50,"passives":50,"detractors":0}}`},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -469,6 +472,36 @@ func TestEmptyEstimatesEncode(t *testing.T) {
 			}
 			if !strings.HasSuffix(string(b), tc.want) {
 				t.Errorf("JSON = %s, want it to end %s", b, tc.want)
+			}
+		})
+	}
+}
+
+// A reference that is a sample of no answers (an empty previous period) has no value
+// either: null beside its null estimate. A fixed value or a valid sample keeps its number.
+func TestReferenceJSON(t *testing.T) {
+	empty := scoring.CSAT(scoring.Histogram{})
+	full := scoring.CSAT(scoring.Histogram{5: 1})
+	tests := map[string]struct {
+		ref  scoring.Reference
+		want any
+	}{
+		"empty period": {ref: scoring.Reference{Kind: scoring.RefPrevious, Label: "p", Estimate: &empty}, want: nil},
+		"period":       {ref: scoring.Reference{Kind: scoring.RefPrevious, Label: "p", Value: 100, Estimate: &full}, want: 100.0},
+		"benchmark":    {ref: scoring.Reference{Kind: scoring.RefBenchmark, Label: "b", Value: 0}, want: 0.0},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			b, err := json.Marshal(tc.ref)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got map[string]any
+			if err := json.Unmarshal(b, &got); err != nil {
+				t.Fatal(err)
+			}
+			if v, ok := got["value"]; !ok || v != tc.want || got["kind"] != string(tc.ref.Kind) {
+				t.Errorf("JSON = %s, want value %v", b, tc.want)
 			}
 		})
 	}

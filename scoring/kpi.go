@@ -11,10 +11,11 @@ import (
 // as probably unrepresentative.
 const LowResponseRate = 5
 
-// ResponseRate is responded/delivered in percent. Unanswered invitations count; undelivered
-// ones (bounced, failed) do not. ok is false when nothing was delivered.
-func ResponseRate(responded, delivered int64) (rate float64, ok bool) {
-	return percent(responded, delivered)
+// ResponseRate is responded/reached in percent, reached the invitations whose link reached
+// the customer (Funnel.Reached). Unanswered invitations count; unsent and undelivered ones
+// (throttled, bounced, failed) do not. ok is false when nothing reached anyone.
+func ResponseRate(responded, reached int64) (rate float64, ok bool) {
+	return percent(responded, reached)
 }
 
 // RetentionRate is CRR = (CE − CN)/CS × 100 for CS customers at the start of the period, CE

@@ -19,8 +19,11 @@ type ReportSpec struct {
 	Exclude FlagMask
 }
 
-// Funnel is a row's response funnel (SCORING.md). Sent counts emails handed to the mail
-// server, so Delivered = Sent − Bounced; Failed counts the emails that could not be sent.
+// Funnel is a row's response funnel (docs/scoring.md). Sent counts emails handed to the mail
+// server, so Delivered = Sent − Bounced; Failed counts the emails that could not be sent,
+// and one that went out on a later try is in Sent as well, so Failed is not subtracted.
+// Reached adds to Delivered the invitations made without email (Created: send false), whose
+// links the caller shows the customer its own way; it is the response rate's denominator.
 type Funnel struct {
 	Invited    int64 `json:"invited"`
 	Created    int64 `json:"created"`
@@ -35,6 +38,7 @@ type Funnel struct {
 	Opened     int64 `json:"opened"`
 	Responded  int64 `json:"responded"`
 	Commented  int64 `json:"commented"`
+	Reached    int64 `json:"reached"`
 }
 
 // FlagCount is how many of a row's answers carry a flag, and whether the flag excluded them.
@@ -57,9 +61,10 @@ type RepeatCount struct {
 type Row struct {
 	// Group is the group's value of the report's dimension; empty for the total (and for
 	// answers that have no value, which form their own group).
-	Group        string  `json:"group"`
-	Funnel       Funnel  `json:"funnel"`
-	ResponseRate float64 `json:"response_rate"` // percent; 0 when nothing was delivered
+	Group  string `json:"group"`
+	Funnel Funnel `json:"funnel"`
+	// ResponseRate is Responded/Reached in percent; nil when nothing reached anyone.
+	ResponseRate *float64 `json:"response_rate"`
 	// LowResponseRate marks a rate under 5%: the score is probably unrepresentative.
 	LowResponseRate bool     `json:"low_response_rate"`
 	Raw             Estimate `json:"raw"`
@@ -85,9 +90,11 @@ type aggregate struct {
 	strata map[string]*stratumAggregate
 }
 
+// stratumAggregate is one stratum of a row: the invitations of it that reached customers
+// (Funnel.Reached), the population its answers are weighed to, and its answers.
 type stratumAggregate struct {
-	delivered int64
-	scores    map[ScoreKey]*Histogram
+	reached int64
+	scores  map[ScoreKey]*Histogram
 }
 
 func newAggregate() *aggregate {
@@ -116,7 +123,7 @@ func (a *aggregate) add(t Tuple, c *Cell) {
 		st = &stratumAggregate{scores: map[ScoreKey]*Histogram{}}
 		a.strata[t.Stratum()] = st
 	}
-	st.delivered += c.Funnel[StageSent] - c.Funnel[StageBounced]
+	st.reached += c.Funnel[StageSent] - c.Funnel[StageBounced] + c.Funnel[StageCreated]
 	addScores(st.scores, c.Scores)
 }
 
@@ -223,8 +230,9 @@ func (spec ReportSpec) row(group string, a *aggregate, exclude FlagMask) Row {
 		Delivered: f[StageSent] - f[StageBounced], Opened: f[StageOpened],
 		Responded: raw.N(), Commented: f[StageCommented],
 	}
-	if rate, ok := ResponseRate(r.Funnel.Responded, r.Funnel.Delivered); ok {
-		r.ResponseRate, r.LowResponseRate = rate, rate < LowResponseRate
+	r.Funnel.Reached = r.Funnel.Delivered + r.Funnel.Created
+	if rate, ok := ResponseRate(r.Funnel.Responded, r.Funnel.Reached); ok {
+		r.ResponseRate, r.LowResponseRate = &rate, rate < LowResponseRate
 	}
 	r.Raw, r.Filtered = spec.estimate(raw), spec.estimate(filtered)
 	r.Weights, r.Weighted, r.Repeat = spec.weighted(a, exclude)
@@ -232,8 +240,9 @@ func (spec ReportSpec) row(group string, a *aggregate, exclude FlagMask) Row {
 	return r
 }
 
-// weighted post-stratifies the row's filtered answers over its strata (channel × team) and
-// weighs each answer of a customer who answered k > 1 times in its month by 1/k.
+// weighted post-stratifies the row's filtered answers over its strata (channel × team), to
+// the invitations that reached customers in each, and weighs each answer of a customer who
+// answered k > 1 times in its month by 1/k.
 func (spec ReportSpec) weighted(a *aggregate, exclude FlagMask) ([]StratumWeight, Estimate, RepeatCount) {
 	keys := slices.Sorted(maps.Keys(a.strata))
 	strata := make([]Stratum, 0, len(keys))
@@ -245,7 +254,7 @@ func (spec ReportSpec) weighted(a *aggregate, exclude FlagMask) ([]StratumWeight
 				n += h.N()
 			}
 		}
-		strata = append(strata, Stratum{Key: k, Delivered: max(st.delivered, 0), Responded: n})
+		strata = append(strata, Stratum{Key: k, Delivered: max(st.reached, 0), Responded: n})
 	}
 	weights, err := PostStratify(strata)
 	if err != nil { // counts are sums of non-negative events; a negative one is a corrupt rollup

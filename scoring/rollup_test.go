@@ -298,7 +298,39 @@ func TestSummarizeExclusionsAndRepeats(t *testing.T) {
 	if a.Weighted.N < 2.666 || a.Weighted.N > 2.667 || a.Repeat.Answers != 2 || a.Repeat.CountedAs != 1 {
 		t.Errorf("An weighted n_eff %.4f, repeat %+v; want 2.6667 and two answers counted as one", a.Weighted.N, a.Repeat)
 	}
-	if a.Funnel.Delivered != 10 || a.ResponseRate != 50 || a.LowResponseRate {
-		t.Errorf("An funnel %+v rate %.1f", a.Funnel, a.ResponseRate)
+	if a.Funnel.Delivered != 10 || a.Funnel.Reached != 10 || a.ResponseRate == nil || *a.ResponseRate != 50 || a.LowResponseRate {
+		t.Errorf("An funnel %+v rate %v", a.Funnel, a.ResponseRate)
 	}
+}
+
+// Post-stratification weighs strata to the invitations that reached customers, the response
+// rate's denominator: email|A has 10 delivered emails and 5 answers of 5, web|A 10 links
+// made without email and 2 answers of 1. N = 20, n = 7: w = (10/20)/(5/7) = 0.7 for email,
+// (10/20)/(2/7) = 1.75 for web, so the weighted CSAT is 5·0.7/(5·0.7 + 2·1.75) = 50%.
+func TestSummarizeWeighsToReached(t *testing.T) {
+	email := scoring.Tuple{Team: "A", Channel: "email"}
+	web := scoring.Tuple{Team: "A", Channel: "web"}
+	b := scoring.Bucket{}
+	b.AddStage(email, scoring.StageInvited, 10)
+	b.AddStage(email, scoring.StageScheduled, 10)
+	b.AddStage(email, scoring.StageSent, 10)
+	b.AddStage(web, scoring.StageInvited, 10)
+	b.AddStage(web, scoring.StageCreated, 10)
+	if err := b.AddAnswer(email, scoring.ScoreKey{K: 1}, 5, 5); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.AddAnswer(web, scoring.ScoreKey{K: 1}, 1, 2); err != nil {
+		t.Fatal(err)
+	}
+	total, _ := scoring.ReportSpec{Metric: scoring.MetricCSAT, Points: 5}.Summarize(b)
+	if total.Funnel.Reached != 20 || total.ResponseRate == nil || *total.ResponseRate != 35 {
+		t.Errorf("funnel %+v, response rate %v", total.Funnel, total.ResponseRate)
+	}
+	weights := map[string]float64{}
+	for _, w := range total.Weights {
+		weights[w.Key] = w.Weight
+	}
+	near(t, "email weight", weights["email|A"], 0.7, 1e-12)
+	near(t, "web weight", weights["web|A"], 1.75, 1e-12)
+	near(t, "weighted CSAT", total.Weighted.Value, 50, 1e-9)
 }

@@ -65,11 +65,13 @@ func FitCSATPrior(groups []Estimate) BetaPrior {
 // FitPseudoCount fits the pseudo-count m of CES and NPS shrinkage to the valid Estimates of
 // a workspace's groups by the method of moments that fits the CSAT prior: with x the
 // groups' scores (CES means, NPS/100) and V the variance of one answer drawn from a group
-// picked at random — the mean of the groups' per-response variances plus the population
+// picked at random — the mean of the groups' population variances plus the population
 // variance of x — m = V/v − 1, v the sample variance of x. m is how many answers weigh as
 // much as the spread between groups says the workspace score does: for proportions V is
-// m̄(1−m̄) and m is FitBetaPrior's α + β, so all three metrics shrink alike. fitted is false,
-// and m DefaultPseudoCount, unless there are two groups or more and 0 < v < V.
+// m̄(1−m̄) and m is FitBetaPrior's α + β, so all three metrics shrink alike. That identity
+// needs the within-group variances to be population variances, as NPS's p + d − (p − d)²
+// and CSAT's p(1 − p) are, so a CES group's s² is taken back to Σ(x − x̄)²/n. fitted is
+// false, and m DefaultPseudoCount, unless there are two groups or more and 0 < v < V.
 func FitPseudoCount(groups []Estimate) (m float64, fitted bool) {
 	var xs, vars []float64
 	for _, e := range groups {
@@ -80,8 +82,12 @@ func FitPseudoCount(groups []Estimate) (m float64, fitted bool) {
 		if e.Metric != MetricCES {
 			x /= 100
 		}
+		v := e.Variance
+		if e.Metric == MetricCES && e.N > 1 {
+			v *= (e.N - 1) / e.N
+		}
 		xs = append(xs, x)
-		vars = append(vars, e.Variance)
+		vars = append(vars, v)
 	}
 	g := float64(len(xs))
 	if g < 2 {

@@ -120,10 +120,20 @@ func TestFitPseudoCount(t *testing.T) {
 		m      float64
 		fitted bool
 	}{
-		// Means 4, 5, 6, each s² = 2: v = 1, V = 2 + 2/3, m = 8/3 − 1.
+		// Means 4, 5, 6, each of two answers 1 from its mean: population variance 1 (s² = 2,
+		// which the fit does not use), v = 1, V = 1 + 2/3, m = 5/3 − 1.
 		"three ces groups": {
 			groups: []scoring.Estimate{ces(scoring.Histogram{3: 1, 5: 1}), ces(scoring.Histogram{4: 1, 6: 1}), ces(scoring.Histogram{5: 1, 7: 1})},
-			m:      5.0 / 3, fitted: true,
+			m:      2.0 / 3, fitted: true,
+		},
+		// 40, 50 and 60% promoters, the rest passives: x = 0.4, 0.5, 0.6 on the proportion
+		// scale, v = 0.01; each group's population variance is p(1 − p), so V = (0.24 + 0.25 +
+		// 0.24)/3 + 0.02/3 = 0.25 and m = 0.25/0.01 − 1 = 24.
+		"three nps groups": {
+			groups: []scoring.Estimate{
+				scoring.NPS(scoring.Histogram{9: 4, 7: 6}), scoring.NPS(scoring.Histogram{9: 5, 7: 5}), scoring.NPS(scoring.Histogram{9: 6, 7: 4}),
+			},
+			m: 24, fitted: true,
 		},
 		// NPS 0 (one promoter, one detractor: var 1) and 100 (var 0): x = 0, 1; v = 0.5,
 		// V = 0.5 + 0.25, m = 0.5.

@@ -18,8 +18,9 @@ var (
 	ErrDuplicateStratum = errors.New("scoring: duplicate stratum")
 )
 
-// Stratum is one cell of the non-response weighting (default: channel × team) with its
-// delivered invitations N_h and counted (filtered) responses n_h.
+// Stratum is one cell of the non-response weighting (reports use channel × team) with its
+// invitations N_h that reached customers (Delivered: delivered emails and links made
+// without email) and counted (filtered) responses n_h.
 type Stratum struct {
 	Key       string `json:"key"`
 	Delivered int64  `json:"delivered"`

@@ -284,10 +284,14 @@ var reportColumns = []string{
 	"rank", "shrunken_score",
 	"reference_kind", "reference_family", "reference", "reference_value", "reference_n",
 	"difference", "statistic", "df", "p_value", "adjusted_p_value", "family_size", "verdict", "needed_n",
+	"unranked", "reached",
 }
 
-// comparisonColumns are the columns of a comparison line, the last of reportColumns.
+// comparisonColumns are the columns of a comparison line, from reference_kind to needed_n.
 const comparisonColumns = 13
+
+// comparisonStart is the index of a comparison line's first column.
+var comparisonStart = slices.Index(reportColumns, "reference_kind")
 
 // reportFlags are the flags counted in the flag_ columns, in their order.
 var reportFlags = []string{scoring.FlagAutomated, scoring.FlagContradiction, scoring.FlagNonAttributable, scoring.FlagLate}
@@ -301,7 +305,8 @@ func writeReportCSV(w io.Writer, rep *Report) error {
 		return err
 	}
 	line := func(from, to time.Time, kind string, r *scoring.Row) error {
-		if err := out.Write(append(reportRow(from, to, kind, r), standingCells(r.Standing)...)); err != nil {
+		cells := append(reportRow(from, to, kind, r), standingCells(r.Standing)...)
+		if err := out.Write(append(cells, strconv.FormatInt(r.Funnel.Reached, 10))); err != nil {
 			return err
 		}
 		for i := range r.Comparisons {
@@ -339,11 +344,18 @@ func writeReportCSV(w io.Writer, rep *Report) error {
 func reportRow(from, to time.Time, kind string, r *scoring.Row) []string {
 	count := func(n int64) string { return strconv.FormatInt(n, 10) }
 	number := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+	// A rate or KPI nothing was known of is left empty rather than shown as 0.
+	opt := func(v *float64) string {
+		if v == nil {
+			return ""
+		}
+		return number(*v)
+	}
 	f := r.Funnel
 	row := []string{from.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339), kind, defuse(r.Group),
 		count(f.Invited), count(f.Created), count(f.Scheduled), count(f.Throttled), count(f.Suppressed), count(f.SampledOut),
 		count(f.Sent), count(f.Failed), count(f.Bounced), count(f.Delivered), count(f.Opened), count(f.Responded), count(f.Commented),
-		number(r.ResponseRate), strconv.FormatBool(r.LowResponseRate)}
+		opt(r.ResponseRate), strconv.FormatBool(r.LowResponseRate)}
 	for _, e := range []scoring.Estimate{r.Raw, r.Filtered, r.Weighted} {
 		// A score of no responses is left empty rather than shown as a score of 0.
 		value, lo, hi := "", "", ""
@@ -363,13 +375,6 @@ func reportRow(from, to time.Time, kind string, r *scoring.Row) []string {
 		row = append(row, count(n))
 	}
 	row = append(row, count(r.Repeat.Answers), number(r.Repeat.CountedAs))
-	// A KPI nothing was known of is left empty rather than shown as 0.
-	opt := func(v *float64) string {
-		if v == nil {
-			return ""
-		}
-		return number(*v)
-	}
 	k := r.KPI
 	row = append(row, count(k.Volume), opt(k.FCRRate), count(k.FCRN), opt(k.AHTSeconds), count(k.AHTN),
 		opt(k.TransferRate), count(k.TransferN), opt(k.CRR), opt(k.CCR))
@@ -380,11 +385,15 @@ func reportRow(from, to time.Time, kind string, r *scoring.Row) []string {
 }
 
 // standingCells are a row line's leaderboard and comparison columns: its rank and shrunken
-// score when ranked, the comparison columns empty.
+// score when ranked, the comparison columns empty, and why a group with a standing has no
+// rank.
 func standingCells(st *scoring.Standing) []string {
-	cells := make([]string, 2+comparisonColumns)
+	cells := make([]string, 2+comparisonColumns+1)
 	if st != nil {
-		cells[0], cells[1] = strconv.Itoa(st.Rank), number(st.Shrunken)
+		if st.Rank > 0 {
+			cells[0] = strconv.Itoa(st.Rank)
+		}
+		cells[1], cells[len(cells)-1] = number(st.Shrunken), st.Unranked
 	}
 	return cells
 }
@@ -393,12 +402,15 @@ func standingCells(st *scoring.Standing) []string {
 func comparisonRow(from, to time.Time, kind, group string, c *scoring.RowComparison) []string {
 	row := make([]string, len(reportColumns))
 	row[0], row[1], row[2], row[3] = from.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339), kind, defuse(group)
-	refN := ""
+	refValue, refN := number(c.Reference.Value), ""
 	if e := c.Reference.Estimate; e != nil {
 		refN = number(e.N)
+		if !e.Valid { // a period without answers has no value, as in the JSON
+			refValue = ""
+		}
 	}
-	copy(row[len(row)-comparisonColumns:], []string{
-		string(c.Reference.Kind), c.Family, defuse(c.Reference.Label), number(c.Reference.Value), refN,
+	copy(row[comparisonStart:], []string{
+		string(c.Reference.Kind), c.Family, defuse(c.Reference.Label), refValue, refN,
 		number(c.Difference), number(c.Statistic), number(c.DF), number(c.PValue), number(c.AdjustedPValue),
 		strconv.Itoa(c.FamilySize), string(c.Verdict), number(c.NeededN),
 	})

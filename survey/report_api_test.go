@@ -23,10 +23,13 @@ import (
 // Asia/Ho_Chi_Minh, so "today" and the default period are known.
 var reportNow = time.Date(2026, 11, 20, 3, 0, 0, 0, time.UTC)
 
-// reportEnv is an env whose clock reads reportNow, with a CSAT survey.
+// reportEnv is an env whose clock reads reportNow, with a CSAT survey. Its invitations are
+// queued for email as the product's are (to a stub that sends nothing), so those that ask
+// to be sent are scheduled, not link-only.
 func reportEnv(t *testing.T) (*env, *Survey) {
 	t.Helper()
 	en := newEnv(t)
+	en.svc.SetDistributor(&stubDistributor{en: en, suppressed: map[string]bool{}})
 	en.clock.advance(reportNow.Sub(en.clock.now()))
 	return en, en.createSurvey(`{"kind":"csat","name":"Support"}`)
 }
@@ -101,7 +104,7 @@ func TestReport(t *testing.T) {
 		if f.Invited != 4 || f.Sent != 4 || f.Delivered != 4 || f.Responded != 3 || f.Commented != 1 {
 			t.Errorf("funnel %+v", f)
 		}
-		if !near(rep.Total.ResponseRate, 75) || rep.Total.LowResponseRate {
+		if rep.Total.ResponseRate == nil || !near(*rep.Total.ResponseRate, 75) || rep.Total.LowResponseRate {
 			t.Errorf("response rate %v", rep.Total.ResponseRate)
 		}
 		// Top-2-box: the 5 and the 4 of three answers.
@@ -119,10 +122,10 @@ func TestReport(t *testing.T) {
 			t.Fatalf("groups %+v", rep.Groups)
 		}
 		lan, minh := rep.Groups[0], rep.Groups[1]
-		if lan.Group != "Lan" || lan.Funnel.Responded != 2 || !near(lan.Raw.Value, 100) || !near(lan.ResponseRate, 100) {
+		if lan.Group != "Lan" || lan.Funnel.Responded != 2 || !near(lan.Raw.Value, 100) || lan.ResponseRate == nil || !near(*lan.ResponseRate, 100) {
 			t.Errorf("Lan %+v", lan)
 		}
-		if minh.Group != "Minh" || minh.Funnel.Responded != 1 || minh.Funnel.Delivered != 2 || !near(minh.Raw.Value, 0) || !near(minh.ResponseRate, 50) {
+		if minh.Group != "Minh" || minh.Funnel.Responded != 1 || minh.Funnel.Delivered != 2 || !near(minh.Raw.Value, 0) || minh.ResponseRate == nil || !near(*minh.ResponseRate, 50) {
 			t.Errorf("Minh %+v", minh)
 		}
 		if rep.Total.Funnel.Responded != 3 {
@@ -540,14 +543,20 @@ func TestReportCompare(t *testing.T) {
 		t.Fatalf("export: %d %v", rec.Code, err)
 	}
 	col := func(row []string, name string) string { return row[slices.Index(reportColumns, name)] }
-	var anLine, anCompany []string
+	var anLine, anCompany, previous []string
 	for _, row := range rows[1:] {
 		switch {
+		case col(row, "row") == "total_comparison" && col(row, "reference_kind") == "previous":
+			previous = row
 		case col(row, "row") == "group" && col(row, "group") == "An":
 			anLine = row
 		case col(row, "row") == "group_comparison" && col(row, "group") == "An" && col(row, "reference_kind") == "company":
 			anCompany = row
 		}
+	}
+	// The previous period had no answers: no reference value, as in the JSON.
+	if previous == nil || col(previous, "reference_value") != "" || col(previous, "reference_n") != "0" {
+		t.Errorf("previous period's line %q", previous)
 	}
 	if anLine == nil || col(anLine, "rank") != "1" || col(anLine, "shrunken_score") == "" || col(anLine, "verdict") != "" {
 		t.Errorf("An's line %q", anLine)
@@ -654,4 +663,98 @@ func TestReportCompareBadInput(t *testing.T) {
 		{"rank of teams", "GET", u + "?rank=1&group_by=team", en.key, nil, nil, 200, []string{`"ranking"`}},
 		{"rank=false", "GET", u + "?rank=false", en.key, nil, nil, 200, nil},
 	})
+}
+
+// A CES leaderboard where Solo's one answer of 7 tops the raw scores: Solo is listed after
+// the ranked agents, unranked with the reason, in the JSON and in the export.
+func TestReportRankUnranked(t *testing.T) {
+	en, _ := reportEnv(t)
+	sv := en.createSurvey(`{"kind":"ces","name":"Effort","points":7}`)
+	answers := map[string][]string{
+		"Lan":  {"7", "7", "7", "7", "7", "7", "7", "7", "6", "6"},
+		"Minh": {"7", "7", "7", "6", "6", "6", "5", "5", "4"},
+		"Solo": {"7"},
+	}
+	for agent, scores := range answers {
+		for i, s := range scores {
+			_, tok := en.inviteAbout(sv, fmt.Sprintf("%s%d@example.com", strings.ToLower(agent), i), `{"agent":"`+agent+`","channel":"email"}`)
+			en.answer(tok, s)
+		}
+	}
+	u := "/api/v1/surveys/" + sv.ID.Hex() + "/report?from=2026-11-01&to=2026-11-30&group_by=agent&rank=true"
+	rep := en.report(u, en.key)
+	if r := rep.Ranking; r == nil || r.MinN != scoring.MinRankedN || r.PseudoCount < scoring.MinPseudoCount {
+		t.Errorf("ranking %+v", r)
+	}
+	var order []string
+	for _, g := range rep.Groups {
+		order = append(order, g.Group)
+	}
+	if !slices.Equal(order, []string{"Lan", "Minh", "Solo"}) {
+		t.Fatalf("groups in order %v", order)
+	}
+	lan, solo := rep.Groups[0].Standing, rep.Groups[2].Standing
+	if lan == nil || lan.Rank != 1 || solo == nil || solo.Rank != 0 || solo.Unranked != scoring.UnrankedFewAnswers || solo.Score != 7 || solo.N != 1 {
+		t.Errorf("Lan %+v, Solo %+v", lan, solo)
+	}
+	rec := en.do("GET", u, en.key, nil)
+	if body := rec.Body.String(); !strings.Contains(body, `"min_n":5`) || !strings.Contains(body, `"unranked":"fewer_than_min_n"`) {
+		t.Errorf("report JSON %s", body)
+	}
+
+	rec = en.do("GET", strings.Replace(u, "/report?", "/report/export?", 1), en.key, nil)
+	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(rec.Body.String(), "\ufeff"))).ReadAll()
+	if rec.Code != http.StatusOK || err != nil {
+		t.Fatalf("export: %d %v", rec.Code, err)
+	}
+	col := func(row []string, name string) string { return row[slices.Index(reportColumns, name)] }
+	for _, row := range rows[1:] {
+		if col(row, "group") == "Solo" && (col(row, "rank") != "" || col(row, "unranked") != scoring.UnrankedFewAnswers || col(row, "shrunken_score") == "") {
+			t.Errorf("Solo's line %q", row)
+		}
+	}
+}
+
+// Invitations the API made without email (send:false) reach their customers through the
+// caller, so they count in the response rate's denominator, funnel.reached: 3 answers of 5
+// such links is 60%, not 0%. A report with nothing reached has no rate, and no scores: null
+// in JSON, empty in the export.
+func TestReportResponseRateReached(t *testing.T) {
+	en, sv := reportEnv(t)
+	for i := range 5 {
+		rec := en.do("POST", "/api/v1/invitations", en.key,
+			fmt.Sprintf(`{"survey_id":"%s","customer":{"email":"c%d@example.com"},"send":false}`, sv.ID.Hex(), i))
+		if rec.Code != http.StatusCreated {
+			t.Fatalf("create invitation: %d %s", rec.Code, rec.Body)
+		}
+		var inv Invitation
+		decode(t, rec, &inv)
+		if i < 3 {
+			en.clock.advance(time.Minute)
+			en.answer(inv.Link[strings.LastIndex(inv.Link, "/")+1:], "5")
+		}
+	}
+	u := "/api/v1/surveys/" + sv.ID.Hex() + "/report"
+	rep := en.report(u, en.key)
+	if f := rep.Total.Funnel; f.Created != 5 || f.Delivered != 0 || f.Reached != 5 || f.Responded != 3 ||
+		rep.Total.ResponseRate == nil || !near(*rep.Total.ResponseRate, 60) || rep.Total.LowResponseRate {
+		t.Errorf("funnel %+v, response rate %v", f, rep.Total.ResponseRate)
+	}
+
+	empty := u + "?from=2026-10-01&to=2026-10-31"
+	rec := en.do("GET", empty, en.key, nil)
+	for _, want := range []string{`"response_rate":null`, `"raw":{"value":null,"lo":null,"hi":null,`, `"reached":0`} {
+		if !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("empty report lacks %s: %s", want, rec.Body)
+		}
+	}
+	rec = en.do("GET", strings.Replace(empty, "/report?", "/report/export?", 1), en.key, nil)
+	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(rec.Body.String(), "\ufeff"))).ReadAll()
+	if rec.Code != http.StatusOK || err != nil || len(rows) != 2 {
+		t.Fatalf("export: %d %v %q", rec.Code, err, rows)
+	}
+	col := func(name string) string { return rows[1][slices.Index(reportColumns, name)] }
+	if col("response_rate") != "" || col("raw_value") != "" || col("reached") != "0" {
+		t.Errorf("empty export line %q", rows[1])
+	}
 }

@@ -309,7 +309,8 @@ func benchmarkLabel(set *BenchmarkSet, v BenchmarkValue) string {
 	return fmt.Sprintf("%s — %s, %d", label, v.Source, v.Year)
 }
 
-// rank orders a report's groups by their shrunken filtered scores, ranked groups first.
+// rank orders a report's groups by their shrunken filtered scores: ranked groups first,
+// then those of too few answers to rank, then those without answers.
 func rank(rep *Report, all scoring.Estimate) {
 	estimates := make([]scoring.Estimate, len(rep.Groups))
 	for i, g := range rep.Groups {
@@ -321,8 +322,11 @@ func rank(rep *Report, all scoring.Estimate) {
 		rep.Groups[i].Standing = standings[i]
 	}
 	place := func(r scoring.Row) int {
-		if r.Standing == nil {
+		switch {
+		case r.Standing == nil:
 			return math.MaxInt
+		case r.Standing.Rank == 0:
+			return math.MaxInt - 1
 		}
 		return r.Standing.Rank
 	}

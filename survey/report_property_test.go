@@ -1075,8 +1075,10 @@ func propRefRow(sv *Survey, group string, evs []propRefEvent, ans []propRefAnswe
 	for _, e := range evs {
 		f[e.stage]++
 		s := at(e.t)
+		// A stratum's population is the invitations that reached customers, as the
+		// response rate's denominator.
 		switch e.stage {
-		case scoring.StageSent:
+		case scoring.StageSent, scoring.StageCreated:
 			s.delivered++
 		case scoring.StageBounced:
 			s.delivered--
@@ -1107,11 +1109,13 @@ func propRefRow(sv *Survey, group string, evs []propRefEvent, ans []propRefAnswe
 		Scheduled: f[scoring.StageScheduled], Throttled: f[scoring.StageThrottled], Suppressed: f[scoring.StageSuppressed],
 		SampledOut: f[scoring.StageSampledOut], Sent: f[scoring.StageSent], Failed: f[scoring.StageFailed],
 		Bounced: f[scoring.StageBounced], Delivered: f[scoring.StageSent] - f[scoring.StageBounced],
-		Opened: f[scoring.StageOpened], Responded: int64(len(ans)), Commented: commented}
+		Opened: f[scoring.StageOpened], Responded: int64(len(ans)), Commented: commented,
+		// Reached: delivered emails and links handed out without email (send false).
+		Reached: f[scoring.StageSent] - f[scoring.StageBounced] + f[scoring.StageCreated]}
 	row.KPI = propRefKPI(evs)
-	if row.Funnel.Delivered > 0 {
-		row.ResponseRate = 100 * float64(row.Funnel.Responded) / float64(row.Funnel.Delivered)
-		row.LowResponseRate = row.ResponseRate < 5
+	if row.Funnel.Reached > 0 {
+		rate := 100 * float64(row.Funnel.Responded) / float64(row.Funnel.Reached)
+		row.ResponseRate, row.LowResponseRate = &rate, rate < 5
 	}
 	for _, name := range propFlags {
 		fc := scoring.FlagCount{Flag: name, Excluded: excl[name]}
