@@ -329,3 +329,27 @@ func TestAnswersCarryTheirFlags(t *testing.T) {
 		t.Fatalf("person's answer flags = %+v", r.Flags)
 	}
 }
+
+// The editing note names the deadline as people write it, in the workspace's zone: a time and
+// a date, never a raw UTC offset such as "+07".
+func TestEditingDeadlineReadsNaturally(t *testing.T) {
+	en := newEnv(t) // the workspace is in Asia/Ho_Chi_Minh
+	en.clock.advance(time.Date(2026, 12, 3, 8, 33, 0, 0, time.UTC).Sub(en.clock.now()))
+	sv := en.createSurvey(`{"kind":"nps","name":"a","edit_window_hours":24}`)
+	tests := map[string]string{
+		"vi": "Bạn đã trả lời vào 03/12/2026. Bạn có thể thay đổi câu trả lời đến 15:33 ngày 04/12/2026.",
+		"en": "You answered on Dec 3, 2026. You can change your answer until 3:33 PM on Dec 4, 2026.",
+	}
+	for lang, want := range tests {
+		t.Run(lang, func(t *testing.T) {
+			_, tok := en.invite(sv, `{"email":"a@example.com","locale":"`+lang+`"}`)
+			if rec := en.do("POST", "/s/"+tok, "", formAnswer("9")); rec.Code != http.StatusSeeOther {
+				t.Fatalf("POST = %d", rec.Code)
+			}
+			page := en.do("GET", "/s/"+tok, "", nil).Body.String()
+			if !strings.Contains(page, `<p class="note">`+want+`</p>`) {
+				t.Errorf("editing note is not %q:\n%s", want, page)
+			}
+		})
+	}
+}
