@@ -138,7 +138,7 @@ func TestCommentFromThankYouPage(t *testing.T) {
 		t.Fatal("thank-you page does not offer a comment box")
 	}
 	rec := en.do("POST", "/s/"+tok, "", formAnswer("10", "comment", "Great help", "from", "thanks"))
-	if loc := rec.Header().Get("Location"); rec.Code != 303 || !strings.Contains(loc, "saved=comment") {
+	if loc := rec.Header().Get("Location"); rec.Code != 303 || !strings.Contains(loc, "saved=more") {
 		t.Fatalf("comment POST = %d %q", rec.Code, loc)
 	}
 	if n := en.count("responses", bson.D{{Key: "invitation_id", Value: inv.ID}, {Key: "comment", Value: "Great help"}, {Key: "revision", Value: 2}}); n != 1 {
@@ -351,5 +351,39 @@ func TestEditingDeadlineReadsNaturally(t *testing.T) {
 				t.Errorf("editing note is not %q:\n%s", want, page)
 			}
 		})
+	}
+}
+
+// A choice tapped in the email is confirmed by the page before the customer could pick a
+// reason, so the thank-you page asks for the reason (and a comment) afterwards.
+func TestThankYouAsksReasonAfterEmailTap(t *testing.T) {
+	en := newEnv(t)
+	sv := en.createSurvey(`{"kind":"csat","name":"a","reasons":[{"code":"wait","label":{"en":"Waiting","vi":"Chờ đợi"},"about":"service"}]}`)
+	inv, tok := en.invite(sv, `{"email":"a@example.com","locale":"en"}`)
+	en.do("GET", "/s/"+tok+"?score=2", "", nil)
+	if rec := en.do("POST", "/s/"+tok, "", formAnswer("2", "reason", "", "confirm", "auto")); rec.Code != http.StatusSeeOther {
+		t.Fatalf("automatic confirm = %d", rec.Code)
+	}
+	page := en.do("GET", "/s/"+tok+"/thanks", "", nil).Body.String()
+	for _, w := range []string{"What was this mainly about?", `name="reason" value="wait"`, "Waiting", `name="comment"`} {
+		if !strings.Contains(page, w) {
+			t.Errorf("thank-you page after an email tap lacks %q", w)
+		}
+	}
+	rec := en.do("POST", "/s/"+tok, "", formAnswer("2", "reason", "wait", "comment", "", "from", "thanks"))
+	if loc := rec.Header().Get("Location"); rec.Code != http.StatusSeeOther || !strings.Contains(loc, "saved=") {
+		t.Fatalf("reason POST = %d %q", rec.Code, loc)
+	}
+	if n := en.count("responses", bson.D{{Key: "invitation_id", Value: inv.ID}, {Key: "score", Value: 2}, {Key: "reason", Value: "wait"}}); n != 1 {
+		t.Fatal("the reason from the thank-you page was not stored on the response")
+	}
+	page = en.do("GET", "/s/"+tok+"/thanks?saved=more", "", nil).Body.String()
+	if strings.Contains(page, "What was this mainly about?") || !strings.Contains(page, "Thank you, we have added it to your answer.") {
+		t.Errorf("after the reason is given the page still asks for it, or does not confirm it:\n%s", page)
+	}
+	// A comment given alone keeps the reason given before it.
+	en.do("POST", "/s/"+tok, "", formAnswer("2", "reason", "wait", "comment", "Too slow", "from", "thanks"))
+	if n := en.count("responses", bson.D{{Key: "invitation_id", Value: inv.ID}, {Key: "reason", Value: "wait"}, {Key: "comment", Value: "Too slow"}}); n != 1 {
+		t.Fatal("the comment from the thank-you page lost the reason")
 	}
 }
