@@ -315,6 +315,13 @@ func TestBrowser(t *testing.T) {
 					t.Errorf("%d px %s: face %d at top %.1f is %.1f×%.1f px, want one row of 44×44 targets", tc.width, tc.lang, i+1, r.Top, r.Width, r.Height)
 				}
 			}
+			// The faces line up however long their captions are.
+			tops := tabRun(b, chromedp.Evaluate[[]float64](`[...document.querySelectorAll("fieldset.question .icon")].map(i => i.getBoundingClientRect().top)`))
+			for i, top := range tops {
+				if math.Abs(top-tops[0]) > 0.5 {
+					t.Errorf("%d px %s: face %d is at top %.1f, face 1 at %.1f", tc.width, tc.lang, i+1, top, tops[0])
+				}
+			}
 			browsertest.Screenshot(t, b.ctx, fmt.Sprintf("page-faces-%d-%s", tc.width, tc.lang))
 		}
 	})
