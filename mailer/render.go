@@ -72,7 +72,7 @@ type emailView struct {
 	Question        string
 	Instruction     string // under the question: CES asks how much one agrees
 	TextInstruction string // the plain-text part's lead-in to the answer lines
-	Control         string // stars, faces, numbers or agree
+	Control         string // stars, faces, numbers or agree; faces and agree are labelled lists
 	Choices         []emailChoice
 	LowLabel        string
 	HighLabel       string
@@ -172,7 +172,7 @@ func (r *Renderer) Render(d EmailData) (*Email, error) {
 		v.Choices = append(v.Choices, choiceFor(L, sv, control, n, withScore(surveyURL, n)))
 	}
 	switch control {
-	case "stars", "faces":
+	case "stars":
 		v.LowLabel, v.HighLabel = L.T("csat.1"), L.T("csat.5")
 	case "numbers":
 		v.LowLabel, v.HighLabel = L.T("nps.low"), L.T("nps.high")

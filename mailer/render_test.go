@@ -149,7 +149,7 @@ func TestRenderKinds(t *testing.T) {
 			survey: testSurvey(survey.CSAT, "faces", 5), locale: "vi", lang: "vi",
 			subject:  "Trải nghiệm gần đây của bạn với Acme thế nào?",
 			scores:   seq(1, 5),
-			html:     []string{"&#128542;", "&#128512;", `aria-label="Trả lời: Bình thường"`},
+			html:     []string{">Rất không hài lòng</a>", ">Bình thường</a>", `aria-label="Trả lời: Bình thường"`},
 			text:     []string{"3 – Bình thường: "},
 			notInAny: []string{"&#9733;"},
 		},
@@ -157,7 +157,7 @@ func TestRenderKinds(t *testing.T) {
 			survey: testSurvey(survey.CSAT, "faces", 5), locale: "en-GB", lang: "en",
 			subject: "How was your recent experience with Acme?",
 			scores:  seq(1, 5),
-			html:    []string{"&#128577;", `aria-label="Answer: Very satisfied"`},
+			html:    []string{">Very dissatisfied</a>", ">Very satisfied</a>", `aria-label="Answer: Very satisfied"`},
 			text:    []string{"5 – Very satisfied: "},
 		},
 		"nps vi": {
@@ -247,6 +247,8 @@ func TestRenderKinds(t *testing.T) {
 	}
 }
 
+var numericRef = regexp.MustCompile(`&#([0-9]+);`)
+
 // checkCommon holds for every email: the footer, the layout rules and nothing untranslated.
 func checkCommon(t *testing.T, e *Email) {
 	t.Helper()
@@ -275,6 +277,18 @@ func checkCommon(t *testing.T, e *Email) {
 	}
 	if strings.Contains(e.Text, "<") {
 		t.Errorf("text part has markup:\n%s", e.Text)
+	}
+	// Emoji and other characters past the Basic Multilingual Plane show as empty boxes where
+	// no font has them (no colour-emoji font on many Windows and Linux mail clients).
+	for _, ref := range numericRef.FindAllStringSubmatch(e.HTML, -1) {
+		if n, _ := strconv.Atoi(ref[1]); n > 0xFFFF {
+			t.Errorf("HTML part has %s, a character outside the Basic Multilingual Plane", ref[0])
+		}
+	}
+	for _, c := range e.HTML + e.Text + e.Subject {
+		if c > 0xFFFF {
+			t.Errorf("email has %q, a character outside the Basic Multilingual Plane", c)
+		}
 	}
 	if !strings.Contains(e.Text, "https://surveys.example/u/tok3n") || !strings.Contains(e.Text, "Acme") {
 		t.Errorf("text part lacks the footer:\n%s", e.Text)

@@ -256,6 +256,20 @@ func TestSeedDemoBenchmarks(t *testing.T) {
 	if sets, targets := en.count("benchmark_sets", mine), en.count("targets", mine); sets != 1 || targets != 2*int64(len(demoTargets)) {
 		t.Fatalf("%d sets and %d targets", sets, targets)
 	}
+	// The demo's CSAT surveys have a published figure in their own unit to be compared with.
+	var set BenchmarkSet
+	if err := en.svc.db.Collection("benchmark_sets").FindOne(t.Context(), mine).Decode(&set); err != nil {
+		t.Fatal(err)
+	}
+	csat := 0
+	for _, v := range set.Values {
+		if v.Metric == scoring.MetricCSAT && v.Scale == ScalePercent && v.Source != "" && v.Year > 0 {
+			csat++
+		}
+	}
+	if csat == 0 {
+		t.Errorf("the demo's benchmark set has no CSAT percent figure: %+v", set.Values)
+	}
 	now := en.svc.now()
 	for _, m := range []scoring.Metric{scoring.MetricCSAT, scoring.MetricNPS, scoring.MetricCES} {
 		got, err := en.svc.TargetsFor(t.Context(), en.ws.ID, m, now.AddDate(0, 0, -30), now)

@@ -2,10 +2,10 @@ package survey
 
 import (
 	"context"
+	"fmt"
+	"math"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,6 +15,7 @@ import (
 	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+	"github.com/surveyd/surveyd/internal/browsertest"
 	"github.com/surveyd/surveyd/templates"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
@@ -28,45 +29,11 @@ const browserTimeout = 30 * time.Second
 // submit (CSP form-action, novalidate), a redirect the browser does not follow, a page in
 // the wrong language.
 func TestBrowser(t *testing.T) {
-	execPath := chromiumPath()
-	if execPath == "" {
-		// A developer machine without Chromium may skip; CI installs it, so there a
-		// missing browser is a broken setup, not a reason to pass silently.
-		if os.Getenv("CI") == "" {
-			t.Skip("chromium not found in PATH (set CI to make this a failure)")
-		}
-		t.Fatal("chromium not found in PATH; CI must install it (apt-get install chromium)")
-	}
-
 	en := newEnv(t)
 	srv := httptest.NewServer(browserHandler(en))
 	t.Cleanup(srv.Close)
-
-	// One browser for all subtests: starting Chromium costs far more than a tab.
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(execPath),
-		chromedp.Headless,
-		chromedp.NoSandbox, // containers and CI runners rarely allow the setuid sandbox
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1024, 900),
-	)
-	// Cleanups run last-registered first: the browser exits before the server closes and
-	// before the temp profile directory is removed.
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancelAlloc)
-	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx)
-	t.Cleanup(cancelBrowser)
-	// Start the browser with a context that has no timeout: the first Run binds the
-	// browser's life to its context, and a subtest's deadline must only end its own tab.
-	if err := chromedp.Do(browserCtx); err != nil {
-		t.Fatalf("start chromium %s: %v", execPath, err)
-	}
+	// Started after the server, so the browser exits before the server closes.
+	browserCtx := browsertest.Start(t)
 
 	// Each subtest gets the shared env reporting to its own t, so a failed setup call ends
 	// that subtest rather than calling FailNow on the parent from the wrong goroutine.
@@ -239,17 +206,169 @@ func TestBrowser(t *testing.T) {
 		b.checkText("h1", "Thank you!")
 		b.checkStored(en, inv, 4, "Sorted on the first call", "en")
 	})
+
+	// The 0–10 scale is one row from a small phone to a desktop, each end label under its own
+	// end, and every boundary a customer must see (unselected buttons, the comment box) at
+	// 3:1 against the page in light and dark (WCAG 1.4.11), measured from computed styles.
+	t.Run("nps-layout-and-contrast", func(t *testing.T) {
+		en := envFor(t)
+		sv := en.createSurvey(`{"kind":"nps","name":"Layout"}`)
+		for _, tc := range []struct {
+			width int64
+			dark  bool
+			lang  string
+		}{{390, false, "vi"}, {390, true, "en"}, {320, false, "vi"}, {360, true, "vi"}, {1024, false, "en"}, {1024, true, "vi"}} {
+			name := fmt.Sprintf("nps-%d-%s", tc.width, tc.lang)
+			if tc.dark {
+				name += "-dark"
+			}
+			t.Run(name, func(t *testing.T) {
+				_, token := en.invite(sv, `{"email":"a@example.com","locale":"`+tc.lang+`"}`)
+				b := newTab(t, browserCtx)
+				b.do(browsertest.Viewport(tc.width, tc.dark))
+				b.open(srv.URL + "/s/" + token)
+				browsertest.Screenshot(t, b.ctx, "page-"+name)
+				l := tabRun(b, chromedp.Evaluate[scaleLayout](scaleLayoutJS))
+				if len(l.Buttons) != 11 || len(l.Ends) != 2 {
+					t.Fatalf("%d buttons and %d end labels, want 11 and 2", len(l.Buttons), len(l.Ends))
+				}
+				first, last := l.Buttons[0], l.Buttons[10]
+				minWidth := 24.0 // WCAG 2.5.8's minimum; 44 where the screen has room
+				if tc.width >= 600 {
+					minWidth = 44
+				}
+				for i, r := range l.Buttons {
+					if math.Abs(r.Top-first.Top) > 0.5 {
+						t.Errorf("button %d is at top %.1f, button 0 at %.1f: the scale wraps", i, r.Top, first.Top)
+					}
+					if r.Width < minWidth || r.Height < 44 {
+						t.Errorf("button %d is %.1f×%.1f px, want at least %.0f×44", i, r.Width, r.Height, minWidth)
+					}
+				}
+				if low := l.Ends[0]; math.Abs(low.Left-first.Left) > 2 || low.Top < first.Top+first.Height {
+					t.Errorf("low label at x %.1f–%.1f y %.1f, want it under button 0 at x %.1f", low.Left, low.Right, low.Top, first.Left)
+				}
+				if high := l.Ends[1]; math.Abs(high.Right-last.Right) > 2 || high.Top < last.Top+last.Height {
+					t.Errorf("high label at x %.1f–%.1f y %.1f, want it to end under button 10 at x %.1f", high.Left, high.Right, high.Top, last.Right)
+				}
+				for what, ratio := range map[string]float64{"unselected scale button border": l.ButtonContrast, "comment box border": l.TextareaContrast} {
+					if ratio < 3 {
+						t.Errorf("%s contrasts %.2f:1 with the page, want at least 3:1", what, ratio)
+					}
+				}
+			})
+		}
+	})
+
+	// A tap in the email: the page tells screen readers, through a live region, that it will
+	// confirm by itself; after the confirm the thank-you page asks for the reason it skipped.
+	t.Run("email-tap-then-reason", func(t *testing.T) {
+		en := envFor(t)
+		sv := en.createSurvey(`{"kind":"nps","name":"Tap","reasons":[{"code":"speed","label":{"en":"Speed","vi":"Tốc độ"},"about":"service"}]}`)
+		inv, token := en.invite(sv, `{"email":"an@example.com","locale":"en"}`)
+		b := newTab(t, browserCtx)
+		b.do(browsertest.Viewport(390, false))
+		b.open(srv.URL + "/s/" + token + "?score=7")
+		if role := tabRun(b, chromedp.Evaluate[string](`document.querySelector("[data-autoconfirm-note]")?.getAttribute("role") ?? "none"`)); role != "status" {
+			t.Fatalf("the auto-confirm note has role %q, want a live region with role=status", role)
+		}
+		note := ""
+		for deadline := time.Now().Add(5 * time.Second); !strings.Contains(note, "saved in a moment"); time.Sleep(50 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("the live region says %q, want the auto-confirm note", note)
+			}
+			note = tabRun(b, chromedp.Evaluate[string](`document.querySelector("[data-autoconfirm-note]")?.textContent ?? ""`))
+		}
+		browsertest.Screenshot(t, b.ctx, "page-nps-390-en-email-tap")
+		for deadline := time.Now().Add(15 * time.Second); !strings.Contains(tabRun(b, chromedp.Location()), "/thanks"); time.Sleep(200 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatal("the page did not confirm by itself")
+			}
+		}
+		b.checkText("h1", "Thank you!")
+		if b.count(`fieldset.reasons input[value="speed"]`) != 1 {
+			t.Fatal("after the automatic confirm the thank-you page does not ask for the reason")
+		}
+		browsertest.Screenshot(t, b.ctx, "thanks-nps-390-en-reason")
+		b.do(chromedp.Click(chromedp.CSS(`fieldset.reasons input[value="speed"]`)))
+		b.submit(chromedp.Click(chromedp.CSS(`form.survey button[type="submit"]`)))
+		b.checkText("p.note", "Thank you, we have added it to your answer.")
+		if n := en.count("responses", bson.D{{Key: "_id", Value: inv.ID}, {Key: "score", Value: 7}, {Key: "reason", Value: "speed"}}); n != 1 {
+			t.Fatal("the reason given after the automatic confirm is not stored")
+		}
+	})
+
+	t.Run("faces-screens", func(t *testing.T) {
+		en := envFor(t)
+		sv := en.createSurvey(`{"kind":"csat","name":"Faces","scale":"faces"}`)
+		for _, tc := range []struct {
+			width int64
+			lang  string
+		}{{390, "vi"}, {390, "en"}, {1024, "vi"}, {1024, "en"}} {
+			_, token := en.invite(sv, `{"email":"a@example.com","locale":"`+tc.lang+`"}`)
+			b := newTab(t, browserCtx)
+			b.do(browsertest.Viewport(tc.width, false))
+			b.open(srv.URL + "/s/" + token)
+			l := tabRun(b, chromedp.Evaluate[scaleLayout](scaleLayoutJS))
+			for i, r := range l.Buttons {
+				if math.Abs(r.Top-l.Buttons[0].Top) > 0.5 || r.Width < 44 || r.Height < 44 {
+					t.Errorf("%d px %s: face %d at top %.1f is %.1f×%.1f px, want one row of 44×44 targets", tc.width, tc.lang, i+1, r.Top, r.Width, r.Height)
+				}
+			}
+			// The faces line up however long their captions are.
+			tops := tabRun(b, chromedp.Evaluate[[]float64](`[...document.querySelectorAll("fieldset.question .icon")].map(i => i.getBoundingClientRect().top)`))
+			for i, top := range tops {
+				if math.Abs(top-tops[0]) > 0.5 {
+					t.Errorf("%d px %s: face %d is at top %.1f, face 1 at %.1f", tc.width, tc.lang, i+1, top, tops[0])
+				}
+			}
+			browsertest.Screenshot(t, b.ctx, fmt.Sprintf("page-faces-%d-%s", tc.width, tc.lang))
+		}
+	})
 }
 
-// chromiumPath finds Debian's Chromium (or the name other distributions give it).
-func chromiumPath() string {
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
+// scaleLayout is where the browser put the first question's choices and end labels, and
+// how its boundaries contrast with what is behind them.
+type scaleLayout struct {
+	Buttons          []rect  `json:"buttons"`
+	Ends             []rect  `json:"ends"`
+	ButtonContrast   float64 `json:"buttonContrast"`
+	TextareaContrast float64 `json:"textareaContrast"`
 }
+
+type rect struct {
+	Left   float64 `json:"left"`
+	Right  float64 `json:"right"`
+	Top    float64 `json:"top"`
+	Width  float64 `json:"width"`
+	Height float64 `json:"height"`
+}
+
+// scaleLayoutJS measures a scaleLayout. End labels are measured by their text, not their box,
+// since the text is what a customer reads as under a button. Contrast is WCAG 2's, between a
+// border's computed colour and the first opaque background behind the element.
+const scaleLayoutJS = `(() => {
+  const box = r => ({left: r.left, right: r.right, top: r.top, width: r.width, height: r.height});
+  const textRect = el => { const r = document.createRange(); r.selectNodeContents(el); return box(r.getBoundingClientRect()); };
+  const rgba = c => c.match(/[\d.]+/g).map(Number);
+  const behind = el => {
+    for (let n = el; n; n = n.parentElement) {
+      const c = rgba(getComputedStyle(n).backgroundColor);
+      if (c.length < 4 || c[3] === 1) return c;
+    }
+    return [255, 255, 255];
+  };
+  const lum = c => c.slice(0, 3).map(v => { v /= 255; return v <= 0.04045 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); })
+    .reduce((sum, v, i) => sum + v * [0.2126, 0.7152, 0.0722][i], 0);
+  const ratio = (a, b) => { const x = lum(a), y = lum(b); return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05); };
+  const border = el => el ? ratio(rgba(getComputedStyle(el).borderTopColor), behind(el.parentElement)) : 0;
+  return {
+    buttons: [...document.querySelectorAll("fieldset.question label.choice")].map(l => box(l.getBoundingClientRect())),
+    ends: [...document.querySelectorAll("fieldset.question .ends span")].map(textRect),
+    buttonContrast: border(document.querySelector("fieldset.question label.choice:not(:has(input:checked)) .box")),
+    textareaContrast: border(document.querySelector("textarea#comment")),
+  };
+})()`
 
 // browserHandler is the router plus the static assets, which cmd/surveyd serves beside the
 // survey routes: with the stylesheet the radios are really hidden behind their labels, and

@@ -11,10 +11,13 @@ import (
 )
 
 // demoBenchmarkCSV is the demo company's own benchmark set, imported as a manager would
-// import one. Like the starter set, it holds only a published figure with its source: the
-// demo company is a telecom.
+// import one. Like the starter set, it holds only published figures with their sources: the
+// demo company is a telecom, and its CSAT surveys need a percent of satisfied answers, which
+// the starter set lacks (the ACSI is an index). Zendesk's figure is the share of "good" in a
+// good/bad rating, not of 4–5 stars: the nearest published unit, and said so in the source.
 const demoBenchmarkCSV = `metric,scale,statistic,value,industry,region,year,source
 nps,nps,mean,9,TV/internet service providers,US,2024,"Qualtrics XM Institute, Economics of Net Promoter Score, 2024 (data snapshot, June 2024): average NPS of the industry's companies, among the lowest of 22 U.S. industries"
+csat,percent,,86,,,2012,"Zendesk, Customer Satisfaction by the Numbers: Zendesk Customer Satisfaction Index, March 2012: global share of good ratings of 'How would you rate the service you received?' (good/bad), over 15,000 companies' support interactions"
 `
 
 // demoTargets are the demo's goals, set for the current quarter and the one before it, so a
@@ -46,7 +49,7 @@ func (s *Service) seedDemoBenchmarks(ctx context.Context, ws *Workspace) error {
 		return fmt.Errorf("survey: demo benchmarks: %w", err)
 	}
 	set := &BenchmarkSet{WorkspaceID: ws.ID, Name: "Telecom peers",
-		Description: "Published NPS of U.S. TV and internet providers, the demo company's industry.", Values: values}
+		Description: "Published NPS of U.S. TV and internet providers, the demo company's industry, and a global CSAT of support interactions.", Values: values}
 	if err := s.CreateBenchmarkSet(ctx, set); err != nil {
 		return err
 	}

@@ -75,14 +75,15 @@ type page struct {
 	RenderedAt    int64
 	SubmitLabel   string
 
-	// thank-you page
-	ThankYou     string
-	Answer       string
-	Score        int
-	Reason       string
-	AskComment   bool
-	CommentSaved bool
-	ChangeURL    string
+	// thank-you page; Reasons and the comment box are offered there when the answer has none
+	// yet (a choice confirmed from the email had no time for them)
+	ThankYou   string
+	Answer     string
+	Score      int
+	Reason     string
+	AskComment bool
+	MoreSaved  bool
+	ChangeURL  string
 
 	// message page
 	MessageTitle string
@@ -261,8 +262,8 @@ func (p *Pages) submit(c *echo.Context) error {
 		return err
 	}
 	q := url.Values{"lang": {v.L.Lang}}
-	if f.FromThanks && f.Comment != "" {
-		q.Set("saved", "comment")
+	if f.FromThanks && (f.Comment != "" || f.Reason != "") {
+		q.Set("saved", "more")
 	}
 	return c.Redirect(http.StatusSeeOther, "/s/"+v.token+"/thanks?"+q.Encode())
 }
@@ -326,11 +327,14 @@ func (p *Pages) thanks(c *echo.Context) error {
 	pg := p.basePage(c, v)
 	pg.ThankYou = v.sv.ThankYou.In(v.L.Lang)
 	pg.Answer = answerLabel(v.L, v.sv, r.Score)
-	pg.Score, pg.Reason = r.Score, r.Reason
+	pg.Score, pg.Reason, pg.Comment = r.Score, r.Reason, r.Comment
 	pg.CommentPrompt = p.commentPrompt(v)
 	pg.CommentMax = MaxComment
 	pg.AskComment = editable && r.Comment == ""
-	pg.CommentSaved = c.QueryParam("saved") == "comment"
+	if editable && r.Reason == "" {
+		pg.Reasons, pg.NoReason = reasonChoices(v.L, v.sv, ""), true
+	}
+	pg.MoreSaved = c.QueryParam("saved") == "more"
 	if editable {
 		pg.ChangeURL = "/s/" + v.token + "?lang=" + v.L.Lang
 	}
@@ -391,11 +395,18 @@ func (p *Pages) surveyPage(c *echo.Context, v *visit, f answerForm, prev *Respon
 		pg.Control = "agree"
 		pg.Instruction = L.T("survey.ces.instruction")
 	}
-	for _, r := range sv.Reasons {
-		pg.Reasons = append(pg.Reasons, reasonChoice{Code: r.Code, Label: r.Label.In(L.Lang), Checked: f.Reason == r.Code})
-	}
+	pg.Reasons = reasonChoices(L, sv, f.Reason)
 	pg.NoReason = f.Reason == ""
 	return pg
+}
+
+// reasonChoices are the survey's reasons in the customer's language, selected checked.
+func reasonChoices(L *templates.Localizer, sv *Survey, selected string) []reasonChoice {
+	var out []reasonChoice
+	for _, r := range sv.Reasons {
+		out = append(out, reasonChoice{Code: r.Code, Label: r.Label.In(L.Lang), Checked: selected == r.Code})
+	}
+	return out
 }
 
 // answerLabel names a score the way the customer saw it.

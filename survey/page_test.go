@@ -138,7 +138,7 @@ func TestCommentFromThankYouPage(t *testing.T) {
 		t.Fatal("thank-you page does not offer a comment box")
 	}
 	rec := en.do("POST", "/s/"+tok, "", formAnswer("10", "comment", "Great help", "from", "thanks"))
-	if loc := rec.Header().Get("Location"); rec.Code != 303 || !strings.Contains(loc, "saved=comment") {
+	if loc := rec.Header().Get("Location"); rec.Code != 303 || !strings.Contains(loc, "saved=more") {
 		t.Fatalf("comment POST = %d %q", rec.Code, loc)
 	}
 	if n := en.count("responses", bson.D{{Key: "invitation_id", Value: inv.ID}, {Key: "comment", Value: "Great help"}, {Key: "revision", Value: 2}}); n != 1 {
@@ -327,5 +327,63 @@ func TestAnswersCarryTheirFlags(t *testing.T) {
 	r := stored(person)
 	if got := names(r); len(got) != 1 || got[0] != "non_attributable" || r.Flags[0].Evidence == "" {
 		t.Fatalf("person's answer flags = %+v", r.Flags)
+	}
+}
+
+// The editing note names the deadline as people write it, in the workspace's zone: a time and
+// a date, never a raw UTC offset such as "+07".
+func TestEditingDeadlineReadsNaturally(t *testing.T) {
+	en := newEnv(t) // the workspace is in Asia/Ho_Chi_Minh
+	en.clock.advance(time.Date(2026, 12, 3, 8, 33, 0, 0, time.UTC).Sub(en.clock.now()))
+	sv := en.createSurvey(`{"kind":"nps","name":"a","edit_window_hours":24}`)
+	tests := map[string]string{
+		"vi": "Bạn đã trả lời vào 03/12/2026. Bạn có thể thay đổi câu trả lời đến 15:33 ngày 04/12/2026.",
+		"en": "You answered on Dec 3, 2026. You can change your answer until 3:33 PM on Dec 4, 2026.",
+	}
+	for lang, want := range tests {
+		t.Run(lang, func(t *testing.T) {
+			_, tok := en.invite(sv, `{"email":"a@example.com","locale":"`+lang+`"}`)
+			if rec := en.do("POST", "/s/"+tok, "", formAnswer("9")); rec.Code != http.StatusSeeOther {
+				t.Fatalf("POST = %d", rec.Code)
+			}
+			page := en.do("GET", "/s/"+tok, "", nil).Body.String()
+			if !strings.Contains(page, `<p class="note">`+want+`</p>`) {
+				t.Errorf("editing note is not %q:\n%s", want, page)
+			}
+		})
+	}
+}
+
+// A choice tapped in the email is confirmed by the page before the customer could pick a
+// reason, so the thank-you page asks for the reason (and a comment) afterwards.
+func TestThankYouAsksReasonAfterEmailTap(t *testing.T) {
+	en := newEnv(t)
+	sv := en.createSurvey(`{"kind":"csat","name":"a","reasons":[{"code":"wait","label":{"en":"Waiting","vi":"Chờ đợi"},"about":"service"}]}`)
+	inv, tok := en.invite(sv, `{"email":"a@example.com","locale":"en"}`)
+	en.do("GET", "/s/"+tok+"?score=2", "", nil)
+	if rec := en.do("POST", "/s/"+tok, "", formAnswer("2", "reason", "", "confirm", "auto")); rec.Code != http.StatusSeeOther {
+		t.Fatalf("automatic confirm = %d", rec.Code)
+	}
+	page := en.do("GET", "/s/"+tok+"/thanks", "", nil).Body.String()
+	for _, w := range []string{"What was this mainly about?", `name="reason" value="wait"`, "Waiting", `name="comment"`} {
+		if !strings.Contains(page, w) {
+			t.Errorf("thank-you page after an email tap lacks %q", w)
+		}
+	}
+	rec := en.do("POST", "/s/"+tok, "", formAnswer("2", "reason", "wait", "comment", "", "from", "thanks"))
+	if loc := rec.Header().Get("Location"); rec.Code != http.StatusSeeOther || !strings.Contains(loc, "saved=") {
+		t.Fatalf("reason POST = %d %q", rec.Code, loc)
+	}
+	if n := en.count("responses", bson.D{{Key: "invitation_id", Value: inv.ID}, {Key: "score", Value: 2}, {Key: "reason", Value: "wait"}}); n != 1 {
+		t.Fatal("the reason from the thank-you page was not stored on the response")
+	}
+	page = en.do("GET", "/s/"+tok+"/thanks?saved=more", "", nil).Body.String()
+	if strings.Contains(page, "What was this mainly about?") || !strings.Contains(page, "Thank you, we have added it to your answer.") {
+		t.Errorf("after the reason is given the page still asks for it, or does not confirm it:\n%s", page)
+	}
+	// A comment given alone keeps the reason given before it.
+	en.do("POST", "/s/"+tok, "", formAnswer("2", "reason", "wait", "comment", "Too slow", "from", "thanks"))
+	if n := en.count("responses", bson.D{{Key: "invitation_id", Value: inv.ID}, {Key: "reason", Value: "wait"}, {Key: "comment", Value: "Too slow"}}); n != 1 {
+		t.Fatal("the comment from the thank-you page lost the reason")
 	}
 }

@@ -19,6 +19,12 @@ import (
 //go:embed pages/*.html static/* locales/*.json
 var files embed.FS
 
+// Favicon is the icon browsers ask for at /favicon.ico (16, 32 and 48 px PNGs in an ICO);
+// static/favicon.svg is the same drawing, which the pages link for browsers that take SVG.
+//
+//go:embed static/favicon.ico
+var Favicon []byte
+
 // Static is the assets served under /static/.
 func Static() fs.FS {
 	sub, err := fs.Sub(files, "static")

@@ -201,6 +201,11 @@ func (a *app) routes(reg *prometheus.Registry) *echo.Echo {
 		}
 	})
 
+	e.GET("/favicon.ico", func(c *echo.Context) error {
+		c.Response().Header().Set("Cache-Control", "public, max-age=86400")
+		return c.Blob(http.StatusOK, "image/x-icon", templates.Favicon)
+	})
+
 	publicPost := []echo.MiddlewareFunc{middleware.BodyLimit(64 << 10), httpx.RateLimit(a.cfg.RateLimit)}
 	survey.NewPages(a.svc, a.writer, a.pages, a.catalog).Register(e, publicPost...)
 	mailer.NewUnsubscribe(a.svc, a.suppressions, a.pages, a.catalog).Register(e, publicPost...)

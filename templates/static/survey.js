@@ -27,10 +27,18 @@
   // one tap is enough. Opening the link records nothing (mail scanners open every link); this
   // confirm does, marked as automatic, with the interaction flag beside it for the filters.
   // Changing the choice or starting a comment hands the confirm back to the person.
+  // The note is a live region that is empty at load: it is filled once the confirm is armed,
+  // and changed when the person takes over, so screen readers announce each.
   if (form.hasAttribute("data-autoconfirm")) {
     var confirmField = form.querySelector("[data-confirm]");
+    var note = document.querySelector("[data-autoconfirm-note]");
+    var say = function (attr) { if (note) note.textContent = note.getAttribute(attr); };
     var timer = null, cancelled = false;
-    var cancel = function () { cancelled = true; clearTimeout(timer); };
+    var cancel = function () {
+      if (!cancelled) say("data-manual");
+      cancelled = true;
+      clearTimeout(timer);
+    };
     form.addEventListener("change", cancel);
     form.addEventListener("focusin", function (e) { if (e.target.tagName === "TEXTAREA") cancel(); });
     var arm = function () {
@@ -47,6 +55,8 @@
       }
     };
     document.addEventListener("visibilitychange", arm);
+    // A moment's delay: a screen reader must have seen the empty region before it changes.
+    setTimeout(function () { if (!cancelled) say("data-armed"); }, 100);
     arm();
   }
 })();
