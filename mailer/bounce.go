@@ -16,6 +16,9 @@ import (
 // interaction webhook with an integration's secret. Hard bounces and complaints suppress the
 // address; soft bounces are left to the outbox's retries.
 type Bounces struct {
+	// Metrics, if set, counts the bounces and complaints among the emails' outcomes.
+	Metrics *Metrics
+
 	svc          *survey.Service
 	suppressions *Suppressions
 }
@@ -62,13 +65,14 @@ func (b *Bounces) receive(c *echo.Context) error {
 	if n.Type == "bounce" && n.BounceType == "soft" {
 		return c.JSON(http.StatusOK, res)
 	}
-	reason := ReasonBounced
+	reason, outcome := ReasonBounced, OutcomeBounced
 	if n.Type == "complaint" {
-		reason = ReasonComplained
+		reason, outcome = ReasonComplained, OutcomeComplained
 	}
 	if _, err := b.suppressions.Add(ctx, integ.WorkspaceID, n.Email, reason); err != nil {
 		return err
 	}
+	b.Metrics.email(outcome)
 	res.Suppressed = true
 	if id, ok := invitationOf(n); ok {
 		inv, err := b.svc.Invitation(ctx, integ.WorkspaceID, id)

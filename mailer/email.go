@@ -24,6 +24,9 @@ const (
 // Mailer emails invitations: it is the survey package's Distributor and the outbox's
 // deliverer for email.
 type Mailer struct {
+	// Metrics, if set, counts each email's outcome.
+	Metrics *Metrics
+
 	svc          *survey.Service
 	outbox       *Outbox
 	suppressions *Suppressions
@@ -57,9 +60,14 @@ func NewMailer(svc *survey.Service, o *Outbox, s *Suppressions, r *Renderer, sen
 	return &Mailer{svc: svc, outbox: o, suppressions: s, renderer: r, sender: sender, from: addr, host: u.Hostname(), log: log}, nil
 }
 
-// Suppressed implements survey.Distributor.
+// Suppressed implements survey.Distributor. The survey package asks just before it would
+// queue an email, so a suppressed address is an email not sent.
 func (m *Mailer) Suppressed(ctx context.Context, ws bson.ObjectID, email string) (bool, error) {
-	return m.suppressions.Suppressed(ctx, ws, email)
+	suppressed, err := m.suppressions.Suppressed(ctx, ws, email)
+	if suppressed {
+		m.Metrics.email(OutcomeSuppressed)
+	}
+	return suppressed, err
 }
 
 // Schedule implements survey.Distributor: one outbox message per invitation, with the
@@ -106,6 +114,7 @@ func (m *Mailer) deliver(ctx context.Context, msg *Message) error {
 		return err
 	}
 	if suppressed {
+		m.Metrics.email(OutcomeSuppressed)
 		return errSkip
 	}
 	email, err := m.renderer.Render(EmailData{
@@ -159,6 +168,7 @@ func (m *Mailer) message(msg *Message, d *survey.Delivery, e *Email) (*gomail.Ms
 // Delivered records the send on the invitation and queues its one reminder.
 func (m *Mailer) Delivered(ctx context.Context, msg *Message, at time.Time) {
 	reminder := msg.Purpose == PurposeReminder
+	m.Metrics.sent(reminder)
 	if err := m.svc.MarkSent(ctx, msg.InvitationID, at.UTC(), reminder); err != nil {
 		m.log.Error("mailer: mark sent", "invitation_id", msg.InvitationID.Hex(), "err", err)
 	}
@@ -192,6 +202,7 @@ func reminderID(inv bson.ObjectID) bson.ObjectID {
 // fails leaves the invitation as it was: its first email went out, and the funnel counts
 // invitations, not reminders. The message stays listed among the outbox's failed ones.
 func (m *Mailer) Failed(ctx context.Context, msg *Message) {
+	m.Metrics.email(OutcomeFailed)
 	if msg.Purpose == PurposeReminder {
 		m.log.Warn("mailer: reminder failed", "invitation_id", msg.InvitationID.Hex(), "err", msg.LastError)
 		return

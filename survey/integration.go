@@ -145,25 +145,25 @@ func (s *Service) ReadSignedWebhook(c *echo.Context) (*Integration, []byte, erro
 func (s *Service) VerifyWebhook(ctx context.Context, header http.Header, body []byte) (*Integration, error) {
 	id, err := bson.ObjectIDFromHex(strings.TrimSpace(header.Get(HeaderIntegration)))
 	if err != nil {
-		return nil, webhookAuthError(HeaderIntegration + " must name an integration id")
+		return nil, s.rejectSignature("unknown_integration", HeaderIntegration+" must name an integration id")
 	}
 	var in Integration
 	if err := s.db.Collection("integrations").FindOne(ctx, byID(id)).Decode(&in); err != nil {
 		if store.IsNotFound(err) {
-			return nil, webhookAuthError("unknown integration")
+			return nil, s.rejectSignature("unknown_integration", "unknown integration")
 		}
 		return nil, fmt.Errorf("survey: integration: %w", err)
 	}
 	if in.RevokedAt != nil {
-		return nil, webhookAuthError("the integration is revoked")
+		return nil, s.rejectSignature("revoked", "the integration is revoked")
 	}
 	ts, sigs, ok := parseSignature(header.Get(HeaderSignature))
 	if !ok {
-		return nil, webhookAuthError(HeaderSignature + " must be t=<unix seconds>,v1=<hex HMAC-SHA256>")
+		return nil, s.rejectSignature("malformed", HeaderSignature+" must be t=<unix seconds>,v1=<hex HMAC-SHA256>")
 	}
 	now := s.now()
 	if d := now.Sub(time.Unix(ts, 0)); d > replayWindow || d < -replayWindow {
-		return nil, webhookAuthError("the signature timestamp is outside the 5-minute window; sign each delivery afresh")
+		return nil, s.rejectSignature("expired", "the signature timestamp is outside the 5-minute window; sign each delivery afresh")
 	}
 	versions := []int{in.Version}
 	if in.PreviousUntil != nil && now.Before(*in.PreviousUntil) {
@@ -180,7 +180,7 @@ func (s *Service) VerifyWebhook(ctx context.Context, header http.Header, body []
 			}
 		}
 	}
-	return nil, webhookAuthError("no signature matches")
+	return nil, s.rejectSignature("mismatch", "no signature matches")
 }
 
 // parseSignature reads "t=<unix seconds>,v1=<hex>[,v1=<hex>…]". Unknown parts are skipped, so
@@ -208,7 +208,9 @@ func parseSignature(h string) (ts int64, sigs [][]byte, ok bool) {
 	return ts, sigs, ts >= 0 && len(sigs) > 0
 }
 
-func webhookAuthError(detail string) error {
+// rejectSignature counts a signed webhook refused for reason, and tells the sender detail.
+func (s *Service) rejectSignature(reason, detail string) error {
+	s.metrics.signatureRejected(reason)
 	return httpx.NewProblem(http.StatusUnauthorized, "Webhook signature check failed: "+detail+".")
 }
 

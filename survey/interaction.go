@@ -117,6 +117,7 @@ func (s *Service) receive(ctx context.Context, in *Integration, ev *interactionE
 	if err != nil {
 		return nil, false, err
 	}
+	s.metrics.decided(res.Decision)
 	if _, err := events.UpdateOne(ctx, bson.D{{Key: "_id", Value: key}}, bson.D{{Key: "$set", Value: bson.D{{Key: "result", Value: res}}}}); err != nil {
 		return nil, false, fmt.Errorf("survey: webhook event: %w", err)
 	}

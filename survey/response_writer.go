@@ -126,7 +126,10 @@ func (w *Writer) write(ctx context.Context, batch []*submission) {
 		}
 	}
 	for i, sub := range batch {
-		if errs[i] != nil && !errors.Is(errs[i], ErrEditWindowClosed) {
+		switch {
+		case errs[i] == nil:
+			w.svc.metrics.answerRecorded(sub.resp, !edited[i])
+		case !errors.Is(errs[i], ErrEditWindowClosed):
 			w.log.Error("response write failed", "invitation_id", sub.resp.InvitationID.Hex(), "err", errs[i])
 		}
 		sub.done <- errs[i]

@@ -553,7 +553,9 @@ func (r *rollups) apply(ctx context.Context, u *docUpdate) error {
 // current is a bucket document as kept in the cache, or else as stored.
 func (r *rollups) current(ctx context.Context, key string) (rollupDoc, bool, error) {
 	if r.cache != nil {
-		if v, parts, ok := r.cache.get(key); ok {
+		v, parts, ok := r.cache.get(key)
+		r.svc.metrics.cacheRead(ok)
+		if ok {
 			return rollupDoc{ID: key, V: v, Data: parts}, v == 0, nil
 		}
 	}
@@ -598,6 +600,7 @@ func mergeDoc(parts [][]byte, deltas []scoring.Bucket) ([][]byte, error) {
 func (r *rollups) readBuckets(ctx context.Context, key string) ([]scoring.Bucket, bool, error) {
 	if r.cache != nil {
 		if v, buckets, ok := r.cache.buckets(key); ok {
+			r.svc.metrics.cacheRead(true)
 			return buckets, v > 0, nil
 		}
 	}

@@ -49,10 +49,8 @@ func (s *Service) RebuildRollups(ctx context.Context, surveys []RollupSurvey, op
 	if len(surveys) == 0 {
 		return nil
 	}
-	progress := opts.Progress
-	if progress == nil {
-		progress = func(string, int, int) {}
-	}
+	progress, ended := s.metrics.rebuildStarted(opts.Progress)
+	defer ended()
 	// Scanning millions of documents outlasts the store client's per-operation timeout,
 	// which a deadline on the context replaces.
 	ctx, cancel := context.WithTimeout(ctx, rebuildStale)

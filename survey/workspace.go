@@ -127,6 +127,7 @@ type Service struct {
 
 	distributor Distributor
 	rollups     *rollups
+	metrics     *Metrics // nil: nothing counted
 
 	surveyCache       *ttlCache[Survey]
 	workspaceCache    *ttlCache[Workspace]

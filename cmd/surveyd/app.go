@@ -206,12 +206,14 @@ func (a *app) routes(reg *prometheus.Registry) *echo.Echo {
 		return c.Blob(http.StatusOK, "image/x-icon", templates.Favicon)
 	})
 
-	publicPost := []echo.MiddlewareFunc{middleware.BodyLimit(64 << 10), httpx.RateLimit(a.cfg.RateLimit)}
+	publicPost := []echo.MiddlewareFunc{middleware.BodyLimit(64 << 10), httpx.RateLimit(a.cfg.RateLimit, reg)}
 	survey.NewPages(a.svc, a.writer, a.pages, a.catalog).Register(e, publicPost...)
 	mailer.NewUnsubscribe(a.svc, a.suppressions, a.pages, a.catalog).Register(e, publicPost...)
 	api := survey.NewHandler(a.svc, a.catalog)
 	api.RegisterWebhooks(e)
-	mailer.NewBounces(a.svc, a.suppressions).Register(e)
+	bounces := mailer.NewBounces(a.svc, a.suppressions)
+	bounces.Metrics = a.mailer.Metrics
+	bounces.Register(e)
 	g := e.Group("/api/v1", api.Authenticate)
 	api.Register(g)
 	a.suppressions.RegisterAPI(g)
@@ -252,8 +254,9 @@ func (a *app) ready(c *echo.Context) error {
 func (a *app) serve(ctx context.Context, ready func(addr string)) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	a.instrument(reg)
 	e := a.routes(reg)
-	outboxMetrics := mailer.NewMetrics(reg)
+	outboxMetrics := a.mailer.Metrics
 
 	// The writer and the outbox workers outlive the HTTP server: in-flight requests still
 	// record answers and queue messages while it drains.

@@ -1,5 +1,5 @@
 // Command surveyd is the whole service in one binary: serve, demo, migrate, keys, integrations,
-// rollups and version.
+// rollups, healthcheck and version.
 package main
 
 import (
@@ -42,6 +42,7 @@ var commands = []command{
 	{"integrations rotate", "surveyd integrations rotate --workspace NAME [--overlap 24h] ID", "give an integration a new secret; the old one keeps working for the overlap", integrationSettings},
 	{"integrations revoke", "surveyd integrations revoke --workspace NAME ID", "revoke a CRM integration", integrationSettings},
 	{"rollups rebuild", "surveyd rollups rebuild [--survey ID]", "recount report rollups from responses (safe while serving)", storeSettings},
+	{"healthcheck", "surveyd healthcheck", "exit 0 if the server on SURVEYD_ADDR is ready (for container healthchecks)", []string{"SURVEYD_ADDR"}},
 	{"version", "surveyd version", "print this build's version, source revision and Go version", []string{}},
 }
 
@@ -95,6 +96,8 @@ func runCommand(ctx context.Context, args []string, getenv func(string) string, 
 		return cmdIntegrations(ctx, args, getenv, stdout, stderr)
 	case "rollups":
 		return cmdRollups(ctx, args, getenv, stdout, stderr)
+	case "healthcheck":
+		return cmdHealthcheck(ctx, args, getenv, stdout)
 	case "version":
 		return cmdVersion(args, stdout)
 	case "help":

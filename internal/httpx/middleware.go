@@ -122,11 +122,15 @@ func SecureHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // RateLimit allows perSecond requests per client IP with a burst of twice that; beyond it the
-// client gets 429 with Retry-After. perSecond 0 disables it.
-func RateLimit(perSecond float64) echo.MiddlewareFunc {
+// client gets 429 with Retry-After, counted by route on reg. perSecond 0 disables it.
+func RateLimit(perSecond float64, reg prometheus.Registerer) echo.MiddlewareFunc {
 	if perSecond <= 0 {
 		return func(next echo.HandlerFunc) echo.HandlerFunc { return next }
 	}
+	rejected := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "surveyd_rate_limited_total", Help: "Requests refused with 429 by the per-client rate limit, by route.",
+	}, []string{"route"})
+	reg.MustRegister(rejected)
 	burst := max(int(2*perSecond), 1)
 	store := middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
 		Rate: perSecond, Burst: burst, ExpiresIn: 5 * time.Minute,
@@ -134,6 +138,7 @@ func RateLimit(perSecond float64) echo.MiddlewareFunc {
 	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
 		Store: store,
 		DenyHandler: func(c *echo.Context, _ string, _ error) error {
+			rejected.WithLabelValues(c.Path()).Inc()
 			c.Response().Header().Set("Retry-After", "1")
 			return NewProblem(http.StatusTooManyRequests, "Too many requests from this address; wait a moment and try again.")
 		},
