@@ -33,3 +33,24 @@ func TestWebhookEndpointBadJSONChangesNothing(t *testing.T) {
 		}
 	})
 }
+
+// TestUnsubscribeRefusesAmbiguousForms: a form no browser or mailbox provider sends is
+// refused, naming the field, and suppresses nobody.
+func TestUnsubscribeRefusesAmbiguousForms(t *testing.T) {
+	en := newMailEnv(t)
+	vi, _, viTok, _, _ := unsubscribeSetup(t, en)
+	form := []string{"Content-Type", "application/x-www-form-urlencoded"}
+	post := func(name, body, field string) apitest.Scenario {
+		return apitest.Scenario{Name: name, Method: "POST", URL: "/u/" + viTok, Body: body, Header: form, Status: 400,
+			Want: []string{`"field":"` + field + `"`}}
+	}
+	apitest.Run(t, en.e, []apitest.Scenario{
+		post("repeated one-click member", "List-Unsubscribe=One-Click&List-Unsubscribe=One-Click", "List-Unsubscribe"),
+		post("repeated lang", "lang=vi&lang=en", "lang"),
+		post("NUL in lang", "lang=en%00", "lang"),
+		post("lang not UTF-8", "lang=%FF", "lang"),
+	}, nil)
+	if en.suppressed(en.ws.ID, vi.Customer.Email) {
+		t.Fatal("a refused form suppressed the address")
+	}
+}

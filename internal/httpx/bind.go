@@ -5,13 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
@@ -162,6 +165,45 @@ func kindName(k jsontext.Kind) string {
 		return "an array"
 	}
 	return string(k)
+}
+
+// Form reads a form body, URL-encoded or multipart, strictly: each field at most once, every
+// name and value valid UTF-8 without NUL. net/http keeps every repeat (FormValue answers
+// the first), any bytes, and drops a pair it cannot decode; no browser sends any of that, so
+// it is refused whole rather than read one way. The URL's query is not part of the form.
+// Call it before anything reads the form: a second parse does not see the errors.
+func Form(c *echo.Context) (map[string]string, error) {
+	req := c.Request()
+	parse := req.ParseForm
+	if mt, _, _ := mime.ParseMediaType(req.Header.Get(echo.HeaderContentType)); mt == "multipart/form-data" {
+		parse = func() error { return req.ParseMultipartForm(1 << 20) }
+	}
+	if err := parse(); err != nil {
+		var (
+			he  *echo.HTTPError
+			mbe *http.MaxBytesError
+		)
+		if errors.As(err, &he) || errors.As(err, &mbe) {
+			return nil, err
+		}
+		return nil, NewProblem(http.StatusBadRequest, "The form could not be read: "+err.Error()+".")
+	}
+	form := make(map[string]string, len(req.PostForm))
+	for _, name := range slices.Sorted(maps.Keys(req.PostForm)) {
+		values := req.PostForm[name]
+		switch {
+		case !utf8.ValidString(name) || strings.ContainsRune(name, 0):
+			return nil, NewProblem(http.StatusBadRequest, "A form field's name is not valid UTF-8 text or has a NUL character.")
+		case len(values) > 1:
+			return nil, BadField(name, "is sent more than once")
+		case !utf8.ValidString(values[0]):
+			return nil, BadField(name, "is not valid UTF-8 text")
+		case strings.ContainsRune(values[0], 0):
+			return nil, BadField(name, "must not contain NUL characters")
+		}
+		form[name] = values[0]
+	}
+	return form, nil
 }
 
 func jsonKind(t reflect.Type) string {

@@ -2,10 +2,14 @@ package httpx
 
 import (
 	"errors"
+	"net/http/httptest"
+	"net/url"
 	"reflect"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/labstack/echo/v5"
 )
 
 // fuzzTarget has a member of each shape request types use.
@@ -100,6 +104,41 @@ func FuzzBindJSON(f *testing.F) {
 				t.Fatalf("%q: accepted the string %q", body, s)
 			}
 		})
+	})
+}
+
+// FuzzForm: any URL-encoded body is either refused with a 4xx problem or read into fields
+// that each came once and are valid UTF-8 without NUL.
+func FuzzForm(f *testing.F) {
+	for _, s := range []string{"score=3&comment=Nhanh+l%E1%BA%AFm", "score=2&score=5", "comment=%00", "comment=%FF", "a=%zz", "a;b=1", "=1&&x", ""} {
+		f.Add(s)
+	}
+	e := echo.New()
+	f.Fuzz(func(t *testing.T, body string) {
+		req := httptest.NewRequest("POST", "/s/x?score=1", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		form, err := Form(e.NewContext(req, httptest.NewRecorder()))
+		if err != nil {
+			var p *Problem
+			if !errors.As(err, &p) || p.Status != 400 {
+				t.Fatalf("%q: %v is not a 400 problem", body, err)
+			}
+			return
+		}
+		raw, _ := url.ParseQuery(body)
+		for name, value := range form {
+			if len(raw[name]) != 1 || raw[name][0] != value {
+				t.Fatalf("%q: field %q read as %q from %q", body, name, value, raw[name])
+			}
+			for _, s := range []string{name, value} {
+				if !utf8.ValidString(s) || strings.ContainsRune(s, 0) {
+					t.Fatalf("%q: accepted %q", body, s)
+				}
+			}
+		}
+		if len(form) != len(raw) {
+			t.Fatalf("%q: read %d fields of %d", body, len(form), len(raw))
+		}
 	})
 }
 
