@@ -85,3 +85,55 @@ func TestBadJSONChangesNothing(t *testing.T) {
 		}
 	}
 }
+
+// TestHeaderFieldsRefuseLineBreaks: every field that ends up in an email header is one line
+// without control characters, through each way it comes in.
+func TestHeaderFieldsRefuseLineBreaks(t *testing.T) {
+	h := newHookEnv(t, "")
+	k := h.key
+	sv := h.sv.ID.Hex()
+	invitation := func(name, email string) string {
+		return `{"survey_id":"` + sv + `","customer":{"email":"` + email + `","name":"` + name + `"},"send":false}`
+	}
+	event := `{"event_id":"e1","interaction":{"channel":"chat"},"customer":{"email":"lan@example.com","name":"Lan\r\nBcc: spy@example.com"}}`
+	webhook := h.signed(h.integ.Secret, h.clock.now(), event)
+	invitations := "/api/v1/invitations?survey_id=" + sv
+	bad := func(name, method, url, body, field string) apitest.Scenario {
+		want := []string{`"field":"` + field + `"`, "one line"}
+		if strings.HasSuffix(field, "email") { // refused as not an address already
+			want = want[:1]
+		}
+		return apitest.Scenario{Name: name, Method: method, URL: url, Key: k, Body: body, Status: 422, Want: want}
+	}
+	scenarios := []apitest.Scenario{
+		bad("customer name with CR LF", "POST", "/api/v1/invitations", invitation(`Lan\r\nBcc: spy@example.com`, "lan@example.com"), "customer.name"),
+		bad("customer name with a tab", "POST", "/api/v1/invitations", invitation(`Lan\tNguyen`, "lan@example.com"), "customer.name"),
+		bad("customer name with a line separator", "POST", "/api/v1/invitations", invitation(`Lan\u2028Nguyen`, "lan@example.com"), "customer.name"),
+		bad("customer email with LF", "POST", "/api/v1/invitations", invitation("Lan", `lan@example.com\nBcc: spy@example.com`), "customer.email"),
+		bad("batch item's customer name", "POST", "/api/v1/invitations/batch",
+			`{"invitations":[`+invitation("Lan", "lan@example.com")+`,`+invitation(`Mai\rX`, "mai@example.com")+`]}`, "invitations[1].customer.name"),
+		bad("company name", "PATCH", "/api/v1/workspace", `{"company_name":"Acme\r\nBcc: spy@example.com"}`, "company_name"),
+		bad("company name with a control character", "PATCH", "/api/v1/workspace", `{"company_name":"Acme\u0007"}`, "company_name"),
+		bad("sender name", "PATCH", "/api/v1/workspace", `{"sender_name":"Acme\u0085Support"}`, "sender_name"),
+		bad("sender email", "PATCH", "/api/v1/workspace", `{"sender_email":"help@acme.test\nBcc: spy@example.com"}`, "sender_email"),
+		{Name: "interaction webhook's customer name", Method: "POST", URL: webhookURL, Body: event, Header: webhook, Status: 422,
+			Want: []string{`"field":"customer.name"`, "one line"}},
+	}
+	reads := []string{"/api/v1/workspace", invitations}
+	before := map[string]string{}
+	for _, u := range reads {
+		before[u] = h.do("GET", u, k, nil).Body.String()
+	}
+	apitest.Run(t, h.e, scenarios, func(t *testing.T, sc apitest.Scenario, rec *httptest.ResponseRecorder) {
+		for _, u := range reads {
+			if after := h.do("GET", u, k, nil).Body.String(); after != before[u] {
+				t.Errorf("GET %s changed:\nbefore %s\nafter  %s", u, before[u], after)
+			}
+		}
+	})
+	h.checkCounts(map[string]int64{"interactions": 0, "invitations": 0})
+	// Spaces and letters beyond ASCII are of course fine.
+	if rec := h.do("POST", "/api/v1/invitations", k, invitation("Nguyễn Thị Lan", "lan@example.com")); rec.Code != 201 {
+		t.Fatalf("a plain name: %d %s", rec.Code, rec.Body)
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/go-json-experiment/json"
@@ -247,6 +248,15 @@ func Validator() *validator.Validate {
 			}
 			return name
 		})
+		// singleline: for what ends up in an email header (a name, a sender), where a line
+		// break would start another header and a control character has no business.
+		if err := validate.RegisterValidation("singleline", func(fl validator.FieldLevel) bool {
+			return !strings.ContainsFunc(fl.Field().String(), func(r rune) bool {
+				return unicode.IsControl(r) || r == '\u2028' || r == '\u2029'
+			})
+		}); err != nil {
+			panic(err)
+		}
 	})
 	return validate
 }
@@ -321,6 +331,8 @@ func message(fe validator.FieldError) string {
 		return "must not repeat " + fe.Param()
 	case "url", "http_url":
 		return "must be an absolute http(s) URL"
+	case "singleline":
+		return "must be one line, without line breaks or other control characters"
 	case "printascii", "alphanum", "excludesall":
 		return "has characters that are not allowed"
 	}
