@@ -81,7 +81,7 @@ func checkJSON(body []byte) error {
 			return decodeProblem(err)
 		}
 		if tok.Kind() == '"' && strings.ContainsRune(tok.String(), 0) {
-			return BadField(FieldPath(dec.StackPointer()), "must not contain NUL characters")
+			return BadField(pointerPath(dec.StackPointer()), "must not contain NUL characters")
 		}
 		if dec.StackDepth() == 0 {
 			break
@@ -93,10 +93,11 @@ func checkJSON(body []byte) error {
 	return nil
 }
 
-// FieldPath spells a JSON Pointer the way problems name fields: "/invitations/3/email" is
-// "invitations[3].email", the root is "body". A member whose name is all digits reads as an
-// index; no request type has one.
-func FieldPath(p jsontext.Pointer) string {
+// pointerPath spells a JSON Pointer the way problems name fields: "/invitations/3/email" is
+// "invitations[3].email", the root is "body". A pointer does not tell an index from a member
+// named by digits, which only free maps (interaction properties) can have: those read as an
+// index too.
+func pointerPath(p jsontext.Pointer) string {
 	var b strings.Builder
 	for tok := range p.Tokens() {
 		if _, err := strconv.ParseUint(tok, 10, 64); err == nil && b.Len() > 0 {
@@ -131,20 +132,20 @@ func decodeProblem(err error) error {
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return NewProblem(http.StatusBadRequest, "The body is not valid JSON: it ends too early.")
 	case errors.As(err, &syntax) && errors.Is(err, jsontext.ErrDuplicateName):
-		return BadField(FieldPath(syntax.JSONPointer), "appears more than once")
+		return BadField(pointerPath(syntax.JSONPointer), "appears more than once")
 	case errors.As(err, &syntax):
-		field := FieldPath(syntax.JSONPointer)
+		field := pointerPath(syntax.JSONPointer)
 		p := NewProblem(http.StatusBadRequest, fmt.Sprintf("The body is not valid JSON (at byte %d, in %s): %v.", syntax.ByteOffset, field, syntax.Err))
 		p.Errors = []FieldError{{Field: field, Message: "is not valid JSON: " + syntax.Err.Error()}}
 		return p
 	case errors.As(err, &semantic) && errors.Is(err, json.ErrUnknownName):
-		return BadField(FieldPath(semantic.JSONPointer), "is not a known field")
+		return BadField(pointerPath(semantic.JSONPointer), "is not a known field")
 	case errors.As(err, &semantic) && semantic.GoType != nil:
 		msg := "must be " + jsonKind(semantic.GoType)
 		if semantic.JSONKind != 0 {
 			msg += ", got " + kindName(semantic.JSONKind)
 		}
-		return BadField(FieldPath(semantic.JSONPointer), msg)
+		return BadField(pointerPath(semantic.JSONPointer), msg)
 	}
 	return NewProblem(http.StatusBadRequest, "The body could not be read as JSON: "+err.Error())
 }
