@@ -139,18 +139,26 @@ func (m *Mailer) deliver(ctx context.Context, msg *Message) error {
 // after a crash is recognisable as the same email.
 func (m *Mailer) message(msg *Message, d *survey.Delivery, e *Email) (*gomail.Msg, error) {
 	out := gomail.NewMsg()
+	// The names and the sender address were checked when they came in, but one bad value in
+	// the database must not fail every email of the workspace for good: names are folded into
+	// one line, and a sender address that is not one gives way to the default.
+	ws := d.Workspace
 	from := *m.from
-	if d.Workspace.SenderEmail != "" {
-		from.Address = d.Workspace.SenderEmail
+	if ws.SenderEmail != "" {
+		if a, err := mail.ParseAddress(ws.SenderEmail); err == nil && a.Address == ws.SenderEmail {
+			from.Address = a.Address
+		} else {
+			m.log.Warn("mailer: the workspace's sender_email is not an address; sending from the default", "workspace_id", ws.ID.Hex())
+		}
 	}
-	from.Name = d.Workspace.SenderName
+	from.Name = oneLine(ws.SenderName)
 	if from.Name == "" {
-		from.Name = d.Workspace.CompanyName
+		from.Name = oneLine(ws.CompanyName)
 	}
 	if err := out.FromFormat(from.Name, from.Address); err != nil {
 		return nil, fmt.Errorf("mailer: from: %w", err)
 	}
-	if err := out.AddToFormat(d.Invitation.Customer.Name, d.Invitation.Customer.Email); err != nil {
+	if err := out.AddToFormat(oneLine(d.Invitation.Customer.Name), d.Invitation.Customer.Email); err != nil {
 		return nil, fmt.Errorf("mailer: to: %w", err)
 	}
 	out.Subject(e.Subject)

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/surveyd/surveyd/survey"
 	"github.com/surveyd/surveyd/templates"
@@ -294,9 +295,12 @@ func withoutScore(u *url.URL) string {
 	return c.String()
 }
 
-// oneLine collapses runs of white space, line breaks included, into single spaces: names and
-// subjects come from outside and must not break a header or a line of the layout.
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+// oneLine collapses runs of white space and control characters, line breaks included, into
+// single spaces: names and subjects come from outside and must not break a header or a line
+// of the layout.
+func oneLine(s string) string {
+	return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }), " ")
+}
 
 // onColor is white or ink, whichever contrasts more with the background colour bg (#rrggbb).
 func onColor(bg string) string {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/labstack/echo/v5"
+	"github.com/surveyd/surveyd/internal/httpx"
 	"github.com/surveyd/surveyd/survey"
 	"github.com/surveyd/surveyd/templates"
 )
@@ -54,6 +55,11 @@ func (u *Unsubscribe) show(c *echo.Context) error {
 }
 
 func (u *Unsubscribe) unsubscribe(c *echo.Context) error {
+	// Nothing in the form is needed (lang comes through PickLanguage), but one that is not
+	// clean text is refused like every other form.
+	if _, err := httpx.Form(c); err != nil {
+		return err
+	}
 	ctx := c.Request().Context()
 	inv, ws, err := u.svc.VerifyUnsubscribe(ctx, c.Param("token"))
 	if err != nil {

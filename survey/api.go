@@ -147,9 +147,9 @@ func queryID(c *echo.Context, name string) (bson.ObjectID, error) {
 type workspaceRequest struct {
 	TimeZone      *string `json:"time_zone" validate:"omitempty,timezone"`
 	DefaultLocale *string `json:"default_locale" validate:"omitempty,oneof=vi en"`
-	CompanyName   *string `json:"company_name" validate:"omitempty,min=1,max=200"`
-	SenderName    *string `json:"sender_name" validate:"omitempty,max=100,excludesall=<>\"\r\n"`
-	SenderEmail   *string `json:"sender_email" validate:"omitempty,email,max=254"`
+	CompanyName   *string `json:"company_name" validate:"omitempty,min=1,max=200,singleline"`
+	SenderName    *string `json:"sender_name" validate:"omitempty,max=100,singleline,excludesall=<>\""`
+	SenderEmail   *string `json:"sender_email" validate:"omitempty,email,max=254,singleline"`
 	LogoURL       *string `json:"logo_url" validate:"omitempty,url,startswith=https://,max=500"`
 	BrandColor    *string `json:"brand_color" validate:"omitempty,hexcolor,len=7"`
 	ReminderDays  *int    `json:"reminder_days" validate:"omitempty,min=0,max=30"`

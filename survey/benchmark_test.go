@@ -109,8 +109,8 @@ func TestBenchmarkSetRejectsBadInput(t *testing.T) {
 	en.run(t, []scenario{
 		{"malformed json", "POST", "/api/v1/benchmark-sets", k, `{"name":"x",`, nil, 400, []string{"not valid JSON"}},
 		{"unknown field", "POST", "/api/v1/benchmark-sets", k, `{"name":"x","colour":"red","values":[` + ok + `]}`, nil, 400, []string{`"field":"colour"`}},
-		{"unknown segment field", "POST", "/api/v1/benchmark-sets", k, value(`{"metric":"nps","scale":"nps","value":1,"segment":{"country":"VN"},"source":"S","year":2024}`), nil, 400, []string{`"field":"country"`, "not a known field"}},
-		{"value not a number", "POST", "/api/v1/benchmark-sets", k, value(`{"metric":"nps","scale":"nps","value":"36","source":"S","year":2024}`), nil, 400, []string{`"field":"values.value"`, "must be a number"}},
+		{"unknown segment field", "POST", "/api/v1/benchmark-sets", k, value(`{"metric":"nps","scale":"nps","value":1,"segment":{"country":"VN"},"source":"S","year":2024}`), nil, 400, []string{`"field":"values[0].segment.country"`, "not a known field"}},
+		{"value not a number", "POST", "/api/v1/benchmark-sets", k, value(`{"metric":"nps","scale":"nps","value":"36","source":"S","year":2024}`), nil, 400, []string{`"field":"values[0].value"`, "must be a number"}},
 		{"year not a whole number", "POST", "/api/v1/benchmark-sets", k, value(`{"metric":"nps","scale":"nps","value":36,"source":"S","year":2024.5}`), nil, 400, []string{"must be a whole number"}},
 		{"values not an array", "POST", "/api/v1/benchmark-sets", k, `{"name":"x","values":{}}`, nil, 400, []string{`"field":"values"`, "must be an array"}},
 		{"oversized", "POST", "/api/v1/benchmark-sets", k, `{"name":"` + strings.Repeat("x", 3<<20) + `"}`, nil, 413, nil},

@@ -16,8 +16,8 @@ import (
 // Customer is who the survey is for.
 type Customer struct {
 	ID     string `bson:"id,omitempty" json:"id,omitempty" validate:"max=200"`
-	Email  string `bson:"email" json:"email" validate:"required,email,max=254"`
-	Name   string `bson:"name,omitempty" json:"name,omitempty" validate:"max=200"`
+	Email  string `bson:"email" json:"email" validate:"required,email,max=254,singleline"`
+	Name   string `bson:"name,omitempty" json:"name,omitempty" validate:"max=200,singleline"`
 	Locale string `bson:"locale,omitempty" json:"locale,omitempty" validate:"omitempty,bcp47_language_tag,max=35"`
 }
 

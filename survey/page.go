@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v5"
+	"github.com/surveyd/surveyd/internal/httpx"
 	"github.com/surveyd/surveyd/templates"
 )
 
@@ -227,11 +228,15 @@ type answerForm struct {
 }
 
 func (p *Pages) submit(c *echo.Context) error {
+	form, err := httpx.Form(c)
+	if err != nil {
+		return err
+	}
 	v, err := p.load(c)
 	if v == nil {
 		return err
 	}
-	f, errs := p.parseAnswer(c, v)
+	f, errs := p.parseAnswer(form, v)
 	if len(errs) > 0 {
 		pg := p.surveyPage(c, v, f, nil)
 		pg.Errors = errs
@@ -269,27 +274,27 @@ func (p *Pages) submit(c *echo.Context) error {
 }
 
 // parseAnswer reads and checks the form, returning the customer-facing problems.
-func (p *Pages) parseAnswer(c *echo.Context, v *visit) (answerForm, []string) {
+func (p *Pages) parseAnswer(form map[string]string, v *visit) (answerForm, []string) {
 	var f answerForm
 	var errs []string
-	if n, err := strconv.Atoi(c.FormValue("score")); err == nil && n >= v.sv.MinScore() && n <= v.sv.MaxScore() {
+	if n, err := strconv.Atoi(form["score"]); err == nil && n >= v.sv.MinScore() && n <= v.sv.MaxScore() {
 		f.Score, f.HasScore = n, true
 	} else {
 		errs = append(errs, v.L.T("survey.error.score"))
 	}
-	f.Comment = strings.TrimSpace(strings.ToValidUTF8(c.FormValue("comment"), ""))
+	f.Comment = strings.TrimSpace(form["comment"])
 	if utf8.RuneCountInString(f.Comment) > MaxComment {
 		errs = append(errs, v.L.T("survey.error.comment", "Max", MaxComment))
 	}
-	f.Reason = c.FormValue("reason")
+	f.Reason = form["reason"]
 	if f.Reason != "" && !v.sv.hasReason(f.Reason) {
 		errs = append(errs, v.L.T("survey.error.reason"))
 		f.Reason = ""
 	}
-	f.Interacted = c.FormValue("interacted") == "1"
-	f.AutoConfirmed = c.FormValue("confirm") == "auto"
-	f.RenderedAt, _ = strconv.ParseInt(c.FormValue("rendered_at"), 10, 64)
-	f.FromThanks = c.FormValue("from") == "thanks"
+	f.Interacted = form["interacted"] == "1"
+	f.AutoConfirmed = form["confirm"] == "auto"
+	f.RenderedAt, _ = strconv.ParseInt(form["rendered_at"], 10, 64)
+	f.FromThanks = form["from"] == "thanks"
 	return f, errs
 }
 

@@ -163,6 +163,15 @@ func TestAnswerRejectsBadInput(t *testing.T) {
 		"unknown reason":    {form: formAnswer("3", "reason", "price"), status: 422, want: "choose one of the listed topics"},
 		"comment too long":  {form: formAnswer("3", "comment", strings.Repeat("é", MaxComment+1)), status: 422, want: "longer than 2000 characters"},
 		"oversized body":    {body: "score=3&comment=" + strings.Repeat("x", 70<<10), status: 413},
+		// What no browser sends: refused whole, naming the field, rather than read one way.
+		"repeated score":          {body: "score=2&score=5", status: 400, want: `"field":"score"`},
+		"repeated comment":        {body: "score=3&comment=a&comment=b", status: 400, want: `"field":"comment"`},
+		"NUL in the score":        {form: formAnswer("3\x00"), status: 400, want: `"field":"score"`},
+		"NUL in the comment":      {form: formAnswer("3", "comment", "fine\x00"), status: 400, want: `"field":"comment"`},
+		"NUL in the reason":       {form: formAnswer("3", "reason", "wait\x00"), status: 400, want: `"field":"reason"`},
+		"comment not UTF-8":       {body: "score=3&comment=caf%E9", status: 400, want: `"field":"comment"`},
+		"reason not UTF-8":        {body: "score=3&reason=%FF", status: 400, want: `"field":"reason"`},
+		"malformed percent-codes": {body: "score=3&comment=%zz", status: 400, want: "form"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -385,5 +394,25 @@ func TestThankYouAsksReasonAfterEmailTap(t *testing.T) {
 	en.do("POST", "/s/"+tok, "", formAnswer("2", "reason", "wait", "comment", "Too slow", "from", "thanks"))
 	if n := en.count("responses", bson.D{{Key: "invitation_id", Value: inv.ID}, {Key: "reason", Value: "wait"}, {Key: "comment", Value: "Too slow"}}); n != 1 {
 		t.Fatal("the comment from the thank-you page lost the reason")
+	}
+}
+
+// A refused form leaves an answer already given as it was.
+func TestRefusedFormKeepsTheAnswer(t *testing.T) {
+	en := newEnv(t)
+	sv := en.createSurvey(`{"kind":"nps","name":"a","edit_window_hours":2}`)
+	inv, tok := en.invite(sv, `{"email":"a@example.com","locale":"en"}`)
+	form := []string{"Content-Type", "application/x-www-form-urlencoded"}
+	if rec := en.do("POST", "/s/"+tok, "", "score=9&comment=Quick", form...); rec.Code != http.StatusSeeOther {
+		t.Fatalf("first answer: %d %s", rec.Code, rec.Body)
+	}
+	for _, body := range []string{"score=2&score=5", "score=2&comment=Slow%00", "score=2&comment=%FF"} {
+		if rec := en.do("POST", "/s/"+tok, "", body, form...); rec.Code != http.StatusBadRequest {
+			t.Errorf("%s: %d, want 400: %s", body, rec.Code, rec.Body)
+		}
+	}
+	r, err := en.svc.responseFor(t.Context(), inv.ID)
+	if err != nil || r == nil || r.Score != 9 || r.Comment != "Quick" || r.Revision != 1 {
+		t.Fatalf("answer after refused forms: %+v %v, want score 9, comment Quick, revision 1", r, err)
 	}
 }

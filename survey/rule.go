@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -12,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/labstack/echo/v5"
 	"github.com/surveyd/surveyd/internal/httpx"
 	"github.com/surveyd/surveyd/internal/store"
@@ -271,12 +272,15 @@ type nullable[T any] struct {
 	Value *T `validate:"-"` // validated by the handler, which names the field
 }
 
-func (n *nullable[T]) UnmarshalJSON(b []byte) error {
+// UnmarshalJSONFrom reads the value with the caller's options, so a member the type does
+// not know is refused here as at the top, and errors carry the field's whole path.
+func (n *nullable[T]) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 	n.Set = true
-	if string(b) == "null" {
+	if dec.PeekKind() == 'n' {
 		n.Value = nil
-		return nil
+		_, err := dec.ReadToken()
+		return err
 	}
 	n.Value = new(T)
-	return json.Unmarshal(b, n.Value)
+	return json.UnmarshalDecode(dec, n.Value)
 }

@@ -1,17 +1,24 @@
 package httpx
 
 import (
-	"encoding/json"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 	"reflect"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/go-playground/validator/v10"
 	"github.com/labstack/echo/v5"
 )
@@ -41,53 +48,164 @@ func DecodeBody(c *echo.Context, v any) error {
 	return DecodeJSON(http.MaxBytesReader(c.Response(), req.Body, MaxBody), v)
 }
 
-// DecodeJSON decodes exactly one JSON value from r into v, rejecting unknown fields.
+// DecodeJSON decodes exactly one JSON object from r into v, strictly at every depth: no
+// unknown or repeated members, no text that is not valid UTF-8 (a lone surrogate escape
+// included) and no NUL character, in member names as in values. encoding/json, which this
+// replaces, would store U+FFFD for bad text, keep the last of two members, and let a custom
+// UnmarshalJSON drop unknown members of the object it reads.
 func DecodeJSON(r io.Reader, v any) error {
-	dec := json.NewDecoder(r)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	body, err := io.ReadAll(r)
+	if err != nil {
 		return decodeProblem(err)
 	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
+	if err := checkJSON(body); err != nil {
+		return err
+	}
+	if err := json.Unmarshal(body, v, json.RejectUnknownMembers(true)); err != nil {
+		return decodeProblem(err)
+	}
+	return nil
+}
+
+// checkJSON reads body token by token: one object, every string in it valid and NUL-free.
+// json.Unmarshal checks the rest, against the Go type.
+func checkJSON(body []byte) error {
+	dec := jsontext.NewDecoder(bytes.NewReader(body))
+	switch k := dec.PeekKind(); k {
+	case 'n', 't', 'f', '"', '0', '[':
+		return BadField("body", "must be an object, got "+kindName(k))
+	}
+	for {
+		tok, err := dec.ReadToken()
+		if err != nil {
 			return decodeProblem(err)
 		}
+		if tok.Kind() == '"' && strings.ContainsRune(tok.String(), 0) {
+			return BadField(pointerPath(dec.StackPointer()), "must not contain NUL characters")
+		}
+		if dec.StackDepth() == 0 {
+			break
+		}
+	}
+	if _, err := dec.ReadToken(); !errors.Is(err, io.EOF) {
 		return NewProblem(http.StatusBadRequest, "The body must hold a single JSON value; found more after it.")
 	}
 	return nil
 }
 
+// pointerPath spells a JSON Pointer the way problems name fields: "/invitations/3/email" is
+// "invitations[3].email", the root is "body". A pointer does not tell an index from a member
+// named by digits, which only free maps (interaction properties) can have: those read as an
+// index too.
+func pointerPath(p jsontext.Pointer) string {
+	var b strings.Builder
+	for tok := range p.Tokens() {
+		if _, err := strconv.ParseUint(tok, 10, 64); err == nil && b.Len() > 0 {
+			b.WriteString("[" + tok + "]")
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(tok)
+	}
+	if b.Len() == 0 {
+		return "body"
+	}
+	return b.String()
+}
+
 func decodeProblem(err error) error {
 	var (
-		syntax *json.SyntaxError
-		typ    *json.UnmarshalTypeError
-		mbe    *http.MaxBytesError
+		syntax   *jsontext.SyntacticError
+		semantic *json.SemanticError
+		mbe      *http.MaxBytesError
+		p        *Problem
 	)
 	switch {
-	case errors.Is(err, io.EOF):
-		return NewProblem(http.StatusBadRequest, "The request body is empty; send a JSON object.")
+	case errors.As(err, &p):
+		return p
 	case errors.As(err, &mbe):
 		return NewProblem(http.StatusRequestEntityTooLarge, fmt.Sprintf("The request body is larger than %d bytes.", mbe.Limit))
-	case errors.As(err, &syntax):
-		return NewProblem(http.StatusBadRequest, fmt.Sprintf("The body is not valid JSON (at byte %d): %v.", syntax.Offset, syntax))
+	case errors.Is(err, io.EOF):
+		return NewProblem(http.StatusBadRequest, "The request body is empty; send a JSON object.")
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return NewProblem(http.StatusBadRequest, "The body is not valid JSON: it ends too early.")
-	case errors.As(err, &typ):
-		field := typ.Field
-		if field == "" {
-			field = "body"
-		}
-		return BadField(field, "must be "+jsonKind(typ.Type)+", got "+typ.Value)
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return BadField(name, "is not a known field")
-	}
-	var p *Problem
-	if errors.As(err, &p) {
+	case errors.As(err, &syntax) && errors.Is(err, jsontext.ErrDuplicateName):
+		return BadField(pointerPath(syntax.JSONPointer), "appears more than once")
+	case errors.As(err, &syntax):
+		field := pointerPath(syntax.JSONPointer)
+		p := NewProblem(http.StatusBadRequest, fmt.Sprintf("The body is not valid JSON (at byte %d, in %s): %v.", syntax.ByteOffset, field, syntax.Err))
+		p.Errors = []FieldError{{Field: field, Message: "is not valid JSON: " + syntax.Err.Error()}}
 		return p
+	case errors.As(err, &semantic) && errors.Is(err, json.ErrUnknownName):
+		return BadField(pointerPath(semantic.JSONPointer), "is not a known field")
+	case errors.As(err, &semantic) && semantic.GoType != nil:
+		msg := "must be " + jsonKind(semantic.GoType)
+		if semantic.JSONKind != 0 {
+			msg += ", got " + kindName(semantic.JSONKind)
+		}
+		return BadField(pointerPath(semantic.JSONPointer), msg)
 	}
 	return NewProblem(http.StatusBadRequest, "The body could not be read as JSON: "+err.Error())
+}
+
+// kindName names a JSON kind in a message.
+func kindName(k jsontext.Kind) string {
+	switch k {
+	case 'n':
+		return "null"
+	case 't', 'f':
+		return "a boolean"
+	case '"':
+		return "a string"
+	case '0':
+		return "a number"
+	case '{':
+		return "an object"
+	case '[':
+		return "an array"
+	}
+	return string(k)
+}
+
+// Form reads a form body, URL-encoded or multipart, strictly: each field at most once, every
+// name and value valid UTF-8 without NUL. net/http keeps every repeat (FormValue answers
+// the first), any bytes, and drops a pair it cannot decode; no browser sends any of that, so
+// it is refused whole rather than read one way. The URL's query is not part of the form.
+// Call it before anything reads the form: a second parse does not see the errors.
+func Form(c *echo.Context) (map[string]string, error) {
+	req := c.Request()
+	parse := req.ParseForm
+	if mt, _, _ := mime.ParseMediaType(req.Header.Get(echo.HeaderContentType)); mt == "multipart/form-data" {
+		parse = func() error { return req.ParseMultipartForm(1 << 20) }
+	}
+	if err := parse(); err != nil {
+		var (
+			he  *echo.HTTPError
+			mbe *http.MaxBytesError
+		)
+		if errors.As(err, &he) || errors.As(err, &mbe) {
+			return nil, err
+		}
+		return nil, NewProblem(http.StatusBadRequest, "The form could not be read: "+err.Error()+".")
+	}
+	form := make(map[string]string, len(req.PostForm))
+	for _, name := range slices.Sorted(maps.Keys(req.PostForm)) {
+		values := req.PostForm[name]
+		switch {
+		case !utf8.ValidString(name) || strings.ContainsRune(name, 0):
+			return nil, NewProblem(http.StatusBadRequest, "A form field's name is not valid UTF-8 text or has a NUL character.")
+		case len(values) > 1:
+			return nil, BadField(name, "is sent more than once")
+		case !utf8.ValidString(values[0]):
+			return nil, BadField(name, "is not valid UTF-8 text")
+		case strings.ContainsRune(values[0], 0):
+			return nil, BadField(name, "must not contain NUL characters")
+		}
+		form[name] = values[0]
+	}
+	return form, nil
 }
 
 func jsonKind(t reflect.Type) string {
@@ -131,6 +249,15 @@ func Validator() *validator.Validate {
 			}
 			return name
 		})
+		// singleline: for what ends up in an email header (a name, a sender), where a line
+		// break would start another header and a control character has no business.
+		if err := validate.RegisterValidation("singleline", func(fl validator.FieldLevel) bool {
+			return !strings.ContainsFunc(fl.Field().String(), func(r rune) bool {
+				return unicode.IsControl(r) || r == '\u2028' || r == '\u2029'
+			})
+		}); err != nil {
+			panic(err)
+		}
 	})
 	return validate
 }
@@ -205,6 +332,8 @@ func message(fe validator.FieldError) string {
 		return "must not repeat " + fe.Param()
 	case "url", "http_url":
 		return "must be an absolute http(s) URL"
+	case "singleline":
+		return "must be one line, without line breaks or other control characters"
 	case "printascii", "alphanum", "excludesall":
 		return "has characters that are not allowed"
 	}
@@ -219,13 +348,19 @@ func isText(fe validator.FieldError) bool {
 // which the JSON decoder ties to the field's path.
 type Timestamp struct{ time.Time }
 
-// UnmarshalJSON parses an RFC 3339 string.
-func (t *Timestamp) UnmarshalJSON(b []byte) error {
+var errNotTimestamp = errors.New("not an RFC 3339 timestamp")
+
+// UnmarshalJSONFrom parses an RFC 3339 string.
+func (t *Timestamp) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	val, err := dec.ReadValue()
+	if err != nil {
+		return err
+	}
 	var s string
-	if err := json.Unmarshal(b, &s); err == nil {
+	if val.Kind() == '"' && json.Unmarshal(val, &s) == nil {
 		if t.Time, err = time.Parse(time.RFC3339Nano, s); err == nil {
 			return nil
 		}
 	}
-	return &json.UnmarshalTypeError{Value: string(b), Type: reflect.TypeFor[Timestamp]()}
+	return &json.SemanticError{JSONKind: val.Kind(), Err: errNotTimestamp}
 }
