@@ -20,12 +20,12 @@ type Bounces struct {
 	// Metrics, if set, counts the bounces and complaints among the emails' outcomes.
 	Metrics *Metrics
 
-	svc          *survey.Service
+	svc          BounceNotices
 	suppressions *Suppressions
 }
 
 // NewBounces builds the bounce endpoint.
-func NewBounces(svc *survey.Service, s *Suppressions) *Bounces {
+func NewBounces(svc BounceNotices, s *Suppressions) *Bounces {
 	return &Bounces{svc: svc, suppressions: s}
 }
 

@@ -3,5 +3,6 @@
 // server is configured), keeps the unsubscribe pages and the suppression list, and takes the
 // sending provider's bounce notices, an inbound webhook. Emails wait in the durable outbox
 // (mailer/outbox), which Mailer delivers for; the outgoing CRM webhooks are mailer/webhook's.
-// It imports survey, mailer/outbox and templates; cmd/surveyd wires it.
+// It imports survey (through the small interfaces in surveys.go, which *survey.Service
+// implements), mailer/outbox and templates; cmd/surveyd wires it.
 package mailer

@@ -28,7 +28,7 @@ type Mailer struct {
 	// Metrics, if set, counts each email's outcome.
 	Metrics *Metrics
 
-	svc          *survey.Service
+	svc          Deliveries
 	outbox       *outbox.Outbox
 	suppressions *Suppressions
 	renderer     *Renderer
@@ -55,7 +55,7 @@ type MailerOptions struct {
 }
 
 // NewMailer puts the pieces together.
-func NewMailer(svc *survey.Service, o *outbox.Outbox, s *Suppressions, r *Renderer, sender Sender, opts MailerOptions) (*Mailer, error) {
+func NewMailer(svc Deliveries, o *outbox.Outbox, s *Suppressions, r *Renderer, sender Sender, opts MailerOptions) (*Mailer, error) {
 	u, err := url.Parse(opts.BaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("mailer: base url: %w", err)

@@ -20,12 +20,12 @@ func ErrorStatus(err error) (int, string, bool) {
 
 // Preview is the API that shows a survey's email as it would be sent.
 type Preview struct {
-	svc      *survey.Service
+	svc      Previews
 	renderer *Renderer
 }
 
 // NewPreview builds the preview API.
-func NewPreview(svc *survey.Service, r *Renderer) *Preview {
+func NewPreview(svc Previews, r *Renderer) *Preview {
 	return &Preview{svc: svc, renderer: r}
 }
 
