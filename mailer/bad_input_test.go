@@ -1,42 +1,15 @@
 package mailer
 
 import (
-	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/surveyd/surveyd/internal/apitest"
 	"github.com/surveyd/surveyd/internal/smtptest"
+	"github.com/surveyd/surveyd/mailer/internal/mailtest"
 	"github.com/surveyd/surveyd/survey"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
-
-// TestWebhookEndpointBadJSONChangesNothing: a PATCH whose body is not one clean JSON object is
-// refused, naming the field, and the endpoint reads as it was.
-func TestWebhookEndpointBadJSONChangesNothing(t *testing.T) {
-	en := newWebhookEnv(t, nil)
-	k := en.key
-	ep := en.createEndpoint(k, `{"url":"https://crm.example.com/h","description":"CRM"}`)
-	one := "/api/v1/webhook-endpoints/" + ep.ID
-	before := en.do("GET", one, k, nil).Body.String()
-	patch := func(name, body, field string) apitest.Scenario {
-		return apitest.Scenario{Name: name, Method: "PATCH", URL: one, Key: k, Body: body, Status: 400, Want: []string{`"field":"` + field + `"`}}
-	}
-	apitest.Run(t, en.e, []apitest.Scenario{
-		patch("null body", `null`, "body"),
-		patch("array body", `[{"enabled":false}]`, "body"),
-		patch("string body", `"x"`, "body"),
-		patch("invalid UTF-8", `{"description":"a`+"\xff"+`b"}`, "description"),
-		patch("lone surrogate", `{"description":"a\ud800b"}`, "description"),
-		patch("escaped NUL", `{"description":"a\u0000b"}`, "description"),
-		patch("NUL in a list item", `{"events":["response.created\u0000"]}`, "events[0]"),
-		patch("repeated member", `{"enabled":false,"enabled":true}`, "enabled"),
-	}, func(t *testing.T, sc apitest.Scenario, rec *httptest.ResponseRecorder) {
-		if after := en.do("GET", one, k, nil).Body.String(); after != before {
-			t.Errorf("endpoint changed:\nbefore %s\nafter  %s", before, after)
-		}
-	})
-}
 
 // TestUnsubscribeRefusesAmbiguousForms: a form no browser or mailbox provider sends is
 // refused, naming the field, and suppresses nobody.
@@ -85,7 +58,7 @@ func TestEmailHeadersFoldStoredLineBreaks(t *testing.T) {
 			}
 			email := strings.ReplaceAll(strings.ToLower(name), " ", "-") + "@example.com"
 			inv := w.invite(sv, true, survey.Customer{Email: email, Name: tc.customer, Locale: "en"})[0]
-			eventually(t, "the email", func() bool {
+			mailtest.Eventually(t, "the email", func() bool {
 				got := w.invitation(inv.ID).Status
 				return got == survey.StatusSent || got == survey.StatusFailed
 			})

@@ -12,23 +12,24 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
-// Bounces receives the sending provider's bounce and complaint notices, signed like the
-// interaction webhook with an integration's secret. Hard bounces and complaints suppress the
+// Bounces receives the sending provider's bounce and complaint notices: an inbound webhook,
+// signed like the CRM's inbound interaction webhook with an integration's secret (the
+// outgoing CRM webhooks are mailer/webhook's). Hard bounces and complaints suppress the
 // address; soft bounces are left to the outbox's retries.
 type Bounces struct {
 	// Metrics, if set, counts the bounces and complaints among the emails' outcomes.
 	Metrics *Metrics
 
-	svc          *survey.Service
+	svc          BounceNotices
 	suppressions *Suppressions
 }
 
 // NewBounces builds the bounce endpoint.
-func NewBounces(svc *survey.Service, s *Suppressions) *Bounces {
+func NewBounces(svc BounceNotices, s *Suppressions) *Bounces {
 	return &Bounces{svc: svc, suppressions: s}
 }
 
-// Register adds POST /api/v1/webhooks/bounces.
+// Register adds POST /api/v1/webhooks/bounces, where the provider posts its notices.
 func (b *Bounces) Register(e *echo.Echo) {
 	e.POST("/api/v1/webhooks/bounces", b.receive)
 }

@@ -11,6 +11,7 @@ import (
 
 	gomail "github.com/wneessen/go-mail"
 
+	"github.com/surveyd/surveyd/mailer/outbox"
 	"github.com/surveyd/surveyd/survey"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
@@ -27,8 +28,8 @@ type Mailer struct {
 	// Metrics, if set, counts each email's outcome.
 	Metrics *Metrics
 
-	svc          *survey.Service
-	outbox       *Outbox
+	svc          Deliveries
+	outbox       *outbox.Outbox
 	suppressions *Suppressions
 	renderer     *Renderer
 	sender       Sender
@@ -39,17 +40,27 @@ type Mailer struct {
 
 var (
 	_ survey.Distributor = (*Mailer)(nil)
-	_ Deliverer          = (*Mailer)(nil)
-	_ Recorder           = (*Mailer)(nil)
+	_ outbox.Deliverer   = (*Mailer)(nil)
+	_ outbox.Recorder    = (*Mailer)(nil)
 )
 
-// NewMailer puts the pieces together. from is the default sender ("" for
-// surveys@<baseURL host>).
-func NewMailer(svc *survey.Service, o *Outbox, s *Suppressions, r *Renderer, sender Sender, from, baseURL string, log *slog.Logger) (*Mailer, error) {
-	u, err := url.Parse(baseURL)
+// MailerOptions are the addresses a Mailer sends with.
+type MailerOptions struct {
+	// BaseURL is surveyd's public URL (required); its host is the right-hand side of
+	// Message-IDs and of the default sender.
+	BaseURL string
+	// From is the sender of workspaces that name none ("": surveys@<BaseURL host>).
+	From string
+	Log  *slog.Logger
+}
+
+// NewMailer puts the pieces together.
+func NewMailer(svc Deliveries, o *outbox.Outbox, s *Suppressions, r *Renderer, sender Sender, opts MailerOptions) (*Mailer, error) {
+	u, err := url.Parse(opts.BaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("mailer: base url: %w", err)
 	}
+	from := opts.From
 	if from == "" {
 		from = "surveys@" + u.Hostname()
 	}
@@ -57,7 +68,7 @@ func NewMailer(svc *survey.Service, o *Outbox, s *Suppressions, r *Renderer, sen
 	if err != nil {
 		return nil, fmt.Errorf("mailer: sender %q: %w", from, err)
 	}
-	return &Mailer{svc: svc, outbox: o, suppressions: s, renderer: r, sender: sender, from: addr, host: u.Hostname(), log: log}, nil
+	return &Mailer{svc: svc, outbox: o, suppressions: s, renderer: r, sender: sender, from: addr, host: u.Hostname(), log: opts.Log}, nil
 }
 
 // Suppressed implements survey.Distributor. The survey package asks just before it would
@@ -74,30 +85,19 @@ func (m *Mailer) Suppressed(ctx context.Context, ws bson.ObjectID, email string)
 // invitation's id, so scheduling the same invitation twice (a webhook finished after a crash)
 // queues one email.
 func (m *Mailer) Schedule(ctx context.Context, invs []*survey.Invitation, due []time.Time) error {
-	msgs := make([]*Message, len(invs))
+	msgs := make([]*outbox.Message, len(invs))
 	for i, inv := range invs {
-		msgs[i] = &Message{ID: inv.ID, WorkspaceID: inv.WorkspaceID, Kind: KindEmail, Purpose: PurposeInvitation, InvitationID: inv.ID, DueAt: due[i]}
+		msgs[i] = &outbox.Message{ID: inv.ID, WorkspaceID: inv.WorkspaceID, Kind: outbox.KindEmail, Purpose: PurposeInvitation, InvitationID: inv.ID, DueAt: due[i]}
 	}
 	return m.outbox.Enqueue(ctx, msgs...)
 }
 
-// errSkip is a delivery that needs no email after all: it leaves the outbox as done.
-var errSkip = errors.New("nothing to send")
-
-// Deliver renders the invitation's email as it stands now and hands it to the sender.
-func (m *Mailer) Deliver(ctx context.Context, msg *Message) error {
-	err := m.deliver(ctx, msg)
-	if errors.Is(err, errSkip) {
-		msg.skipped = true
-		return nil
-	}
-	return err
-}
-
-func (m *Mailer) deliver(ctx context.Context, msg *Message) error {
+// Deliver renders the invitation's email as it stands now and hands it to the sender; an
+// email that needs sending no more is outbox.ErrNothingToSend.
+func (m *Mailer) Deliver(ctx context.Context, msg *outbox.Message) error {
 	d, err := m.svc.ForDelivery(ctx, msg.InvitationID)
 	if errors.Is(err, survey.ErrNotFound) {
-		return errSkip // the invitation (or its survey) is gone; nothing to send
+		return outbox.ErrNothingToSend // the invitation (or its survey) is gone; nothing to send
 	}
 	if err != nil {
 		return err
@@ -105,9 +105,9 @@ func (m *Mailer) deliver(ctx context.Context, msg *Message) error {
 	inv := d.Invitation
 	switch {
 	case d.Survey.Archived:
-		return errSkip
+		return outbox.ErrNothingToSend
 	case msg.Purpose == PurposeReminder && d.Responded:
-		return errSkip
+		return outbox.ErrNothingToSend
 	}
 	suppressed, err := m.suppressions.Suppressed(ctx, inv.WorkspaceID, inv.Customer.Email)
 	if err != nil {
@@ -115,18 +115,18 @@ func (m *Mailer) deliver(ctx context.Context, msg *Message) error {
 	}
 	if suppressed {
 		m.Metrics.email(OutcomeSuppressed)
-		return errSkip
+		return outbox.ErrNothingToSend
 	}
 	email, err := m.renderer.Render(EmailData{
 		Workspace: d.Workspace, Survey: d.Survey, Invitation: inv,
 		SurveyURL: inv.Link, UnsubscribeURL: m.svc.UnsubscribeLink(inv), Reminder: msg.Purpose == PurposeReminder,
 	})
 	if err != nil {
-		return Permanent(err)
+		return outbox.Permanent(err)
 	}
 	out, err := m.message(msg, d, email)
 	if err != nil {
-		return Permanent(err)
+		return outbox.Permanent(err)
 	}
 	if _, ok := m.sender.(*EMLDir); ok {
 		// No SMTP: the link is logged so a new install can click through.
@@ -137,7 +137,7 @@ func (m *Mailer) deliver(ctx context.Context, msg *Message) error {
 
 // message assembles the MIME message. Its Message-ID is the outbox message's, so a repeat
 // after a crash is recognisable as the same email.
-func (m *Mailer) message(msg *Message, d *survey.Delivery, e *Email) (*gomail.Msg, error) {
+func (m *Mailer) message(msg *outbox.Message, d *survey.Delivery, e *Email) (*gomail.Msg, error) {
 	out := gomail.NewMsg()
 	// The names and the sender address were checked when they came in, but one bad value in
 	// the database must not fail every email of the workspace for good: names are folded into
@@ -174,7 +174,7 @@ func (m *Mailer) message(msg *Message, d *survey.Delivery, e *Email) (*gomail.Ms
 }
 
 // Delivered records the send on the invitation and queues its one reminder.
-func (m *Mailer) Delivered(ctx context.Context, msg *Message, at time.Time) {
+func (m *Mailer) Delivered(ctx context.Context, msg *outbox.Message, at time.Time) {
 	reminder := msg.Purpose == PurposeReminder
 	m.Metrics.sent(reminder)
 	if err := m.svc.MarkSent(ctx, msg.InvitationID, at.UTC(), reminder); err != nil {
@@ -190,7 +190,7 @@ func (m *Mailer) Delivered(ctx context.Context, msg *Message, at time.Time) {
 	due := at.AddDate(0, 0, d.Workspace.ReminderDays)
 	// The reminder's id is derived from the invitation's, so bookkeeping done twice (a worker
 	// died half-way) queues one reminder.
-	if err := m.outbox.Enqueue(ctx, &Message{ID: reminderID(msg.InvitationID), WorkspaceID: msg.WorkspaceID, Kind: KindEmail, Purpose: PurposeReminder,
+	if err := m.outbox.Enqueue(ctx, &outbox.Message{ID: reminderID(msg.InvitationID), WorkspaceID: msg.WorkspaceID, Kind: outbox.KindEmail, Purpose: PurposeReminder,
 		InvitationID: msg.InvitationID, DueAt: due}); err != nil {
 		m.log.Error("mailer: queue reminder", "invitation_id", msg.InvitationID.Hex(), "err", err)
 	}
@@ -209,7 +209,7 @@ func reminderID(inv bson.ObjectID) bson.ObjectID {
 // Failed records an email that could not be delivered on its invitation. A reminder that
 // fails leaves the invitation as it was: its first email went out, and the funnel counts
 // invitations, not reminders. The message stays listed among the outbox's failed ones.
-func (m *Mailer) Failed(ctx context.Context, msg *Message) {
+func (m *Mailer) Failed(ctx context.Context, msg *outbox.Message) {
 	m.Metrics.email(OutcomeFailed)
 	if msg.Purpose == PurposeReminder {
 		m.log.Warn("mailer: reminder failed", "invitation_id", msg.InvitationID.Hex(), "err", msg.LastError)

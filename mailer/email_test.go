@@ -3,7 +3,6 @@ package mailer
 import (
 	"bytes"
 	"context"
-	"github.com/surveyd/surveyd/internal/apitest"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -14,9 +13,12 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v5"
+	"github.com/surveyd/surveyd/internal/apitest"
 	"github.com/surveyd/surveyd/internal/config"
 	"github.com/surveyd/surveyd/internal/httpx"
 	"github.com/surveyd/surveyd/internal/smtptest"
+	"github.com/surveyd/surveyd/mailer/internal/mailtest"
+	"github.com/surveyd/surveyd/mailer/outbox"
 	"github.com/surveyd/surveyd/survey"
 	"github.com/surveyd/surveyd/templates"
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -42,7 +44,7 @@ type mailEnv struct {
 	e      *echo.Echo
 	ws     *survey.Workspace
 	key    string
-	outbox *Outbox
+	outbox *outbox.Outbox
 	supp   *Suppressions
 	log    *slog.Logger
 }
@@ -86,7 +88,7 @@ func newMailEnv(t testing.TB) *mailEnv {
 	h.Register(g)
 	supp.RegisterAPI(g)
 
-	en := &mailEnv{t: t, db: db, svc: svc, e: e, outbox: NewOutbox(db, 2*time.Minute, log), supp: supp, log: log}
+	en := &mailEnv{t: t, db: db, svc: svc, e: e, outbox: outbox.New(db, 2*time.Minute, log), supp: supp, log: log}
 	en.ws, en.key = en.workspace("Acme")
 	return en
 }
@@ -123,7 +125,7 @@ func (en *mailEnv) createSurvey(body string) *survey.Survey {
 		en.t.Fatalf("create survey: %d %s", rec.Code, rec.Body)
 	}
 	var sv survey.Survey
-	decodeJSON(en.t, rec.Body.Bytes(), &sv)
+	mailtest.DecodeJSON(en.t, rec.Body.Bytes(), &sv)
 	sv.WorkspaceID = en.ws.ID
 	return &sv
 }
@@ -151,18 +153,18 @@ func (en *mailEnv) invitation(id bson.ObjectID) *survey.Invitation {
 }
 
 // emails reads back the queued email messages of a purpose ("" for all), oldest first.
-func (en *mailEnv) emails(purpose string) []*Message {
+func (en *mailEnv) emails(purpose string) []*outbox.Message {
 	en.t.Helper()
-	filter := bson.D{{Key: "kind", Value: KindEmail}}
+	filter := bson.D{{Key: "kind", Value: outbox.KindEmail}}
 	if purpose != "" {
 		filter = append(filter, bson.E{Key: "purpose", Value: purpose})
 	}
 	ctx := context.Background()
-	cur, err := en.db.Collection("outbox").Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
+	cur, err := en.db.Collection(outbox.MessagesCollection).Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
 	if err != nil {
 		en.t.Fatal(err)
 	}
-	var msgs []*Message
+	var msgs []*outbox.Message
 	if err := cur.All(ctx, &msgs); err != nil {
 		en.t.Fatal(err)
 	}
@@ -171,10 +173,10 @@ func (en *mailEnv) emails(purpose string) []*Message {
 
 // bringForward makes the pending messages due now: the retry backoff starts at 30 seconds
 // and a reminder waits days, longer than a test wants to wait.
-func (en *mailEnv) bringForward(msgs ...*Message) {
+func (en *mailEnv) bringForward(msgs ...*outbox.Message) {
 	en.t.Helper()
 	for _, m := range msgs {
-		if _, err := en.db.Collection("outbox").UpdateOne(context.Background(), bson.D{{Key: "_id", Value: m.ID}},
+		if _, err := en.db.Collection(outbox.MessagesCollection).UpdateOne(context.Background(), bson.D{{Key: "_id", Value: m.ID}},
 			bson.D{{Key: "$set", Value: bson.D{{Key: "due_at", Value: time.Now().UTC().Add(-time.Second)}}}}); err != nil {
 			en.t.Fatal(err)
 		}
@@ -196,33 +198,21 @@ func newMailWorld(t testing.TB) *mailWorld {
 	srv := smtptest.Start(t)
 	relay := startRelay(t, srv.Addr)
 	m, err := NewMailer(en.svc, en.outbox, en.supp, NewRenderer(mailEmails, mailCatalog),
-		newTestSMTP(t, relay.URL(), srv.CAFile, true), "", "http://surveyd.test", en.log)
+		newTestSMTP(t, relay.URL(), srv.CAFile, true), MailerOptions{BaseURL: "http://surveyd.test", Log: en.log})
 	if err != nil {
 		t.Fatal(err)
 	}
 	en.svc.SetDistributor(m)
-	en.outbox.OnFailed = func(ctx context.Context, msg *Message) {
-		if msg.Kind == KindEmail {
+	en.outbox.OnFailed = func(ctx context.Context, msg *outbox.Message) {
+		if msg.Kind == outbox.KindEmail {
 			m.Failed(ctx, msg)
 		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { defer close(done); en.outbox.Work(ctx, KindEmail, m, 20*time.Millisecond, nil) }()
+	go func() { defer close(done); en.outbox.Work(ctx, outbox.KindEmail, m, 20*time.Millisecond, nil) }()
 	t.Cleanup(func() { cancel(); <-done })
 	return &mailWorld{mailEnv: en, smtp: srv, relay: relay, mailer: m}
-}
-
-// eventually waits up to 20 seconds for cond.
-func eventually(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }
 
 // settle lets the worker run a few more polls, for checks that something did not happen.
@@ -258,8 +248,8 @@ func TestEmailDeliveredOnce(t *testing.T) {
 		t.Fatalf("send=false: %s; suppressed address: %s", quiet[0].Status, blocked[0].Status)
 	}
 
-	eventually(t, "3 emails", func() bool { return len(w.smtp.Messages()) >= 3 })
-	eventually(t, "the invitations marked sent", func() bool {
+	mailtest.Eventually(t, "3 emails", func() bool { return len(w.smtp.Messages()) >= 3 })
+	mailtest.Eventually(t, "the invitations marked sent", func() bool {
 		for _, inv := range sent {
 			if got := w.invitation(inv.ID); got.Status != survey.StatusSent || got.SentAt == nil {
 				return false
@@ -272,7 +262,7 @@ func TestEmailDeliveredOnce(t *testing.T) {
 	if got := recipients(msgs); len(msgs) != 3 || got["lan@example.com"] != 1 || got["mai@example.com"] != 1 || got["hoa@example.com"] != 1 {
 		t.Fatalf("emails went to %v, want each of the 3 once", got)
 	}
-	eventually(t, "delivered invitation emails out of the outbox", func() bool { return len(w.emails(PurposeInvitation)) == 0 })
+	mailtest.Eventually(t, "delivered invitation emails out of the outbox", func() bool { return len(w.emails(PurposeInvitation)) == 0 })
 	byEmail := map[string]*survey.Invitation{}
 	for _, inv := range sent {
 		byEmail[inv.Customer.Email] = inv
@@ -314,25 +304,25 @@ func TestEmailRetriedAfterTemporaryFailure(t *testing.T) {
 	w.smtp.FailNext(451)
 	inv := w.invite(sv, true, survey.Customer{Email: "lan@example.com"})[0]
 
-	var m *Message
-	eventually(t, "the failed first attempt", func() bool {
+	var m *outbox.Message
+	mailtest.Eventually(t, "the failed first attempt", func() bool {
 		msgs := w.emails(PurposeInvitation)
 		if len(msgs) == 1 && msgs[0].Attempts == 1 {
 			m = msgs[0]
 		}
 		return m != nil
 	})
-	if m.Status != StatusPending || !strings.Contains(m.LastError, "451") || !m.DueAt.After(time.Now()) {
+	if m.Status != outbox.StatusPending || !strings.Contains(m.LastError, "451") || !m.DueAt.After(time.Now()) {
 		t.Fatalf("after a 451: %+v", m)
 	}
 	if len(w.smtp.Messages()) != 0 || w.invitation(inv.ID).Status != survey.StatusScheduled {
 		t.Fatal("a 451 counted as delivered")
 	}
 	w.bringForward(m)
-	eventually(t, "the retried email", func() bool { return len(w.smtp.Messages()) == 1 })
-	eventually(t, "the invitation marked sent", func() bool { return w.invitation(inv.ID).Status == survey.StatusSent })
+	mailtest.Eventually(t, "the retried email", func() bool { return len(w.smtp.Messages()) == 1 })
+	mailtest.Eventually(t, "the invitation marked sent", func() bool { return w.invitation(inv.ID).Status == survey.StatusSent })
 	// The message leaves the outbox once its bookkeeping is done, right after the above.
-	eventually(t, "the outbox emptied", func() bool { return len(w.emails(PurposeInvitation)) == 0 })
+	mailtest.Eventually(t, "the outbox emptied", func() bool { return len(w.emails(PurposeInvitation)) == 0 })
 }
 
 func TestEmailPermanentFailure(t *testing.T) {
@@ -342,16 +332,16 @@ func TestEmailPermanentFailure(t *testing.T) {
 	w.smtp.FailNext(550)
 	inv := w.invite(sv, true, survey.Customer{Email: "gone@example.com"})[0]
 
-	var failed []*Message
-	eventually(t, "the message marked failed", func() bool {
+	var failed []*outbox.Message
+	mailtest.Eventually(t, "the message marked failed", func() bool {
 		var err error
 		failed, err = w.outbox.Failed(ctx, w.ws.ID, 10)
 		return err == nil && len(failed) == 1
 	})
-	if m := failed[0]; m.ID != inv.ID || m.InvitationID != inv.ID || m.Status != StatusFailed || m.Attempts != 1 || !strings.Contains(m.LastError, "550") {
+	if m := failed[0]; m.ID != inv.ID || m.InvitationID != inv.ID || m.Status != outbox.StatusFailed || m.Attempts != 1 || !strings.Contains(m.LastError, "550") {
 		t.Fatalf("failed message: %+v", m)
 	}
-	eventually(t, "the invitation marked failed", func() bool {
+	mailtest.Eventually(t, "the invitation marked failed", func() bool {
 		got := w.invitation(inv.ID)
 		return got.Status == survey.StatusFailed && got.FailedAt != nil && strings.Contains(got.Failure, "550")
 	})
@@ -362,7 +352,7 @@ func TestEmailPermanentFailure(t *testing.T) {
 	// The refusal was for that address alone: the next email goes out, and the failed one
 	// is never retried nor followed by a reminder.
 	next := w.invite(sv, true, survey.Customer{Email: "lan@example.com"})[0]
-	eventually(t, "the next email", func() bool { return w.invitation(next.ID).Status == survey.StatusSent })
+	mailtest.Eventually(t, "the next email", func() bool { return w.invitation(next.ID).Status == survey.StatusSent })
 	settle()
 	if got := recipients(w.smtp.Messages()); len(got) != 1 || got["lan@example.com"] != 1 {
 		t.Fatalf("emails went to %v", got)
@@ -383,7 +373,7 @@ func TestEmailSMTPDownThenBack(t *testing.T) {
 		survey.Customer{Email: "c@example.com"}, survey.Customer{Email: "d@example.com"})
 
 	for attempt := 1; attempt <= 2; attempt++ {
-		eventually(t, "failed attempts while the server is down", func() bool {
+		mailtest.Eventually(t, "failed attempts while the server is down", func() bool {
 			msgs := w.emails(PurposeInvitation)
 			for _, m := range msgs {
 				if m.Attempts < attempt {
@@ -394,7 +384,7 @@ func TestEmailSMTPDownThenBack(t *testing.T) {
 		})
 		msgs := w.emails(PurposeInvitation)
 		for _, m := range msgs {
-			if m.Status != StatusPending || m.LastError == "" {
+			if m.Status != outbox.StatusPending || m.LastError == "" {
 				t.Fatalf("message while down: %+v", m)
 			}
 		}
@@ -406,8 +396,8 @@ func TestEmailSMTPDownThenBack(t *testing.T) {
 
 	w.relay.down.Store(false)
 	w.bringForward(w.emails(PurposeInvitation)...)
-	eventually(t, "every email once the server is back", func() bool { return len(w.smtp.Messages()) >= len(invs) })
-	eventually(t, "every invitation marked sent", func() bool {
+	mailtest.Eventually(t, "every email once the server is back", func() bool { return len(w.smtp.Messages()) >= len(invs) })
+	mailtest.Eventually(t, "every invitation marked sent", func() bool {
 		for _, inv := range invs {
 			if w.invitation(inv.ID).Status != survey.StatusSent {
 				return false
@@ -422,7 +412,7 @@ func TestEmailSMTPDownThenBack(t *testing.T) {
 			t.Errorf("%s received %d emails, want 1", inv.Customer.Email, got[inv.Customer.Email])
 		}
 	}
-	eventually(t, "invitation emails out of the outbox", func() bool { return len(w.emails(PurposeInvitation)) == 0 })
+	mailtest.Eventually(t, "invitation emails out of the outbox", func() bool { return len(w.emails(PurposeInvitation)) == 0 })
 }
 
 // An email queued for an address suppressed since is dropped, not sent.
@@ -431,7 +421,7 @@ func TestEmailQueuedThenSuppressedIsDropped(t *testing.T) {
 	sv := w.createSurvey(`{"kind":"csat","name":"Support"}`)
 	w.relay.down.Store(true) // hold the email in the outbox
 	inv := w.invite(sv, true, survey.Customer{Email: "lan@example.com"})[0]
-	eventually(t, "a failed attempt", func() bool {
+	mailtest.Eventually(t, "a failed attempt", func() bool {
 		msgs := w.emails(PurposeInvitation)
 		return len(msgs) == 1 && msgs[0].Attempts == 1
 	})
@@ -440,7 +430,7 @@ func TestEmailQueuedThenSuppressedIsDropped(t *testing.T) {
 	}
 	w.relay.down.Store(false)
 	w.bringForward(w.emails(PurposeInvitation)...)
-	eventually(t, "the email dropped from the outbox", func() bool { return len(w.emails("")) == 0 })
+	mailtest.Eventually(t, "the email dropped from the outbox", func() bool { return len(w.emails("")) == 0 })
 	settle()
 	if n := len(w.smtp.Messages()); n != 0 {
 		t.Fatalf("%d emails sent to a suppressed address", n)
@@ -488,8 +478,8 @@ func TestEmailReminders(t *testing.T) {
 			}
 			sv := w.createSurvey(`{"kind":"csat","name":"Support"}`)
 			inv := w.invite(sv, true, survey.Customer{Email: "lan@example.com", Locale: "en"})[0]
-			eventually(t, "the invitation email", func() bool { return len(w.smtp.Messages()) == 1 })
-			eventually(t, "the invitation marked sent", func() bool { return w.invitation(inv.ID).SentAt != nil })
+			mailtest.Eventually(t, "the invitation email", func() bool { return len(w.smtp.Messages()) == 1 })
+			mailtest.Eventually(t, "the invitation marked sent", func() bool { return w.invitation(inv.ID).SentAt != nil })
 			sentAt := *w.invitation(inv.ID).SentAt
 
 			if tc.reminderDays == 0 {
@@ -499,10 +489,10 @@ func TestEmailReminders(t *testing.T) {
 				}
 				return
 			}
-			var reminders []*Message
-			eventually(t, "the reminder queued", func() bool { reminders = w.emails(PurposeReminder); return len(reminders) == 1 })
+			var reminders []*outbox.Message
+			mailtest.Eventually(t, "the reminder queued", func() bool { reminders = w.emails(PurposeReminder); return len(reminders) == 1 })
 			r := reminders[0]
-			if r.InvitationID != inv.ID || r.WorkspaceID != w.ws.ID || r.Status != StatusPending ||
+			if r.InvitationID != inv.ID || r.WorkspaceID != w.ws.ID || r.Status != outbox.StatusPending ||
 				r.DueAt.Sub(sentAt.AddDate(0, 0, 3)).Abs() > time.Second {
 				t.Fatalf("reminder: %+v, sent at %s", r, sentAt)
 			}
@@ -515,7 +505,7 @@ func TestEmailReminders(t *testing.T) {
 				tc.before(w, sv, inv)
 			}
 			w.bringForward(r)
-			eventually(t, "the reminder handled", func() bool { return len(w.emails(PurposeReminder)) == 0 })
+			mailtest.Eventually(t, "the reminder handled", func() bool { return len(w.emails(PurposeReminder)) == 0 })
 			settle()
 			msgs := w.smtp.Messages()
 			got := w.invitation(inv.ID)

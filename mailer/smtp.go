@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/surveyd/surveyd/internal/config"
+	"github.com/surveyd/surveyd/mailer/outbox"
 	"github.com/wneessen/go-mail"
 	"golang.org/x/time/rate"
 )
@@ -42,29 +43,39 @@ type SMTP struct {
 // servers drop idle clients after a minute or so.
 const smtpIdle = 30 * time.Second
 
-// NewSMTP makes a sender for cfg. tlsConfig may be nil (system roots); reuse false opens a
-// connection per message, which is only for measuring what reuse buys.
-func NewSMTP(cfg config.SMTP, perSecond float64, tlsConfig *tls.Config, reuse bool) (*SMTP, error) {
-	opts := []mail.Option{mail.WithPort(cfg.Port), mail.WithTimeout(20 * time.Second)}
+// SMTPOptions tune an SMTP sender.
+type SMTPOptions struct {
+	// PerSecond is the most messages sent per second (required, > 0).
+	PerSecond float64
+	// TLSConfig verifies the server (nil: the system roots).
+	TLSConfig *tls.Config
+	// NoReuse opens a connection per message instead of reusing one; it is only for
+	// measuring what reuse buys.
+	NoReuse bool
+}
+
+// NewSMTP makes a sender for cfg.
+func NewSMTP(cfg config.SMTP, opts SMTPOptions) (*SMTP, error) {
+	mopts := []mail.Option{mail.WithPort(cfg.Port), mail.WithTimeout(20 * time.Second)}
 	switch cfg.TLS {
 	case "tls":
-		opts = append(opts, mail.WithSSL())
+		mopts = append(mopts, mail.WithSSL())
 	case "starttls":
-		opts = append(opts, mail.WithTLSPolicy(mail.TLSMandatory))
+		mopts = append(mopts, mail.WithTLSPolicy(mail.TLSMandatory))
 	default:
-		opts = append(opts, mail.WithTLSPolicy(mail.NoTLS))
+		mopts = append(mopts, mail.WithTLSPolicy(mail.NoTLS))
 	}
-	if tlsConfig != nil {
-		opts = append(opts, mail.WithTLSConfig(tlsConfig))
+	if opts.TLSConfig != nil {
+		mopts = append(mopts, mail.WithTLSConfig(opts.TLSConfig))
 	}
 	if cfg.Username != "" {
-		opts = append(opts, mail.WithSMTPAuth(mail.SMTPAuthAutoDiscover), mail.WithUsername(cfg.Username), mail.WithPassword(cfg.Password))
+		mopts = append(mopts, mail.WithSMTPAuth(mail.SMTPAuthAutoDiscover), mail.WithUsername(cfg.Username), mail.WithPassword(cfg.Password))
 	}
-	c, err := mail.NewClient(cfg.Host, opts...)
+	c, err := mail.NewClient(cfg.Host, mopts...)
 	if err != nil {
 		return nil, fmt.Errorf("mailer: smtp client: %w", err)
 	}
-	return &SMTP{client: c, reuse: reuse, limiter: rate.NewLimiter(rate.Limit(perSecond), max(1, int(perSecond)))}, nil
+	return &SMTP{client: c, reuse: !opts.NoReuse, limiter: rate.NewLimiter(rate.Limit(opts.PerSecond), max(1, int(opts.PerSecond)))}, nil
 }
 
 // Send delivers m, dialling first when there is no live connection.
@@ -94,7 +105,7 @@ func (s *SMTP) Send(ctx context.Context, m *mail.Msg) error {
 	var se *mail.SendError
 	if errors.As(err, &se) && !se.IsTemp() && se.ErrorCode() >= 500 {
 		// The server refused this message for good; the connection itself is fine.
-		return Permanent(fmt.Errorf("mailer: smtp: %w", err))
+		return outbox.Permanent(fmt.Errorf("mailer: smtp: %w", err))
 	}
 	s.closeLocked() // whatever went wrong, start the next message on a fresh connection
 	return fmt.Errorf("mailer: smtp: %w", err)

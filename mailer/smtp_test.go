@@ -14,6 +14,7 @@ import (
 
 	"github.com/surveyd/surveyd/internal/config"
 	"github.com/surveyd/surveyd/internal/smtptest"
+	"github.com/surveyd/surveyd/mailer/outbox"
 	gomail "github.com/wneessen/go-mail"
 )
 
@@ -32,7 +33,7 @@ func newTestSMTP(t testing.TB, url, caFile string, reuse bool) *SMTP {
 	if !roots.AppendCertsFromPEM(pem) {
 		t.Fatal("no certificate in the CA file")
 	}
-	s, err := NewSMTP(cfg, 1e6, &tls.Config{RootCAs: roots, ServerName: cfg.Host, MinVersion: tls.VersionTLS12}, reuse)
+	s, err := NewSMTP(cfg, SMTPOptions{PerSecond: 1e6, TLSConfig: &tls.Config{RootCAs: roots, ServerName: cfg.Host, MinVersion: tls.VersionTLS12}, NoReuse: !reuse})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,8 +144,8 @@ func TestSMTPSendClassifiesReplies(t *testing.T) {
 			s := newTestSMTP(t, relay.URL(), srv.CAFile, true)
 			srv.FailNext(tc.faults...)
 			err := s.Send(t.Context(), testMail(t, "first@example.com"))
-			if (err != nil) != tc.wantErr || IsPermanent(err) != tc.permanent {
-				t.Fatalf("Send = %v (permanent %v), want error %v, permanent %v", err, IsPermanent(err), tc.wantErr, tc.permanent)
+			if (err != nil) != tc.wantErr || outbox.IsPermanent(err) != tc.permanent {
+				t.Fatalf("Send = %v (permanent %v), want error %v, permanent %v", err, outbox.IsPermanent(err), tc.wantErr, tc.permanent)
 			}
 			if err := s.Send(t.Context(), testMail(t, "next@example.com")); err != nil {
 				t.Fatalf("the next message: %v", err)
@@ -180,8 +181,8 @@ func TestSMTPServerDownIsRetryable(t *testing.T) {
 	srv := smtptest.Start(t)
 	s := newTestSMTP(t, "smtp://"+smtptest.Username+":"+smtptest.Password+"@"+addr+"?tls=starttls", srv.CAFile, true)
 	err = s.Send(t.Context(), testMail(t, "lan@example.com"))
-	if err == nil || IsPermanent(err) {
-		t.Fatalf("Send to a closed port = %v (permanent %v), want a retryable error", err, IsPermanent(err))
+	if err == nil || outbox.IsPermanent(err) {
+		t.Fatalf("Send to a closed port = %v (permanent %v), want a retryable error", err, outbox.IsPermanent(err))
 	}
 }
 

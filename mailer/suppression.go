@@ -3,6 +3,7 @@ package mailer
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -37,6 +38,9 @@ type Suppression struct {
 	CreatedAt   time.Time     `bson:"created_at" json:"created_at"`
 }
 
+// SuppressionsCollection holds the suppression lists of every workspace.
+const SuppressionsCollection = "suppressions"
+
 // Suppressions is the workspace's do-not-email list.
 type Suppressions struct {
 	coll *mongo.Collection
@@ -45,7 +49,7 @@ type Suppressions struct {
 
 // NewSuppressions opens the list in db.
 func NewSuppressions(db *mongo.Database) *Suppressions {
-	return &Suppressions{coll: db.Collection("suppressions"), now: func() time.Time { return time.Now().UTC() }}
+	return &Suppressions{coll: db.Collection(SuppressionsCollection), now: func() time.Time { return time.Now().UTC() }}
 }
 
 func suppressionID(ws bson.ObjectID, email string) string {
@@ -76,6 +80,9 @@ func (s *Suppressions) Add(ctx context.Context, ws bson.ObjectID, email, reason 
 	}
 	return sp, nil
 }
+
+// ErrNotFound is a suppression that does not exist in the workspace.
+var ErrNotFound = errors.New("not found")
 
 // Remove lets the workspace email an address again.
 func (s *Suppressions) Remove(ctx context.Context, ws bson.ObjectID, email string) error {

@@ -15,14 +15,14 @@ import (
 // List-Unsubscribe=One-Click is a mailbox provider's one-click unsubscribe (RFC 8058) and gets
 // the same treatment.
 type Unsubscribe struct {
-	svc          *survey.Service
+	svc          Unsubscribes
 	suppressions *Suppressions
 	pages        *templates.Pages
 	catalog      *templates.Catalog
 }
 
 // NewUnsubscribe builds the unsubscribe pages.
-func NewUnsubscribe(svc *survey.Service, s *Suppressions, pages *templates.Pages, catalog *templates.Catalog) *Unsubscribe {
+func NewUnsubscribe(svc Unsubscribes, s *Suppressions, pages *templates.Pages, catalog *templates.Catalog) *Unsubscribe {
 	return &Unsubscribe{svc: svc, suppressions: s, pages: pages, catalog: catalog}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"github.com/surveyd/surveyd/internal/apitest"
+	"github.com/surveyd/surveyd/mailer/internal/mailtest"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -171,7 +172,7 @@ func TestSuppressionAPIPagination(t *testing.T) {
 			Data       []Suppression `json:"data"`
 			NextCursor string        `json:"next_cursor"`
 		}
-		decodeJSON(t, rec.Body.Bytes(), &page)
+		mailtest.DecodeJSON(t, rec.Body.Bytes(), &page)
 		if len(page.Data) > 2 {
 			t.Fatalf("page %d holds %d", pages, len(page.Data))
 		}

@@ -24,6 +24,8 @@ import (
 	"github.com/surveyd/surveyd/internal/httpx"
 	"github.com/surveyd/surveyd/internal/store"
 	"github.com/surveyd/surveyd/mailer"
+	"github.com/surveyd/surveyd/mailer/outbox"
+	"github.com/surveyd/surveyd/mailer/webhook"
 	"github.com/surveyd/surveyd/migrations"
 	"github.com/surveyd/surveyd/survey"
 	"github.com/surveyd/surveyd/templates"
@@ -40,12 +42,13 @@ type app struct {
 	writer       *survey.Writer
 	catalog      *templates.Catalog
 	pages        *templates.Pages
-	outbox       *mailer.Outbox
+	outbox       *outbox.Outbox
+	queueMetrics *outbox.Metrics // the outbox's, counted by its workers
 	mailer       *mailer.Mailer
 	sender       mailer.Sender
 	renderer     *mailer.Renderer
 	suppressions *mailer.Suppressions
-	webhooks     *mailer.Webhooks
+	webhooks     *webhook.Service // outgoing, to the workspaces' CRMs
 }
 
 // initApp opens the store, migrates it and builds the packages on top, in that order.
@@ -114,37 +117,34 @@ func (a *app) initMail() error {
 			roots.AppendCertsFromPEM(pem)
 			tlsCfg = &tls.Config{RootCAs: roots, ServerName: smtpCfg.Host, MinVersion: tls.VersionTLS12}
 		}
-		if a.sender, err = mailer.NewSMTP(smtpCfg, a.cfg.SMTPRate, tlsCfg, true); err != nil {
+		if a.sender, err = mailer.NewSMTP(smtpCfg, mailer.SMTPOptions{PerSecond: a.cfg.SMTPRate, TLSConfig: tlsCfg}); err != nil {
 			return err
 		}
 	} else if a.sender, err = mailer.NewEMLDir(filepath.Join(a.cfg.DataDir, "mail"), a.log); err != nil {
 		return err
 	}
 	db := a.store.DB
-	a.outbox = mailer.NewOutbox(db, a.cfg.OutboxLease, a.log)
+	a.outbox = outbox.New(db, a.cfg.OutboxLease, a.log)
 	a.suppressions = mailer.NewSuppressions(db)
 	a.renderer = mailer.NewRenderer(emails, a.catalog)
-	if a.mailer, err = mailer.NewMailer(a.svc, a.outbox, a.suppressions, a.renderer, a.sender, a.cfg.MailFrom, a.cfg.BaseURL, a.log); err != nil {
+	if a.mailer, err = mailer.NewMailer(a.svc, a.outbox, a.suppressions, a.renderer, a.sender, mailer.MailerOptions{BaseURL: a.cfg.BaseURL, From: a.cfg.MailFrom, Log: a.log}); err != nil {
 		return err
 	}
-	a.webhooks = mailer.NewWebhooks(db, a.outbox, a.cfg.SecretKey, &http.Client{Timeout: 10 * time.Second}, a.cfg.WebhookAllowPrivate, a.log)
+	a.webhooks = webhook.New(db, a.outbox, webhook.Options{
+		MasterKey: a.cfg.SecretKey, Client: &http.Client{Timeout: 10 * time.Second}, AllowPrivate: a.cfg.WebhookAllowPrivate, Log: a.log,
+	})
 	a.svc.SetDistributor(a.mailer)
-	a.outbox.OnFailed = func(ctx context.Context, m *mailer.Message) {
-		if m.Kind != mailer.KindEmail {
+	a.outbox.OnFailed = func(ctx context.Context, m *outbox.Message) {
+		if m.Kind != outbox.KindEmail {
 			return
 		}
 		a.mailer.Failed(ctx, m)
-		event := map[string]any{"invitation_id": m.InvitationID.Hex(), "purpose": m.Purpose, "attempts": m.Attempts, "error": m.LastError}
-		if err := a.webhooks.Notify(ctx, m.WorkspaceID, "invitation.failed", event); err != nil {
+		if err := a.webhooks.Notify(ctx, m.WorkspaceID, webhook.InvitationFailedOf(m)); err != nil {
 			a.log.Error("notify invitation.failed", "err", err)
 		}
 	}
 	a.writer.OnRecorded = func(ctx context.Context, r *survey.Response, created bool) error {
-		event := "response.updated"
-		if created {
-			event = "response.created"
-		}
-		return a.webhooks.Notify(ctx, r.WorkspaceID, event, r.Event())
+		return a.webhooks.Notify(ctx, r.WorkspaceID, webhook.ResponseRecorded(r, created))
 	}
 	return nil
 }
@@ -162,7 +162,7 @@ func (a *app) close() {
 func (a *app) routes(reg *prometheus.Registry) *echo.Echo {
 	e := echo.NewWithConfig(echo.Config{
 		Logger:           a.log,
-		HTTPErrorHandler: httpx.ErrorHandler(a.log, survey.ErrorStatus, mailer.ErrorStatus),
+		HTTPErrorHandler: httpx.ErrorHandler(a.log, survey.ErrorStatus, mailer.ErrorStatus, outbox.ErrorStatus),
 		IPExtractor:      clientIP(a.cfg.TrustedProxies),
 		// An unknown path under /api/v1 is a 404 and a known one asked with another method a
 		// 405, not a catch-all route that runs the group's authentication.
@@ -218,7 +218,8 @@ func (a *app) routes(reg *prometheus.Registry) *echo.Echo {
 	api.Register(g)
 	a.suppressions.RegisterAPI(g)
 	a.webhooks.Register(g)
-	mailer.NewAdmin(a.outbox, a.svc, a.renderer).Register(g)
+	a.outbox.RegisterAPI(g)
+	mailer.NewPreview(a.svc, a.renderer).Register(g)
 	return e
 }
 
@@ -256,15 +257,14 @@ func (a *app) serve(ctx context.Context, ready func(addr string)) error {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.instrument(reg)
 	e := a.routes(reg)
-	outboxMetrics := a.mailer.Metrics
 
 	// The writer and the outbox workers outlive the HTTP server: in-flight requests still
 	// record answers and queue messages while it drains.
 	bg, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	var background sync.WaitGroup
 	background.Go(func() { a.writer.Run(bg) })
-	background.Go(func() { a.outbox.Work(bg, mailer.KindEmail, a.mailer, 2*time.Second, outboxMetrics) })
-	background.Go(func() { a.outbox.Work(bg, mailer.KindWebhook, a.webhooks, 2*time.Second, outboxMetrics) })
+	background.Go(func() { a.outbox.Work(bg, outbox.KindEmail, a.mailer, 2*time.Second, a.queueMetrics) })
+	background.Go(func() { a.outbox.Work(bg, outbox.KindWebhook, a.webhooks, 2*time.Second, a.queueMetrics) })
 	// Before the first request can give a survey fresh rollups, find the ones that lost theirs.
 	if missing, err := a.svc.SurveysWithoutRollups(ctx); err != nil {
 		a.log.Error("rollups: find surveys without them", "err", err)

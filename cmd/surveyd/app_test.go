@@ -23,7 +23,7 @@ import (
 	"github.com/surveyd/surveyd/docs"
 	"github.com/surveyd/surveyd/internal/apitest"
 	"github.com/surveyd/surveyd/internal/config"
-	"github.com/surveyd/surveyd/mailer"
+	"github.com/surveyd/surveyd/mailer/outbox"
 	"github.com/surveyd/surveyd/survey"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.yaml.in/yaml/v3"
@@ -276,14 +276,14 @@ func TestOpenAPIOutboxMessages(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := a.outbox.Enqueue(ctx,
-		&mailer.Message{WorkspaceID: ws.ID, Kind: mailer.KindEmail, Purpose: "invitation", InvitationID: bson.NewObjectID()},
-		&mailer.Message{WorkspaceID: ws.ID, Kind: mailer.KindWebhook, Purpose: "response.created", EndpointID: bson.NewObjectID(), Body: []byte(`{}`)},
+		&outbox.Message{WorkspaceID: ws.ID, Kind: outbox.KindEmail, Purpose: "invitation", InvitationID: bson.NewObjectID()},
+		&outbox.Message{WorkspaceID: ws.ID, Kind: outbox.KindWebhook, Purpose: "response.created", EndpointID: bson.NewObjectID(), Body: []byte(`{}`)},
 	); err != nil {
 		t.Fatal(err)
 	}
 	work, stop := context.WithCancel(ctx)
 	var workers sync.WaitGroup
-	for _, kind := range []string{mailer.KindEmail, mailer.KindWebhook} {
+	for _, kind := range []string{outbox.KindEmail, outbox.KindWebhook} {
 		workers.Go(func() { a.outbox.Work(work, kind, refuseAll{}, 10*time.Millisecond, nil) })
 	}
 	waitFor(t, "both messages to fail", func() bool {
@@ -316,8 +316,8 @@ func TestOpenAPIOutboxMessages(t *testing.T) {
 // refuseAll fails every delivery for good, as a mailbox that does not exist does.
 type refuseAll struct{}
 
-func (refuseAll) Deliver(context.Context, *mailer.Message) error {
-	return mailer.Permanent(errors.New("550 5.1.1 recipient address rejected"))
+func (refuseAll) Deliver(context.Context, *outbox.Message) error {
+	return outbox.Permanent(errors.New("550 5.1.1 recipient address rejected"))
 }
 
 // openAPISchema compiles one of docs/openapi.yaml's component schemas, which are JSON Schema

@@ -19,7 +19,7 @@ import (
 	"time"
 
 	"github.com/surveyd/surveyd/internal/smtptest"
-	"github.com/surveyd/surveyd/mailer"
+	"github.com/surveyd/surveyd/mailer/webhook"
 	"github.com/surveyd/surveyd/survey"
 )
 
@@ -259,7 +259,7 @@ func TestEndToEndDistribution(t *testing.T) {
 
 	waitFor(t, "response.created at the CRM", func() bool { return len(hook.received()) == 1 })
 	got := hook.received()[0]
-	if err := mailer.VerifyWebhook(endpoint.Secret, got.header, got.body, time.Now(), 5*time.Minute); err != nil {
+	if err := webhook.Verify(endpoint.Secret, got.header, got.body, time.Now(), 5*time.Minute); err != nil {
 		t.Fatalf("CRM webhook signature: %v", err)
 	}
 	var payload struct {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/surveyd/surveyd/internal/smtptest"
 	"github.com/surveyd/surveyd/internal/storetest"
+	"github.com/surveyd/surveyd/mailer/outbox"
 	"github.com/surveyd/surveyd/survey"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
@@ -114,7 +115,7 @@ func TestExactlyOnceAcrossCrashes(t *testing.T) {
 	}
 	// The last message leaves the outbox once its send is recorded, just after the SMTP
 	// server has it.
-	left := func() int64 { n, _ := db.Collection("outbox").CountDocuments(ctx, bson.D{}); return n }
+	left := func() int64 { n, _ := db.Collection(outbox.MessagesCollection).CountDocuments(ctx, bson.D{}); return n }
 	waitFor(t, "the outbox to empty", func() bool { return left() == 0 })
 	sent, _ := db.Collection("invitations").CountDocuments(ctx, bson.D{{Key: "status", Value: survey.StatusSent}})
 	if sent != invitations {

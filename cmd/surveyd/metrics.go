@@ -6,6 +6,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/surveyd/surveyd/mailer"
+	"github.com/surveyd/surveyd/mailer/outbox"
 	"github.com/surveyd/surveyd/survey"
 )
 
@@ -22,4 +23,5 @@ func (a *app) instrument(reg *prometheus.Registry) {
 	reg.MustRegister(build, a.outbox.Backlog())
 	a.svc.SetMetrics(survey.NewMetrics(reg))
 	a.mailer.Metrics = mailer.NewMetrics(reg)
+	a.queueMetrics = outbox.NewMetrics(reg)
 }

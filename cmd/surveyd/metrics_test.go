@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/surveyd/surveyd/internal/smtptest"
+	"github.com/surveyd/surveyd/mailer/outbox"
 	"github.com/surveyd/surveyd/survey"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
@@ -57,9 +58,9 @@ func TestMetricsCountEvents(t *testing.T) {
 	waitFor(t, "the survey email", func() bool { return len(smtp.Messages()) == 1 })
 
 	// The reminder is due in two days: bring it forward.
-	outbox := r.store.DB.Collection("outbox")
+	messages := r.store.DB.Collection(outbox.MessagesCollection)
 	waitFor(t, "the reminder queued and brought forward", func() bool {
-		res, err := outbox.UpdateOne(ctx, bson.D{{Key: "purpose", Value: "reminder"}},
+		res, err := messages.UpdateOne(ctx, bson.D{{Key: "purpose", Value: "reminder"}},
 			bson.D{{Key: "$set", Value: bson.D{{Key: "due_at", Value: time.Now().UTC().Add(-time.Second)}}}})
 		return err == nil && res.ModifiedCount == 1
 	})

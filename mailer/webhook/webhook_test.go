@@ -1,4 +1,4 @@
-package mailer
+package webhook
 
 import (
 	"bytes"
@@ -23,6 +23,9 @@ import (
 	"github.com/labstack/echo/v5"
 	"github.com/surveyd/surveyd/internal/config"
 	"github.com/surveyd/surveyd/internal/httpx"
+	"github.com/surveyd/surveyd/internal/storetest"
+	"github.com/surveyd/surveyd/mailer/internal/mailtest"
+	"github.com/surveyd/surveyd/mailer/outbox"
 	"github.com/surveyd/surveyd/survey"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -35,7 +38,7 @@ type whEnv struct {
 	t      testing.TB
 	db     *mongo.Database
 	svc    *survey.Service
-	wh     *Webhooks
+	wh     *Service
 	e      *echo.Echo
 	ws     *survey.Workspace
 	key    string // write key of ws
@@ -48,7 +51,7 @@ var allowLoopback = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.M
 // newWebhookEnv delivers with client, to public addresses and those in allow.
 func newWebhookEnv(t testing.TB, client *http.Client, allow ...netip.Prefix) *whEnv {
 	t.Helper()
-	db := testDB(t)
+	db := storetest.DB(t)
 	lk := config.LinkKey{ID: "t1", Secret: bytes.Repeat([]byte{7}, 32)}
 	signer, err := survey.NewSigner([]config.LinkKey{lk}, lk.ID)
 	if err != nil {
@@ -57,7 +60,7 @@ func newWebhookEnv(t testing.TB, client *http.Client, allow ...netip.Prefix) *wh
 	svc := survey.NewService(db, signer, "http://surveyd.test", []byte("salt"), bytes.Repeat([]byte{9}, 32))
 	log := slog.New(slog.DiscardHandler)
 	master := bytes.Repeat([]byte{42}, 32)
-	wh := NewWebhooks(db, NewOutbox(db, time.Minute, log), master, client, allow, log)
+	wh := New(db, outbox.New(db, time.Minute, log), Options{MasterKey: master, Client: client, AllowPrivate: allow, Log: log})
 
 	e := echo.NewWithConfig(echo.Config{Logger: log, HTTPErrorHandler: httpx.ErrorHandler(log, survey.ErrorStatus)})
 	h := survey.NewHandler(svc, nil) // only its Authenticate is used
@@ -132,42 +135,40 @@ func (en *whEnv) createEndpoint(key string, body string) endpointOut {
 		en.t.Fatalf("create endpoint %s: %d %s", body, rec.Code, rec.Body)
 	}
 	var out endpointOut
-	decodeJSON(en.t, rec.Body.Bytes(), &out)
+	mailtest.DecodeJSON(en.t, rec.Body.Bytes(), &out)
 	return out
 }
 
 // outbox reads back the queued webhook messages, oldest first.
-func (en *whEnv) outbox() []*Message {
+func (en *whEnv) outbox() []*outbox.Message {
 	en.t.Helper()
 	ctx := context.Background()
-	cur, err := en.db.Collection("outbox").Find(ctx, bson.D{{Key: "kind", Value: KindWebhook}},
+	cur, err := en.db.Collection(outbox.MessagesCollection).Find(ctx, bson.D{{Key: "kind", Value: outbox.KindWebhook}},
 		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
 	if err != nil {
 		en.t.Fatal(err)
 	}
-	var msgs []*Message
+	var msgs []*outbox.Message
 	if err := cur.All(ctx, &msgs); err != nil {
 		en.t.Fatal(err)
 	}
 	return msgs
 }
 
-func (en *whEnv) message(endpointID string) *Message {
+func (en *whEnv) message(endpointID string) *outbox.Message {
 	en.t.Helper()
 	id, err := bson.ObjectIDFromHex(endpointID)
 	if err != nil {
 		en.t.Fatal(err)
 	}
-	return &Message{ID: bson.NewObjectID(), WorkspaceID: en.ws.ID, Kind: KindWebhook, Purpose: EventResponseCreated,
+	return &outbox.Message{ID: bson.NewObjectID(), WorkspaceID: en.ws.ID, Kind: outbox.KindWebhook, Purpose: EventResponseCreated,
 		EndpointID: id, Body: []byte(`{"type":"response.created","timestamp":"2026-01-02T03:04:05Z","data":{}}`)}
 }
 
-func decodeJSON(t testing.TB, b []byte, v any) {
-	t.Helper()
-	if err := json.Unmarshal(b, v); err != nil {
-		t.Fatalf("decode %q: %v", b, err)
-	}
-}
+// otherEvent is an event of any type, for the types Notify must refuse.
+type otherEvent string
+
+func (e otherEvent) EventType() string { return string(e) }
 
 // crm stands in for the customer's CRM: it records what it receives and answers with status
 // (200 unless set), after delay.
@@ -289,7 +290,7 @@ func TestWebhookEndpointCRUD(t *testing.T) {
 	if want := "whsec_" + base64.StdEncoding.EncodeToString(mac.Sum(nil)); ep.Secret != want {
 		t.Errorf("secret %q, want %q", ep.Secret, want)
 	}
-	raw, err := en.db.Collection("webhook_endpoints").FindOne(context.Background(), bson.D{}).Raw()
+	raw, err := en.db.Collection(EndpointsCollection).FindOne(context.Background(), bson.D{}).Raw()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -322,13 +323,13 @@ func TestWebhookEndpointCRUD(t *testing.T) {
 	// The next page follows the cursor to the oldest endpoint.
 	rec := en.do("GET", "/api/v1/webhook-endpoints?limit=1", k, nil)
 	var page httpx.Page[endpointOut]
-	decodeJSON(t, rec.Body.Bytes(), &page)
+	mailtest.DecodeJSON(t, rec.Body.Bytes(), &page)
 	if len(page.Data) != 1 || page.Data[0].ID != local.ID || page.NextCursor == "" {
 		t.Fatalf("first page %+v, want %s and a cursor", page, local.ID)
 	}
 	rec = en.do("GET", "/api/v1/webhook-endpoints?limit=1&cursor="+page.NextCursor, k, nil)
 	var next httpx.Page[endpointOut]
-	decodeJSON(t, rec.Body.Bytes(), &next)
+	mailtest.DecodeJSON(t, rec.Body.Bytes(), &next)
 	if len(next.Data) != 1 || next.Data[0].ID != ep.ID || next.NextCursor != "" {
 		t.Errorf("second page %+v, want only %s", next, ep.ID)
 	}
@@ -429,16 +430,16 @@ func TestWebhookNotifyTargetsSubscribedEnabledEndpoints(t *testing.T) {
 	en.createEndpoint(en.keyFor(other, survey.ScopeWrite), `{"url":"https://e.example.com/h"}`)
 
 	ctx := context.Background()
-	resp := survey.Response{ID: bson.NewObjectID(), SurveyID: bson.NewObjectID(), Kind: "csat", Points: 5, Score: 4, Comment: "quick", Locale: "en"}
+	resp := ResponseCreated{survey.ResponseEvent{ID: bson.NewObjectID(), SurveyID: bson.NewObjectID(), Kind: "csat", Points: 5, Score: 4, Comment: "quick", Locale: "en"}}
 	before := time.Now().Add(-time.Second)
-	if err := en.wh.Notify(ctx, en.ws.ID, EventResponseCreated, resp); err != nil {
+	if err := en.wh.Notify(ctx, en.ws.ID, resp); err != nil {
 		t.Fatal(err)
 	}
 	msgs := en.outbox()
 	var targets []string
 	for _, m := range msgs {
 		targets = append(targets, m.EndpointID.Hex())
-		if m.Kind != KindWebhook || m.Purpose != EventResponseCreated || m.WorkspaceID != en.ws.ID || m.Status != StatusPending {
+		if m.Kind != outbox.KindWebhook || m.Purpose != EventResponseCreated || m.WorkspaceID != en.ws.ID || m.Status != outbox.StatusPending {
 			t.Errorf("message %+v", m)
 		}
 		var p struct {
@@ -446,7 +447,7 @@ func TestWebhookNotifyTargetsSubscribedEnabledEndpoints(t *testing.T) {
 			Timestamp string          `json:"timestamp"`
 			Data      json.RawMessage `json:"data"`
 		}
-		decodeJSON(t, m.Body, &p)
+		mailtest.DecodeJSON(t, m.Body, &p)
 		at, err := time.Parse(time.RFC3339Nano, p.Timestamp)
 		if p.Type != EventResponseCreated || err != nil || at.Before(before) || at.Location() != time.UTC || !strings.HasSuffix(p.Timestamp, "Z") {
 			t.Errorf("payload %s", m.Body)
@@ -463,20 +464,20 @@ func TestWebhookNotifyTargetsSubscribedEnabledEndpoints(t *testing.T) {
 		t.Errorf("response.created went to %v, want %v (all-events and subscribed, enabled, own workspace)", targets, want)
 	}
 
-	if err := en.wh.Notify(ctx, en.ws.ID, EventInvitationFailed, map[string]string{"invitation_id": "x"}); err != nil {
+	if err := en.wh.Notify(ctx, en.ws.ID, InvitationFailed{InvitationID: bson.NewObjectID()}); err != nil {
 		t.Fatal(err)
 	}
 	if msgs := en.outbox(); len(msgs) != 4 || msgs[2].Purpose != EventInvitationFailed || msgs[3].Purpose != EventInvitationFailed {
 		t.Errorf("after invitation.failed: %d messages", len(msgs))
 	}
 
-	if err := en.wh.Notify(ctx, en.ws.ID, "response.deleted", nil); err == nil {
+	if err := en.wh.Notify(ctx, en.ws.ID, otherEvent("response.deleted")); err == nil {
 		t.Error("unknown event type accepted")
 	}
-	if err := en.wh.Notify(ctx, en.ws.ID, EventWebhookTest, nil); err == nil {
+	if err := en.wh.Notify(ctx, en.ws.ID, otherEvent(EventWebhookTest)); err == nil {
 		t.Error("webhook.test queued to every endpoint")
 	}
-	if err := en.wh.Notify(ctx, bson.NewObjectID(), EventResponseUpdated, nil); err != nil {
+	if err := en.wh.Notify(ctx, bson.NewObjectID(), ResponseUpdated{}); err != nil {
 		t.Errorf("workspace without endpoints: %v", err)
 	}
 	if n := len(en.outbox()); n != 4 {
@@ -489,7 +490,7 @@ func TestWebhookDeliverSignsPerStandardWebhooks(t *testing.T) {
 	crm := newCRM(t)
 	ep := en.createEndpoint(en.key, `{"url":"`+crm.URL+`/hooks?token=abc","events":["response.updated"]}`)
 	ctx := context.Background()
-	if err := en.wh.Notify(ctx, en.ws.ID, EventResponseUpdated, map[string]any{"id": "r1", "score": 9}); err != nil {
+	if err := en.wh.Notify(ctx, en.ws.ID, ResponseUpdated{survey.ResponseEvent{ID: bson.NewObjectID(), Score: 9}}); err != nil {
 		t.Fatal(err)
 	}
 	msgs := en.outbox()
@@ -522,14 +523,14 @@ func TestWebhookDeliverSignsPerStandardWebhooks(t *testing.T) {
 		if d := time.Since(time.Unix(ts, 0)); err != nil || d < -2*time.Second || d > time.Minute {
 			t.Errorf("request %d: webhook-timestamp %q is not now", i, h.Get("webhook-timestamp"))
 		}
-		if err := VerifyWebhook(ep.Secret, h, r.body, time.Now(), 5*time.Minute); err != nil {
-			t.Errorf("request %d: VerifyWebhook: %v", i, err)
+		if err := Verify(ep.Secret, h, r.body, time.Now(), 5*time.Minute); err != nil {
+			t.Errorf("request %d: Verify: %v", i, err)
 		}
 		if want := standardSignature(t, ep.Secret, h.Get("webhook-id"), h.Get("webhook-timestamp"), r.body); h.Get("webhook-signature") != want {
 			t.Errorf("request %d: webhook-signature %q, recomputed %q", i, h.Get("webhook-signature"), want)
 		}
 		tampered := bytes.Replace(r.body, []byte(`"score":9`), []byte(`"score":0`), 1)
-		if err := VerifyWebhook(ep.Secret, h, tampered, time.Now(), 5*time.Minute); !errors.Is(err, ErrWebhookSignature) {
+		if err := Verify(ep.Secret, h, tampered, time.Now(), 5*time.Minute); !errors.Is(err, ErrSignature) {
 			t.Errorf("request %d: tampered body verified: %v", i, err)
 		}
 	}
@@ -566,8 +567,8 @@ func TestWebhookDeliverClassifiesAnswers(t *testing.T) {
 			n := len(crm.requests())
 			err := en.wh.Deliver(ctx, en.message(ep.ID))
 			t.Logf("Deliver: %v", err)
-			if (err == nil) != tc.ok || IsPermanent(err) != tc.permanent {
-				t.Errorf("Deliver = %v (permanent %v), want ok %v permanent %v", err, IsPermanent(err), tc.ok, tc.permanent)
+			if (err == nil) != tc.ok || outbox.IsPermanent(err) != tc.permanent {
+				t.Errorf("Deliver = %v (permanent %v), want ok %v permanent %v", err, outbox.IsPermanent(err), tc.ok, tc.permanent)
 			}
 			if got := len(crm.requests()) - n; got != 1 {
 				t.Errorf("CRM got %d requests, want exactly 1 (no redirect followed)", got)
@@ -582,14 +583,14 @@ func TestWebhookDeliverClassifiesAnswers(t *testing.T) {
 		gone := en.createEndpoint(en.key, `{"url":"`+dead.URL+`"}`)
 		err := en.wh.Deliver(ctx, en.message(gone.ID))
 		t.Logf("Deliver: %v", err)
-		if err == nil || IsPermanent(err) {
+		if err == nil || outbox.IsPermanent(err) {
 			t.Errorf("Deliver = %v, want a retryable error", err)
 		}
 	})
 	t.Run("disabled endpoint fails for good", func(t *testing.T) {
 		off := en.createEndpoint(en.key, `{"url":"`+crm.URL+`","enabled":false}`)
 		n := len(crm.requests())
-		if err := en.wh.Deliver(ctx, en.message(off.ID)); !IsPermanent(err) {
+		if err := en.wh.Deliver(ctx, en.message(off.ID)); !outbox.IsPermanent(err) {
 			t.Errorf("Deliver = %v, want permanent", err)
 		}
 		if len(crm.requests()) != n {
@@ -602,14 +603,14 @@ func TestWebhookDeliverClassifiesAnswers(t *testing.T) {
 			t.Fatalf("delete: %d", rec.Code)
 		}
 		err := en.wh.Deliver(ctx, en.message(del.ID))
-		if !IsPermanent(err) || !errors.Is(err, ErrNotFound) {
+		if !outbox.IsPermanent(err) || !errors.Is(err, ErrNotFound) {
 			t.Errorf("Deliver = %v, want permanent not found", err)
 		}
 	})
 	t.Run("another workspace's endpoint is not found", func(t *testing.T) {
 		m := en.message(ep.ID)
 		m.WorkspaceID = bson.NewObjectID()
-		if err := en.wh.Deliver(ctx, m); !IsPermanent(err) {
+		if err := en.wh.Deliver(ctx, m); !outbox.IsPermanent(err) {
 			t.Errorf("Deliver = %v, want permanent", err)
 		}
 	})
@@ -626,7 +627,7 @@ func TestWebhookRotateSecret(t *testing.T) {
 		t.Fatalf("rotate: %d %s", rec.Code, rec.Body)
 	}
 	var rotated endpointOut
-	decodeJSON(t, rec.Body.Bytes(), &rotated)
+	mailtest.DecodeJSON(t, rec.Body.Bytes(), &rotated)
 	if rotated.SecretVersion != 2 || rotated.Secret == ep.Secret || !strings.HasPrefix(rotated.Secret, "whsec_") || rotated.URL != ep.URL {
 		t.Fatalf("rotated %+v (old secret %s)", rotated, ep.Secret)
 	}
@@ -635,10 +636,10 @@ func TestWebhookRotateSecret(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := crm.requests()[0]
-	if err := VerifyWebhook(rotated.Secret, r.header, r.body, time.Now(), 0); err != nil {
+	if err := Verify(rotated.Secret, r.header, r.body, time.Now(), 0); err != nil {
 		t.Errorf("new secret: %v", err)
 	}
-	if err := VerifyWebhook(ep.Secret, r.header, r.body, time.Now(), 0); !errors.Is(err, ErrWebhookSignature) {
+	if err := Verify(ep.Secret, r.header, r.body, time.Now(), 0); !errors.Is(err, ErrSignature) {
 		t.Errorf("old secret still verifies: %v", err)
 	}
 	if got := en.do("GET", "/api/v1/webhook-endpoints/"+ep.ID, en.key, nil); !strings.Contains(got.Body.String(), `"secret_version":2`) {
@@ -679,7 +680,7 @@ func TestWebhookTestEventReportsTheCRMsAnswer(t *testing.T) {
 			}
 			t.Logf("test result: %s", rec.Body)
 			var res result
-			decodeJSON(t, rec.Body.Bytes(), &res)
+			mailtest.DecodeJSON(t, rec.Body.Bytes(), &res)
 			if res.StatusCode != tc.want.StatusCode || res.OK != tc.want.OK || res.DurationMS == nil || (res.Error == "") != tc.want.OK {
 				t.Errorf("result %s, want %+v", rec.Body, tc.want)
 			}
@@ -691,14 +692,14 @@ func TestWebhookTestEventReportsTheCRMsAnswer(t *testing.T) {
 			if r.header.Get("webhook-id") != res.WebhookID || !strings.HasPrefix(res.WebhookID, "msg_") {
 				t.Errorf("webhook-id %q, reported %q", r.header.Get("webhook-id"), res.WebhookID)
 			}
-			if err := VerifyWebhook(ep.Secret, r.header, r.body, time.Now(), 0); err != nil {
+			if err := Verify(ep.Secret, r.header, r.body, time.Now(), 0); err != nil {
 				t.Errorf("test event does not verify: %v", err)
 			}
 			var p struct {
 				Type string            `json:"type"`
 				Data map[string]string `json:"data"`
 			}
-			decodeJSON(t, r.body, &p)
+			mailtest.DecodeJSON(t, r.body, &p)
 			if p.Type != EventWebhookTest || p.Data["endpoint_id"] != ep.ID {
 				t.Errorf("test payload %s", r.body)
 			}
@@ -734,8 +735,8 @@ func TestVerifyWebhook(t *testing.T) {
 		return h
 	}
 
-	if got := signWebhook(mustSecret(t, secret), id, ts, body); got != sig {
-		t.Fatalf("signWebhook = %s, want the published %s", got, sig)
+	if got := sign(mustSecret(t, secret), id, ts, body); got != sig {
+		t.Fatalf("sign = %s, want the published %s", got, sig)
 	}
 	for name, tc := range map[string]struct {
 		secret string
@@ -749,23 +750,23 @@ func TestVerifyWebhook(t *testing.T) {
 		"secret without prefix":      {strings.TrimPrefix(secret, "whsec_"), headers(), body, sent, 0, nil},
 		"one of several signatures":  {secret, headers("webhook-signature", "v1,bm90IGl0 v2,whatever "+sig), body, sent, 0, nil},
 		"within a custom tolerance":  {secret, headers(), body, sent.Add(-50 * time.Minute), time.Hour, nil},
-		"tampered body":              {secret, headers(), []byte(`{"test": 2432232315}`), sent, 0, ErrWebhookSignature},
-		"other id":                   {secret, headers("webhook-id", "msg_other"), body, sent, 0, ErrWebhookSignature},
-		"wrong secret":               {"whsec_" + base64.StdEncoding.EncodeToString([]byte("another secret entirely")), headers(), body, sent, 0, ErrWebhookSignature},
-		"secret not base64":          {"whsec_%%%", headers(), body, sent, 0, ErrWebhookSignature},
-		"other version tag":          {secret, headers("webhook-signature", "v1a,"+strings.TrimPrefix(sig, "v1,")), body, sent, 0, ErrWebhookSignature},
-		"missing signature":          {secret, headers("webhook-signature", ""), body, sent, 0, ErrWebhookSignature},
-		"missing id":                 {secret, headers("webhook-id", ""), body, sent, 0, ErrWebhookSignature},
-		"missing timestamp":          {secret, headers("webhook-timestamp", ""), body, sent, 0, ErrWebhookSignature},
-		"timestamp not a number":     {secret, headers("webhook-timestamp", "2021-02-25T15:02:10Z"), body, sent, 0, ErrWebhookTimestamp},
-		"too old (replay)":           {secret, headers(), body, sent.Add(6 * time.Minute), 0, ErrWebhookTimestamp},
-		"from the future":            {secret, headers(), body, sent.Add(-6 * time.Minute), 0, ErrWebhookTimestamp},
-		"outside a custom tolerance": {secret, headers(), body, sent.Add(2 * time.Minute), time.Minute, ErrWebhookTimestamp},
+		"tampered body":              {secret, headers(), []byte(`{"test": 2432232315}`), sent, 0, ErrSignature},
+		"other id":                   {secret, headers("webhook-id", "msg_other"), body, sent, 0, ErrSignature},
+		"wrong secret":               {"whsec_" + base64.StdEncoding.EncodeToString([]byte("another secret entirely")), headers(), body, sent, 0, ErrSignature},
+		"secret not base64":          {"whsec_%%%", headers(), body, sent, 0, ErrSignature},
+		"other version tag":          {secret, headers("webhook-signature", "v1a,"+strings.TrimPrefix(sig, "v1,")), body, sent, 0, ErrSignature},
+		"missing signature":          {secret, headers("webhook-signature", ""), body, sent, 0, ErrSignature},
+		"missing id":                 {secret, headers("webhook-id", ""), body, sent, 0, ErrSignature},
+		"missing timestamp":          {secret, headers("webhook-timestamp", ""), body, sent, 0, ErrSignature},
+		"timestamp not a number":     {secret, headers("webhook-timestamp", "2021-02-25T15:02:10Z"), body, sent, 0, ErrTimestamp},
+		"too old (replay)":           {secret, headers(), body, sent.Add(6 * time.Minute), 0, ErrTimestamp},
+		"from the future":            {secret, headers(), body, sent.Add(-6 * time.Minute), 0, ErrTimestamp},
+		"outside a custom tolerance": {secret, headers(), body, sent.Add(2 * time.Minute), time.Minute, ErrTimestamp},
 	} {
 		t.Run(name, func(t *testing.T) {
-			err := VerifyWebhook(tc.secret, tc.h, tc.body, tc.now, tc.tol)
+			err := Verify(tc.secret, tc.h, tc.body, tc.now, tc.tol)
 			if tc.want == nil && err != nil || tc.want != nil && !errors.Is(err, tc.want) {
-				t.Errorf("VerifyWebhook = %v, want %v", err, tc.want)
+				t.Errorf("Verify = %v, want %v", err, tc.want)
 			}
 		})
 	}

@@ -1,4 +1,4 @@
-package mailer
+package webhook
 
 import (
 	"fmt"

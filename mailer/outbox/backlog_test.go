@@ -1,4 +1,4 @@
-package mailer
+package outbox
 
 import (
 	"log/slog"
@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/surveyd/surveyd/internal/storetest"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
@@ -13,8 +14,8 @@ import (
 // waited; messages due later and messages failed for good are not in it.
 func TestOutboxBacklog(t *testing.T) {
 	ctx := t.Context()
-	db := testDB(t)
-	o := NewOutbox(db, time.Minute, slog.New(slog.DiscardHandler))
+	db := storetest.DB(t)
+	o := New(db, time.Minute, slog.New(slog.DiscardHandler))
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	o.now = func() time.Time { return now }
 
@@ -28,7 +29,7 @@ func TestOutboxBacklog(t *testing.T) {
 	); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Collection("outbox").UpdateOne(ctx, bson.D{{Key: "_id", Value: failed.ID}},
+	if _, err := db.Collection(MessagesCollection).UpdateOne(ctx, bson.D{{Key: "_id", Value: failed.ID}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: StatusFailed}}}}); err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,11 @@
-// Package mailer delivers everything surveyd sends: survey emails over SMTP (or to .eml files
-// when no SMTP server is configured) and signed webhooks to the CRM, through one durable
-// outbox in the database that any number of instances work off together.
-package mailer
+// Package outbox is the durable queue everything surveyd sends goes through: messages stored in
+// the database, claimed under a lease by one worker at a time across any number of instances,
+// retried with backoff and kept when they fail for good, with the API that lists and retries
+// those and the metrics of the queue. It knows nothing of what it carries: a Deliverer per kind
+// of message sends it. It imports internal/store, internal/httpx and survey (for the API's
+// scopes and workspace); package mailer (emails) and mailer/webhook (CRM webhooks) queue
+// through it and deliver its messages, and cmd/surveyd runs its workers.
+package outbox
 
 import (
 	"context"
@@ -20,6 +24,12 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// Collections of the outbox.
+const (
+	MessagesCollection = "outbox"
+	LeasesCollection   = "outbox_leases"
 )
 
 // Message kinds.
@@ -59,8 +69,6 @@ type Message struct {
 	// exactly one worker do, on MongoDB and on the embedded store alike.
 	Claim      int       `bson:"claim" json:"-"`
 	LeaseUntil time.Time `bson:"lease_until" json:"-"`
-
-	skipped bool // nothing to send after all; set by the deliverer, never stored
 }
 
 // DefaultMaxAttempts is how often a message is tried before it is marked failed: with the
@@ -68,10 +76,15 @@ type Message struct {
 const DefaultMaxAttempts = 12
 
 // Deliverer sends one kind of message. It returns a Permanent error for a failure that
-// retrying cannot fix (an address the server refuses), any other error to be retried.
+// retrying cannot fix (an address the server refuses), ErrNothingToSend when the message needs
+// no delivery after all, any other error to be retried.
 type Deliverer interface {
 	Deliver(ctx context.Context, m *Message) error
 }
+
+// ErrNothingToSend is a delivery that needs nothing sent after all (what the message was for
+// is gone): the message leaves the outbox as done, without the Recorder's bookkeeping.
+var ErrNothingToSend = errors.New("nothing to send")
 
 // Permanent marks err as not worth retrying.
 func Permanent(err error) error { return permanentError{err} }
@@ -98,14 +111,14 @@ type Outbox struct {
 	OnFailed func(ctx context.Context, m *Message)
 }
 
-// NewOutbox opens the outbox in db. A message stays with the instance delivering it for lease;
+// New opens the outbox in db. A message stays with the instance delivering it for lease;
 // after a crash, another instance takes it over once the lease has passed.
-func NewOutbox(db *mongo.Database, lease time.Duration, log *slog.Logger) *Outbox {
+func New(db *mongo.Database, lease time.Duration, log *slog.Logger) *Outbox {
 	owner := make([]byte, 8)
 	_, _ = rand.Read(owner)
 	return &Outbox{
-		messages: db.Collection("outbox"),
-		leases:   db.Collection("outbox_leases"),
+		messages: db.Collection(MessagesCollection),
+		leases:   db.Collection(LeasesCollection),
 		log:      log,
 		owner:    hex.EncodeToString(owner),
 		lease:    lease,
@@ -140,7 +153,7 @@ func (o *Outbox) Enqueue(ctx context.Context, msgs ...*Message) error {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("mailer: enqueue: %w", err)
+		return fmt.Errorf("outbox: enqueue: %w", err)
 	}
 	return nil
 }
@@ -167,13 +180,13 @@ func (o *Outbox) claim(ctx context.Context, m *Message) (bool, error) {
 			won = true
 			k-- // undo the loop's increment: k is the lease won
 		case !store.IsDuplicateKey(err):
-			return false, fmt.Errorf("mailer: lease %s: %w", key, err)
+			return false, fmt.Errorf("outbox: lease %s: %w", key, err)
 		default:
 			var held struct {
 				At time.Time `bson:"at"`
 			}
 			if err := o.leases.FindOne(ctx, bson.D{{Key: "_id", Value: key}}).Decode(&held); err != nil && !store.IsNotFound(err) {
-				return false, fmt.Errorf("mailer: lease %s: %w", key, err)
+				return false, fmt.Errorf("outbox: lease %s: %w", key, err)
 			}
 			if held.At.Add(o.lease).After(now) {
 				return false, nil // someone holds it
@@ -188,7 +201,7 @@ func (o *Outbox) claim(ctx context.Context, m *Message) (bool, error) {
 		{Key: "claim", Value: m.Claim}, {Key: "lease_until", Value: m.LeaseUntil},
 	}}})
 	if err != nil {
-		return false, fmt.Errorf("mailer: lease %s: %w", m.ID.Hex(), err)
+		return false, fmt.Errorf("outbox: lease %s: %w", m.ID.Hex(), err)
 	}
 	var cur Message
 	err = o.messages.FindOne(ctx, bson.D{{Key: "_id", Value: m.ID}}).Decode(&cur)
@@ -196,7 +209,7 @@ func (o *Outbox) claim(ctx context.Context, m *Message) (bool, error) {
 		return false, nil // delivered by another worker since our due list was read
 	}
 	if err != nil {
-		return false, fmt.Errorf("mailer: lease %s: %w", m.ID.Hex(), err)
+		return false, fmt.Errorf("outbox: lease %s: %w", m.ID.Hex(), err)
 	}
 	if cur.Claim != m.Claim || cur.Status == StatusFailed {
 		return false, nil
@@ -216,11 +229,11 @@ func (o *Outbox) due(ctx context.Context, kinds []string, limit int) ([]*Message
 		{Key: "lease_until", Value: bson.D{{Key: "$lte", Value: now}}},
 	}, options.Find().SetSort(bson.D{{Key: "due_at", Value: 1}}).SetLimit(int64(limit)))
 	if err != nil {
-		return nil, fmt.Errorf("mailer: due messages: %w", err)
+		return nil, fmt.Errorf("outbox: due messages: %w", err)
 	}
 	var msgs []*Message
 	if err := cur.All(ctx, &msgs); err != nil {
-		return nil, fmt.Errorf("mailer: due messages: %w", err)
+		return nil, fmt.Errorf("outbox: due messages: %w", err)
 	}
 	return msgs, nil
 }
@@ -230,7 +243,7 @@ func (o *Outbox) delivered(ctx context.Context, m *Message) error {
 	m.Status = StatusDelivered
 	_, err := o.messages.UpdateOne(ctx, bson.D{{Key: "_id", Value: m.ID}}, bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: StatusDelivered}}}})
 	if err != nil {
-		return fmt.Errorf("mailer: record delivery of %s: %w", m.ID.Hex(), err)
+		return fmt.Errorf("outbox: record delivery of %s: %w", m.ID.Hex(), err)
 	}
 	return nil
 }
@@ -239,7 +252,7 @@ func (o *Outbox) delivered(ctx context.Context, m *Message) error {
 // order, so a worker that wins a lease on it afterwards finds the message gone (see claim).
 func (o *Outbox) done(ctx context.Context, m *Message) error {
 	if _, err := o.messages.DeleteOne(ctx, bson.D{{Key: "_id", Value: m.ID}}); err != nil {
-		return fmt.Errorf("mailer: complete %s: %w", m.ID.Hex(), err)
+		return fmt.Errorf("outbox: complete %s: %w", m.ID.Hex(), err)
 	}
 	for c := range m.Claim {
 		_, _ = o.leases.DeleteOne(ctx, bson.D{{Key: "_id", Value: m.ID.Hex() + ":" + strconv.Itoa(c)}})
@@ -262,7 +275,7 @@ func (o *Outbox) retryOrFail(ctx context.Context, m *Message, cause error) error
 		set = append(set, bson.E{Key: "due_at", Value: m.DueAt})
 	}
 	if _, err := o.messages.UpdateOne(ctx, bson.D{{Key: "_id", Value: m.ID}}, bson.D{{Key: "$set", Value: set}}); err != nil {
-		return fmt.Errorf("mailer: record failure of %s: %w", m.ID.Hex(), err)
+		return fmt.Errorf("outbox: record failure of %s: %w", m.ID.Hex(), err)
 	}
 	if failed && o.OnFailed != nil {
 		o.OnFailed(ctx, m)
@@ -283,11 +296,11 @@ func (o *Outbox) Failed(ctx context.Context, ws bson.ObjectID, limit int) ([]*Me
 	cur, err := o.messages.Find(ctx, bson.D{{Key: "workspace_id", Value: ws}, {Key: "status", Value: StatusFailed}},
 		options.Find().SetSort(bson.D{{Key: "_id", Value: -1}}).SetLimit(int64(limit)))
 	if err != nil {
-		return nil, fmt.Errorf("mailer: failed messages: %w", err)
+		return nil, fmt.Errorf("outbox: failed messages: %w", err)
 	}
 	var msgs []*Message
 	if err := cur.All(ctx, &msgs); err != nil {
-		return nil, fmt.Errorf("mailer: failed messages: %w", err)
+		return nil, fmt.Errorf("outbox: failed messages: %w", err)
 	}
 	return msgs, nil
 }
@@ -300,17 +313,17 @@ func (o *Outbox) Retry(ctx context.Context, ws, id bson.ObjectID) (*Message, err
 		return nil, ErrNotFound
 	}
 	if err != nil {
-		return nil, fmt.Errorf("mailer: retry %s: %w", id.Hex(), err)
+		return nil, fmt.Errorf("outbox: retry %s: %w", id.Hex(), err)
 	}
 	m.Status, m.Attempts, m.DueAt, m.LastError = StatusPending, 0, o.now(), ""
 	_, err = o.messages.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$set", Value: bson.D{
 		{Key: "status", Value: m.Status}, {Key: "attempts", Value: 0}, {Key: "due_at", Value: m.DueAt}, {Key: "last_error", Value: ""},
 	}}})
 	if err != nil {
-		return nil, fmt.Errorf("mailer: retry %s: %w", id.Hex(), err)
+		return nil, fmt.Errorf("outbox: retry %s: %w", id.Hex(), err)
 	}
 	return &m, nil
 }
 
-// ErrNotFound is a message, endpoint or suppression that does not exist in the workspace.
+// ErrNotFound is a message that does not exist in the workspace, or has not failed.
 var ErrNotFound = errors.New("not found")

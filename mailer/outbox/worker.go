@@ -1,7 +1,8 @@
-package mailer
+package outbox
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
 	"time"
 
@@ -17,24 +18,13 @@ type Recorder interface {
 	Delivered(ctx context.Context, m *Message, at time.Time)
 }
 
-// Metrics observe the outbox and the emails; nil fields are skipped.
+// Metrics observe the outbox; nil fields are skipped.
 type Metrics struct {
 	Delivered *prometheus.CounterVec   // by kind and result: delivered, retry, failed
 	Window    *prometheus.HistogramVec // by kind: seconds from the receiver's acceptance to the outbox record
-	Emails    *prometheus.CounterVec   // by outcome: sent, failed, bounced, complained, suppressed
-	Reminders prometheus.Counter       // reminder emails sent
 }
 
-// Email outcomes, as Metrics.Emails counts them.
-const (
-	OutcomeSent       = "sent"       // accepted by the mail server (or written as .eml)
-	OutcomeFailed     = "failed"     // refused for good, or out of retries
-	OutcomeBounced    = "bounced"    // a hard bounce reported by the provider
-	OutcomeComplained = "complained" // a spam complaint reported by the provider
-	OutcomeSuppressed = "suppressed" // not sent: the address is on the suppression list
-)
-
-// NewMetrics registers the outbox and email metrics with reg.
+// NewMetrics registers the outbox metrics with reg.
 func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
 		Delivered: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -45,30 +35,9 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help:    "Time from a receiver accepting a message to the outbox recording it: the window in which a crash repeats a delivery.",
 			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1},
 		}, []string{"kind"}),
-		Emails: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "surveyd_emails_total", Help: "Survey emails (invitations and reminders) by final outcome: sent, failed, bounced, complained or suppressed.",
-		}, []string{"outcome"}),
-		Reminders: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "surveyd_reminders_sent_total", Help: "Reminder emails sent.",
-		}),
 	}
-	reg.MustRegister(m.Delivered, m.Window, m.Emails, m.Reminders)
+	reg.MustRegister(m.Delivered, m.Window)
 	return m
-}
-
-// email counts an email's outcome.
-func (m *Metrics) email(outcome string) {
-	if m != nil && m.Emails != nil {
-		m.Emails.WithLabelValues(outcome).Inc()
-	}
-}
-
-// sent counts an email the mail server accepted, and reminders among them.
-func (m *Metrics) sent(reminder bool) {
-	m.email(OutcomeSent)
-	if reminder && m != nil && m.Reminders != nil {
-		m.Reminders.Inc()
-	}
 }
 
 // Work delivers due messages of one kind with d until ctx ends. Each instance runs one worker
@@ -117,6 +86,13 @@ func (o *Outbox) deliver(ctx context.Context, kind string, d Deliverer, m *Messa
 		return
 	}
 	err = d.Deliver(dctx, m)
+	if errors.Is(err, ErrNothingToSend) { // nothing was sent: no bookkeeping, just gone
+		if err := o.done(dctx, m); err != nil {
+			o.log.Error("outbox: remove skipped message", "message_id", m.ID.Hex(), "err", err)
+		}
+		count(metrics, kind, "skipped")
+		return
+	}
 	if err != nil {
 		result := "retry"
 		if IsPermanent(err) || m.Attempts+1 >= m.MaxAttempts {
@@ -127,13 +103,6 @@ func (o *Outbox) deliver(ctx context.Context, kind string, d Deliverer, m *Messa
 			o.log.Error("outbox: record failure", "message_id", m.ID.Hex(), "err", rerr)
 		}
 		count(metrics, kind, result)
-		return
-	}
-	if m.skipped { // nothing was sent: no bookkeeping, just gone
-		if err := o.done(dctx, m); err != nil {
-			o.log.Error("outbox: remove skipped message", "message_id", m.ID.Hex(), "err", err)
-		}
-		count(metrics, kind, "skipped")
 		return
 	}
 	accepted := time.Now()

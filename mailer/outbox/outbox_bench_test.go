@@ -1,4 +1,4 @@
-package mailer
+package outbox
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/surveyd/surveyd/internal/storetest"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
@@ -15,8 +16,8 @@ import (
 // embedded store. A process killed inside it leaves a message that another instance sends
 // again; killed after it, the next worker only finishes the bookkeeping.
 func BenchmarkOutboxRecordWindow(b *testing.B) {
-	db := testDB(b)
-	o := NewOutbox(db, time.Minute, slog.New(slog.DiscardHandler))
+	db := storetest.DB(b)
+	o := New(db, time.Minute, slog.New(slog.DiscardHandler))
 	ctx := context.Background()
 	msgs := make([]*Message, b.N)
 	for i := range msgs {

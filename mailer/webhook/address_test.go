@@ -1,4 +1,4 @@
-package mailer
+package webhook
 
 import (
 	"context"
@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/surveyd/surveyd/mailer/internal/mailtest"
+	"github.com/surveyd/surveyd/mailer/outbox"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"golang.org/x/net/dns/dnsmessage"
 )
@@ -90,7 +92,7 @@ func TestWebhookEndpointRefusesPrivateAddresses(t *testing.T) {
 		whScenario{"name that merely contains localhost", "POST", "/api/v1/webhook-endpoints", en.key, map[string]string{"url": "https://localhost.example.com/h"}, 201, nil, nil},
 	)
 	en.run(t, scenarios)
-	if n, err := en.db.Collection("webhook_endpoints").CountDocuments(t.Context(), map[string]any{}); err != nil || n != 4 {
+	if n, err := en.db.Collection(EndpointsCollection).CountDocuments(t.Context(), map[string]any{}); err != nil || n != 4 {
 		t.Errorf("%d endpoints stored (%v), want the first and the three public ones", n, err)
 	}
 }
@@ -209,12 +211,12 @@ func TestWebhookDeliveryRefusedWhenTheNameResolvesInside(t *testing.T) {
 
 			err := en.wh.Deliver(context.Background(), en.message(ep.ID))
 			t.Logf("Deliver: %v", err)
-			if err == nil || !IsPermanent(err) || !refusedBySurveyd(err.Error()) {
-				t.Errorf("Deliver = %v (permanent %v), want a permanent refusal naming the reason", err, IsPermanent(err))
+			if err == nil || !outbox.IsPermanent(err) || !refusedBySurveyd(err.Error()) {
+				t.Errorf("Deliver = %v (permanent %v), want a permanent refusal naming the reason", err, outbox.IsPermanent(err))
 			}
 			rec := en.do("POST", "/api/v1/webhook-endpoints/"+ep.ID+"/test", en.key, nil)
 			var res testResult
-			decodeJSON(t, rec.Body.Bytes(), &res)
+			mailtest.DecodeJSON(t, rec.Body.Bytes(), &res)
 			t.Logf("test button: %d %s", rec.Code, rec.Body)
 			if rec.Code != http.StatusOK || res.OK || res.StatusCode != 0 || !refusedBySurveyd(res.Error) {
 				t.Errorf("test button = %d %s, want ok false, status 0 and the refusal", rec.Code, rec.Body)
@@ -224,19 +226,19 @@ func TestWebhookDeliveryRefusedWhenTheNameResolvesInside(t *testing.T) {
 			}
 
 			// Through the outbox: one attempt, recorded as failed with the reason.
-			if err := en.wh.Notify(t.Context(), en.ws.ID, EventResponseCreated, map[string]string{"id": "r1"}); err != nil {
+			if err := en.wh.Notify(t.Context(), en.ws.ID, ResponseCreated{}); err != nil {
 				t.Fatal(err)
 			}
 			ctx, cancel := context.WithCancel(context.Background())
 			done := make(chan struct{})
-			go func() { defer close(done); en.wh.outbox.Work(ctx, KindWebhook, en.wh, 20*time.Millisecond, nil) }()
+			go func() { defer close(done); en.wh.outbox.Work(ctx, outbox.KindWebhook, en.wh, 20*time.Millisecond, nil) }()
 			defer func() { cancel(); <-done }()
-			var failed []*Message
-			eventually(t, "the event marked failed", func() bool {
+			var failed []*outbox.Message
+			mailtest.Eventually(t, "the event marked failed", func() bool {
 				failed, err = en.wh.outbox.Failed(t.Context(), en.ws.ID, 10)
 				return err == nil && len(failed) == 1
 			})
-			if m := failed[0]; m.Status != StatusFailed || m.Attempts != 1 || !refusedBySurveyd(m.LastError) {
+			if m := failed[0]; m.Status != outbox.StatusFailed || m.Attempts != 1 || !refusedBySurveyd(m.LastError) {
 				t.Errorf("failed event: status %s, %d attempts, last error %q", m.Status, m.Attempts, m.LastError)
 			}
 			if n := conns.Load(); n != 0 {
@@ -252,20 +254,20 @@ func TestWebhookStoredPrivateEndpointIsNotCalled(t *testing.T) {
 	port, conns := listenCounting(t, "127.0.0.1:0")
 	en := newWebhookEnv(t, nil)
 	now := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
-	e := &WebhookEndpoint{ID: bson.NewObjectID(), WorkspaceID: en.ws.ID, URL: "http://127.0.0.1:" + port + "/hook",
+	e := &Endpoint{ID: bson.NewObjectID(), WorkspaceID: en.ws.ID, URL: "http://127.0.0.1:" + port + "/hook",
 		Events: []string{}, Enabled: true, SecretVersion: 1, CreatedAt: now, UpdatedAt: now}
-	if _, err := en.db.Collection("webhook_endpoints").InsertOne(context.Background(), e); err != nil {
+	if _, err := en.db.Collection(EndpointsCollection).InsertOne(context.Background(), e); err != nil {
 		t.Fatal(err)
 	}
 
 	err := en.wh.Deliver(context.Background(), en.message(e.ID.Hex()))
 	t.Logf("Deliver: %v", err)
-	if err == nil || !IsPermanent(err) || !refusedBySurveyd(err.Error()) {
-		t.Errorf("Deliver = %v (permanent %v), want a permanent refusal", err, IsPermanent(err))
+	if err == nil || !outbox.IsPermanent(err) || !refusedBySurveyd(err.Error()) {
+		t.Errorf("Deliver = %v (permanent %v), want a permanent refusal", err, outbox.IsPermanent(err))
 	}
 	rec := en.do("POST", "/api/v1/webhook-endpoints/"+e.ID.Hex()+"/test", en.key, nil)
 	var res testResult
-	decodeJSON(t, rec.Body.Bytes(), &res)
+	mailtest.DecodeJSON(t, rec.Body.Bytes(), &res)
 	t.Logf("test button: %d %s", rec.Code, rec.Body)
 	if rec.Code != http.StatusOK || res.OK || res.StatusCode != 0 || !refusedBySurveyd(res.Error) {
 		t.Errorf("test button = %d %s, want ok false, status 0 and the refusal", rec.Code, rec.Body)

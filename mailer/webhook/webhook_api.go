@@ -1,4 +1,4 @@
-package mailer
+package webhook
 
 import (
 	"errors"
@@ -14,7 +14,7 @@ import (
 // Register adds the webhook endpoint API to g, the /api/v1 group behind
 // survey.(*Handler).Authenticate: reading needs the read scope, anything that changes an
 // endpoint or sends to it the write scope.
-func (w *Webhooks) Register(g *echo.Group) {
+func (w *Service) Register(g *echo.Group) {
 	read, write := survey.RequireScope(survey.ScopeRead), survey.RequireScope(survey.ScopeWrite)
 
 	g.POST("/webhook-endpoints", w.createEndpoint, write)
@@ -26,7 +26,7 @@ func (w *Webhooks) Register(g *echo.Group) {
 	g.POST("/webhook-endpoints/:id/test", w.testEndpoint, write)
 }
 
-// The oneof lists are WebhookEvents spelled out: struct tags must be literals.
+// The oneof lists are Events spelled out: struct tags must be literals.
 type endpointCreateRequest struct {
 	URL         string   `json:"url" validate:"required,max=2000"`
 	Description string   `json:"description" validate:"max=500"`
@@ -44,11 +44,11 @@ type endpointPatchRequest struct {
 // endpointWithSecret is an endpoint as shown right after its secret was made: the one time
 // the secret is in a response.
 type endpointWithSecret struct {
-	*WebhookEndpoint
+	*Endpoint
 	Secret string `json:"secret"`
 }
 
-func (w *Webhooks) createEndpoint(c *echo.Context) error {
+func (w *Service) createEndpoint(c *echo.Context) error {
 	var req endpointCreateRequest
 	if err := httpx.DecodeBody(c, &req); err != nil {
 		return err
@@ -57,7 +57,7 @@ func (w *Webhooks) createEndpoint(c *echo.Context) error {
 	if err := w.validateEndpoint(&req, &req.URL); err != nil {
 		return err
 	}
-	e := &WebhookEndpoint{
+	e := &Endpoint{
 		WorkspaceID: survey.WorkspaceOf(c), URL: req.URL, Description: req.Description,
 		Events: req.Events, Enabled: req.Enabled == nil || *req.Enabled,
 	}
@@ -68,7 +68,7 @@ func (w *Webhooks) createEndpoint(c *echo.Context) error {
 	return c.JSON(http.StatusCreated, endpointWithSecret{e, secret})
 }
 
-func (w *Webhooks) listEndpoints(c *echo.Context) error {
+func (w *Service) listEndpoints(c *echo.Context) error {
 	p, err := httpx.Pagination(c, 50, 200)
 	if err != nil {
 		return err
@@ -77,10 +77,10 @@ func (w *Webhooks) listEndpoints(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, httpx.NewPage(rows, p.Limit, func(e WebhookEndpoint) bson.ObjectID { return e.ID }))
+	return c.JSON(http.StatusOK, httpx.NewPage(rows, p.Limit, func(e Endpoint) bson.ObjectID { return e.ID }))
 }
 
-func (w *Webhooks) getEndpoint(c *echo.Context) error {
+func (w *Service) getEndpoint(c *echo.Context) error {
 	id, err := endpointID(c)
 	if err != nil {
 		return err
@@ -92,7 +92,7 @@ func (w *Webhooks) getEndpoint(c *echo.Context) error {
 	return c.JSON(http.StatusOK, e)
 }
 
-func (w *Webhooks) updateEndpoint(c *echo.Context) error {
+func (w *Service) updateEndpoint(c *echo.Context) error {
 	id, err := endpointID(c)
 	if err != nil {
 		return err
@@ -109,14 +109,14 @@ func (w *Webhooks) updateEndpoint(c *echo.Context) error {
 	if err := w.validateEndpoint(&req, req.URL); err != nil {
 		return err
 	}
-	e, err := w.UpdateEndpoint(c.Request().Context(), survey.WorkspaceOf(c), id, WebhookEndpointPatch(req))
+	e, err := w.UpdateEndpoint(c.Request().Context(), survey.WorkspaceOf(c), id, EndpointPatch(req))
 	if err != nil {
 		return endpointError(err)
 	}
 	return c.JSON(http.StatusOK, e)
 }
 
-func (w *Webhooks) deleteEndpoint(c *echo.Context) error {
+func (w *Service) deleteEndpoint(c *echo.Context) error {
 	id, err := endpointID(c)
 	if err != nil {
 		return err
@@ -127,7 +127,7 @@ func (w *Webhooks) deleteEndpoint(c *echo.Context) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
-func (w *Webhooks) rotateSecret(c *echo.Context) error {
+func (w *Service) rotateSecret(c *echo.Context) error {
 	id, err := endpointID(c)
 	if err != nil {
 		return err
@@ -141,7 +141,7 @@ func (w *Webhooks) rotateSecret(c *echo.Context) error {
 
 // testEndpoint answers 200 whatever the CRM did: the request to surveyd succeeded, and the
 // CRM's status, or why there was none, is the result the caller asked for.
-func (w *Webhooks) testEndpoint(c *echo.Context) error {
+func (w *Service) testEndpoint(c *echo.Context) error {
 	id, err := endpointID(c)
 	if err != nil {
 		return err
@@ -155,7 +155,7 @@ func (w *Webhooks) testEndpoint(c *echo.Context) error {
 
 // validateEndpoint runs the validator tags and, when the url passed them, the URL rules the
 // tags cannot express, reporting every bad field in one 422.
-func (w *Webhooks) validateEndpoint(req any, url *string) error {
+func (w *Service) validateEndpoint(req any, url *string) error {
 	err := httpx.Validate(req)
 	var p *httpx.Problem
 	if err != nil && !errors.As(err, &p) {

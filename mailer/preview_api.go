@@ -3,7 +3,6 @@ package mailer
 import (
 	"errors"
 	"net/http"
-	"strconv"
 
 	"github.com/labstack/echo/v5"
 	"github.com/surveyd/surveyd/internal/httpx"
@@ -19,59 +18,25 @@ func ErrorStatus(err error) (int, string, bool) {
 	return 0, "", false
 }
 
-// Admin is the API over the outbox and the email preview.
-type Admin struct {
-	outbox   *Outbox
-	svc      *survey.Service
+// Preview is the API that shows a survey's email as it would be sent.
+type Preview struct {
+	svc      Previews
 	renderer *Renderer
 }
 
-// NewAdmin builds the outbox and preview API.
-func NewAdmin(o *Outbox, svc *survey.Service, r *Renderer) *Admin {
-	return &Admin{outbox: o, svc: svc, renderer: r}
+// NewPreview builds the preview API.
+func NewPreview(svc Previews, r *Renderer) *Preview {
+	return &Preview{svc: svc, renderer: r}
 }
 
-// Register adds the routes to the authenticated /api/v1 group.
-func (a *Admin) Register(g *echo.Group) {
-	g.GET("/outbox/failed", a.failed, survey.RequireScope(survey.ScopeRead))
-	g.POST("/outbox/:id/retry", a.retry, survey.RequireScope(survey.ScopeWrite))
+// Register adds the route to the authenticated /api/v1 group.
+func (a *Preview) Register(g *echo.Group) {
 	g.GET("/surveys/:id/preview", a.preview, survey.RequireScope(survey.ScopeRead))
-}
-
-func (a *Admin) failed(c *echo.Context) error {
-	limit := 100
-	if v := c.QueryParam("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 500 {
-			return httpx.BadField("limit", "must be a whole number from 1 to 500")
-		}
-		limit = n
-	}
-	msgs, err := a.outbox.Failed(c.Request().Context(), survey.WorkspaceOf(c), limit)
-	if err != nil {
-		return err
-	}
-	if msgs == nil {
-		msgs = []*Message{}
-	}
-	return c.JSON(http.StatusOK, httpx.Page[*Message]{Data: msgs})
-}
-
-func (a *Admin) retry(c *echo.Context) error {
-	id, err := bson.ObjectIDFromHex(c.Param("id"))
-	if err != nil {
-		return ErrNotFound
-	}
-	m, err := a.outbox.Retry(c.Request().Context(), survey.WorkspaceOf(c), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, m)
 }
 
 // preview renders exactly what would be sent for the survey in a locale, through the same
 // renderer as the outbox, with a sample customer and working links to a preview token.
-func (a *Admin) preview(c *echo.Context) error {
+func (a *Preview) preview(c *echo.Context) error {
 	id, err := bson.ObjectIDFromHex(c.Param("id"))
 	if err != nil {
 		return survey.ErrNotFound

@@ -1,0 +1,9 @@
+package outbox
+
+import (
+	"testing"
+
+	"github.com/surveyd/surveyd/internal/storetest"
+)
+
+func TestMain(m *testing.M) { storetest.Main(m) }
