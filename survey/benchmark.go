@@ -172,7 +172,7 @@ func (s *Service) BenchmarkSet(ctx context.Context, ws, id bson.ObjectID) (*Benc
 // cachedBenchmarkSet is BenchmarkSet through the reports' cache. The set is shared: only
 // read it.
 func (s *Service) cachedBenchmarkSet(ctx context.Context, ws, id bson.ObjectID) (*BenchmarkSet, error) {
-	return s.benchmarkSetCache.through(id, s.now(), func(set *BenchmarkSet) bool { return set.WorkspaceID == ws || set.WorkspaceID.IsZero() },
+	return s.benchmarkSetCache.Through(id, s.now(), func(set *BenchmarkSet) bool { return set.WorkspaceID == ws || set.WorkspaceID.IsZero() },
 		func() (*BenchmarkSet, error) { return s.BenchmarkSet(ctx, ws, id) })
 }
 
@@ -205,7 +205,7 @@ func (s *Service) SaveBenchmarkSet(ctx context.Context, set *BenchmarkSet) error
 	if err != nil {
 		return fmt.Errorf("survey: save benchmark set %s: %w", set.ID.Hex(), err)
 	}
-	s.benchmarkSetCache.forget(set.ID)
+	s.benchmarkSetCache.Forget(set.ID)
 	if res.MatchedCount == 0 {
 		return fmt.Errorf("survey: save benchmark set %s: %w", set.ID.Hex(), ErrNotFound)
 	}
@@ -222,7 +222,7 @@ func (s *Service) DeleteBenchmarkSet(ctx context.Context, ws, id bson.ObjectID) 
 		return fmt.Errorf("survey: delete benchmark set %s: %w", id.Hex(), ErrStarterSet)
 	}
 	_, err = s.benchmarkSets().DeleteOne(ctx, byID(id))
-	s.benchmarkSetCache.forget(id)
+	s.benchmarkSetCache.Forget(id)
 	if err != nil {
 		return fmt.Errorf("survey: delete benchmark set %s: %w", id.Hex(), err)
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/surveyd/surveyd/internal/httpx"
 	"github.com/surveyd/surveyd/internal/store"
+	"github.com/surveyd/surveyd/internal/ttlcache"
 	"github.com/surveyd/surveyd/scoring"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -53,7 +54,7 @@ func (s *Service) CreateTarget(ctx context.Context, t *Target) error {
 	now := s.now()
 	t.ID, t.CreatedAt, t.UpdatedAt = bson.NewObjectID(), now, now
 	_, err := s.targets().InsertOne(ctx, t)
-	s.targetCache.forget(t.WorkspaceID)
+	s.targetCache.Forget(t.WorkspaceID)
 	if err != nil {
 		return fmt.Errorf("survey: create target: %w", err)
 	}
@@ -110,7 +111,7 @@ func (s *Service) TargetsFor(ctx context.Context, ws bson.ObjectID, metric scori
 // workspaceTargets are all the workspace's targets by dimension, group and start, through the
 // reports' cache: a report reads them all to find its own. They are shared: only read them.
 func (s *Service) workspaceTargets(ctx context.Context, ws bson.ObjectID) ([]Target, error) {
-	all, err := s.targetCache.through(ws, s.now(), always, func() (*[]Target, error) {
+	all, err := s.targetCache.Through(ws, s.now(), ttlcache.Always, func() (*[]Target, error) {
 		sort := bson.D{{Key: "dimension", Value: 1}, {Key: "group", Value: 1}, {Key: "from", Value: 1}, {Key: "_id", Value: 1}}
 		cur, err := s.targets().Find(ctx, bson.D{{Key: "workspace_id", Value: ws}}, options.Find().SetSort(sort))
 		if err != nil {
@@ -132,7 +133,7 @@ func (s *Service) workspaceTargets(ctx context.Context, ws bson.ObjectID) ([]Tar
 func (s *Service) SaveTarget(ctx context.Context, t *Target) error {
 	t.UpdatedAt = s.now()
 	res, err := s.targets().ReplaceOne(ctx, byID(t.ID), t)
-	s.targetCache.forget(t.WorkspaceID)
+	s.targetCache.Forget(t.WorkspaceID)
 	if err != nil {
 		return fmt.Errorf("survey: save target %s: %w", t.ID.Hex(), err)
 	}
@@ -148,7 +149,7 @@ func (s *Service) DeleteTarget(ctx context.Context, ws, id bson.ObjectID) error 
 		return err
 	}
 	_, err := s.targets().DeleteOne(ctx, byID(id))
-	s.targetCache.forget(ws)
+	s.targetCache.Forget(ws)
 	if err != nil {
 		return fmt.Errorf("survey: delete target %s: %w", id.Hex(), err)
 	}
