@@ -132,17 +132,15 @@ type Service struct {
 
 	// surveyCache and workspaceCache keep recently read surveys and workspaces for the
 	// respondent pages, the hot path, so an answer costs one invitation read instead of three.
-	surveyCache       *ttlcache.Cache[bson.ObjectID, Survey]
-	workspaceCache    *ttlcache.Cache[bson.ObjectID, Workspace]
-	benchmarkSetCache *ttlcache.Cache[bson.ObjectID, BenchmarkSet] // for reports
-	targetCache       *ttlcache.Cache[bson.ObjectID, []Target]     // each workspace's, for reports
+	surveyCache    *ttlcache.Cache[bson.ObjectID, Survey]
+	workspaceCache *ttlcache.Cache[bson.ObjectID, Workspace]
 
-	// Reports compare with benchmark sets and targets through caches: on the embedded store
-	// a warm report takes a few milliseconds, which each read of them would add to.
+	benchmarks Benchmarks // what reports compare with (CompareWith)
+	targets    Targets
 }
 
-// cacheTTL bounds how long another instance's change to a survey, workspace, benchmark set or
-// target takes to show on the respondent pages and in reports.
+// cacheTTL bounds how long another instance's change to a survey or workspace takes to show
+// on the respondent pages and in reports.
 const cacheTTL = 5 * time.Second
 
 // NewService binds the survey domain to db. Links are signed by signer and point at baseURL;
@@ -162,10 +160,8 @@ func NewService(db *mongo.Database, signer *Signer, baseURL string, ipSalt, secr
 		secretKey:   secretKey,
 		now:         func() time.Time { return time.Now().UTC() },
 
-		surveyCache:       ttlcache.New[bson.ObjectID, Survey](cacheTTL),
-		workspaceCache:    ttlcache.New[bson.ObjectID, Workspace](cacheTTL),
-		benchmarkSetCache: ttlcache.New[bson.ObjectID, BenchmarkSet](cacheTTL),
-		targetCache:       ttlcache.New[bson.ObjectID, []Target](cacheTTL),
+		surveyCache:    ttlcache.New[bson.ObjectID, Survey](cacheTTL),
+		workspaceCache: ttlcache.New[bson.ObjectID, Workspace](cacheTTL),
 	}
 	s.rollups = newRollups(s)
 	return s
