@@ -49,19 +49,6 @@ func (h *Handler) Register(g *echo.Group) {
 	g.PATCH("/responses/:id/flags", h.overrideFlags, write)
 	g.GET("/responses/:id/flags/audit", h.listFlagAudits, read)
 
-	g.POST("/benchmark-sets", h.createBenchmarkSet, write)
-	g.POST("/benchmark-sets/import", h.importBenchmarkSet, write)
-	g.GET("/benchmark-sets", h.listBenchmarkSets, read)
-	g.GET("/benchmark-sets/:id", h.getBenchmarkSet, read)
-	g.PUT("/benchmark-sets/:id", h.updateBenchmarkSet, write)
-	g.DELETE("/benchmark-sets/:id", h.deleteBenchmarkSet, write)
-
-	g.POST("/targets", h.createTarget, write)
-	g.GET("/targets", h.listTargets, read)
-	g.GET("/targets/:id", h.getTarget, read)
-	g.PUT("/targets/:id", h.updateTarget, write)
-	g.DELETE("/targets/:id", h.deleteTarget, write)
-
 	g.POST("/integrations", h.createIntegration, admin)
 	g.GET("/integrations", h.listIntegrations, read)
 	g.POST("/integrations/:id/rotate", h.rotateIntegration, admin)

@@ -22,6 +22,14 @@ type DemoOptions struct {
 	Days      int                                 // spread over this many days back; 0: 90
 	Progress  func(stage string, done, total int) // called as seeding advances; may be nil
 	Catalog   *templates.Catalog                  // supplies the surveys' default texts
+	// Seeders add the demo data of features outside the core: benchmark sets and targets.
+	Seeders []DemoSeeder
+}
+
+// DemoSeeder seeds one feature's part of the demo workspace ws, whose time zone is loc,
+// replacing what an interrupted seed left; benchmark.Service and target.Service are ones.
+type DemoSeeder interface {
+	SeedDemo(ctx context.Context, ws bson.ObjectID, loc *time.Location) error
 }
 
 // Demo is the seeded workspace with one live, unanswered link per survey.
@@ -139,8 +147,10 @@ func (s *Service) SeedDemo(ctx context.Context, opts DemoOptions) (*Demo, error)
 	if err := s.seedDemo(ctx, ws, opts.Catalog, max(opts.Responses, 1), days, progress); err != nil {
 		return nil, err
 	}
-	if err := s.seedDemoBenchmarks(ctx, ws); err != nil {
-		return nil, err
+	for _, seeder := range opts.Seeders {
+		if err := seeder.SeedDemo(ctx, ws.ID, ws.Location()); err != nil {
+			return nil, err
+		}
 	}
 	if err := s.seedDemoCustomerCounts(ctx, ws, days); err != nil {
 		return nil, err

@@ -26,11 +26,6 @@ func ErrorStatus(err error) (int, string, bool) {
 		return http.StatusUnauthorized, "Send a valid API key as Authorization: Bearer <key>.", true
 	case errors.Is(err, ErrForbidden):
 		return http.StatusForbidden, "This API key's scope does not allow this request.", true
-	case errors.Is(err, ErrStarterSet):
-		// The set exists and every workspace reads it, but no key of any scope may change it:
-		// a permission no one has, not a conflict a client could resolve.
-		return http.StatusForbidden, "Starter benchmark sets ship with surveyd and are read-only; " +
-			"to change one, create a set of your own (POST /api/v1/benchmark-sets) with its values.", true
 	case errors.Is(err, ErrWriterClosed):
 		return http.StatusServiceUnavailable, "The server is shutting down; retry shortly.", true
 	}

@@ -160,19 +160,7 @@ func reportCompare(params []string, groupBy scoring.Dimension) (CompareQuery, er
 
 // reportLocation is the tz parameter's time zone, or the workspace's.
 func (h *Handler) reportLocation(c *echo.Context) (*time.Location, error) {
-	tz := c.QueryParam("tz")
-	if tz == "" {
-		w, err := h.svc.WorkspaceByID(c.Request().Context(), WorkspaceOf(c))
-		if err != nil {
-			return nil, err
-		}
-		return w.Location(), nil
-	}
-	// The workspace's own setting accepts exactly these names.
-	if httpx.Validator().Var(tz, "timezone") != nil {
-		return nil, httpx.BadField("tz", "must be an IANA time zone such as Asia/Ho_Chi_Minh")
-	}
-	return time.LoadLocation(tz)
+	return h.svc.ReportLocation(c.Request().Context(), WorkspaceOf(c), c.QueryParam("tz"))
 }
 
 // reportPeriod reads from and to as the instants [from, to). Dates are days of loc, to
@@ -416,3 +404,5 @@ func comparisonRow(from, to time.Time, kind, group string, c *scoring.RowCompari
 	})
 	return row
 }
+
+func number(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }

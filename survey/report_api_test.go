@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/surveyd/surveyd/scoring"
+	"github.com/surveyd/surveyd/survey/benchmark"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 )
@@ -437,7 +438,7 @@ func TestReportCompare(t *testing.T) {
 		en.answer(an, map[bool]string{true: "5", false: "2"}[i < 9])
 		en.answer(binh, map[bool]string{true: "4", false: "1"}[i < 3])
 	}
-	var set BenchmarkSet
+	var set benchmark.Set
 	rec := en.do("POST", "/api/v1/benchmark-sets", en.key, `{"name":"Support desks","values":[
 		{"metric":"csat","scale":"percent","value":50,"segment":{"industry":"Software"},"statistic":"median","source":"Example Survey","year":2025},
 		{"metric":"nps","scale":"nps","value":36,"source":"Example Survey","year":2025}]}`)
@@ -642,7 +643,7 @@ func TestReportCompareBadInput(t *testing.T) {
 	if rec.Code != http.StatusCreated {
 		t.Fatalf("rival's set: %d %s", rec.Code, rec.Body)
 	}
-	var theirs BenchmarkSet
+	var theirs benchmark.Set
 	decode(t, rec, &theirs)
 	var many []string
 	for range maxCompareSets + 1 {

@@ -18,6 +18,8 @@ import (
 	"github.com/surveyd/surveyd/internal/store"
 	"github.com/surveyd/surveyd/migrations"
 	"github.com/surveyd/surveyd/scoring"
+	"github.com/surveyd/surveyd/survey/benchmark"
+	"github.com/surveyd/surveyd/survey/target"
 	"github.com/surveyd/surveyd/templates"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -138,6 +140,8 @@ func openReportBench(b *testing.B, n int) (rs *reportBench, err error) {
 		return rs, err
 	}
 	rs.svc = NewService(db, signer, "http://surveyd.test", []byte("salt"), []byte("secret-key-for-tests"))
+	benchmarks, targets := benchmark.NewService(db, benchmark.Options{}), target.NewService(db, target.Options{})
+	rs.svc.CompareWith(benchmarks, targets)
 
 	b.Logf("opened and migrated %s in %s", dir, time.Since(opened).Round(time.Millisecond))
 
@@ -166,7 +170,7 @@ func openReportBench(b *testing.B, n int) (rs *reportBench, err error) {
 	} else {
 		start := time.Now()
 		lastLog, lastStage := start, ""
-		demo, err := rs.svc.SeedDemo(ctx, DemoOptions{Responses: n, Days: 365, Catalog: benchCatalog(), Progress: func(stage string, done, total int) {
+		demo, err := rs.svc.SeedDemo(ctx, DemoOptions{Responses: n, Days: 365, Catalog: benchCatalog(), Seeders: []DemoSeeder{benchmarks, targets}, Progress: func(stage string, done, total int) {
 			if stage != lastStage || time.Since(lastLog) >= time.Minute {
 				lastLog, lastStage = time.Now(), stage
 				fmt.Fprintf(os.Stderr, "seeding %d: %s %d/%d after %s\n", n, stage, done, total, time.Since(start).Round(time.Second))
@@ -200,7 +204,7 @@ func openReportBench(b *testing.B, n int) (rs *reportBench, err error) {
 	if rs.survey == nil {
 		return rs, fmt.Errorf("no %q survey in the demo workspace", demoSurveys[0].name)
 	}
-	sets, err := rs.svc.ListBenchmarkSets(ctx, rs.ws.ID, httpx.PageParams{Limit: maxCompareSets})
+	sets, err := benchmarks.List(ctx, rs.ws.ID, httpx.PageParams{Limit: maxCompareSets})
 	if err != nil {
 		return rs, err
 	}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/surveyd/surveyd/scoring"
@@ -80,8 +79,16 @@ type comparer struct {
 	loc     *time.Location
 	filter  map[scoring.Dimension]string
 	periods []*comparedPeriod
-	sets    []*BenchmarkSet
-	targets []Target // those in the survey's unit
+	sets    []comparedBenchmarks
+	targets map[string]map[string][]scoring.Reference // those in the survey's unit, by dimension and group (Targets)
+}
+
+// comparedBenchmarks is a benchmark set a report compares with: a reference per value, nil
+// for a value in another unit (Benchmarks).
+type comparedBenchmarks struct {
+	id   bson.ObjectID
+	name string
+	refs []*scoring.Reference
 }
 
 // comparedPeriod is another period a report compares with, and its rows' filtered scores.
@@ -111,52 +118,58 @@ func newComparer(q ReportQuery) *comparer {
 // sets, and the targets for sv's metric and scale whose periods overlap the report's.
 func (s *Service) readReferences(ctx context.Context, c *comparer, ws bson.ObjectID, sv *Survey, q ReportQuery) error {
 	for _, id := range q.Compare.Benchmarks {
-		set, err := s.cachedBenchmarkSet(ctx, ws, id)
-		if errors.Is(err, ErrNotFound) {
+		name, refs, found, err := s.benchmarks.BenchmarkReferences(ctx, ws, id, scoring.Metric(sv.Kind), sv.Points)
+		if err != nil {
+			return err
+		}
+		if !found {
 			// Said as the request said it, for the handler to show.
 			return fmt.Errorf("benchmark:%s: %w", id.Hex(), ErrUnknownBenchmarkSet)
 		}
-		if err != nil {
-			return err
-		}
-		c.sets = append(c.sets, set)
+		c.sets = append(c.sets, comparedBenchmarks{id: id, name: name, refs: refs})
 	}
 	if q.Compare.Targets {
-		targets, err := s.TargetsFor(ctx, ws, scoring.Metric(sv.Kind), q.From, q.To)
+		targets, err := s.targets.TargetReferences(ctx, ws, scoring.Metric(sv.Kind), sv.Points, q.From, q.To)
 		if err != nil {
 			return err
 		}
-		for _, t := range targets {
-			if t.Comparable(scoring.Metric(sv.Kind), sv.Points) {
-				c.targets = append(c.targets, t)
-			}
-		}
+		c.targets = targets
 	}
 	return nil
 }
 
-// appliesTo says whether target t is for a report row: a group's own, or the total's when
-// the report covers what t is for — the workspace unfiltered, or the one group it is
-// filtered to.
-func (c *comparer) appliesTo(t Target, row *scoring.Row, group bool, by scoring.Dimension) bool {
-	if group {
-		return t.Dimension == string(by) && t.Group == row.Group
+// targetsFor are the targets for a report row, with the dimension and group they are for: a
+// group's own, or the total's when the report covers what they are for — the workspace
+// unfiltered, or the one group it is filtered to.
+func (c *comparer) targetsFor(row *scoring.Row, group bool, by scoring.Dimension) (dimension, value string, refs []scoring.Reference) {
+	switch {
+	case group:
+		dimension, value = string(by), row.Group
+	case len(c.filter) == 0:
+		dimension = targetWorkspace
+	case len(c.filter) == 1:
+		for d, v := range c.filter {
+			dimension, value = string(d), v
+		}
+		if value == "" {
+			return dimension, value, nil
+		}
+	default:
+		return "", "", nil
 	}
-	if t.Dimension == TargetWorkspace {
-		return len(c.filter) == 0
-	}
-	return len(c.filter) == 1 && c.filter[scoring.Dimension(t.Dimension)] == t.Group && t.Group != ""
+	return dimension, value, c.targets[dimension][value]
 }
 
-// targetLabel names a target for a reader: whom it is for, its period and its note.
-func (c *comparer) targetLabel(t Target) string {
+// targetLabel names a target for a reader: whom it is for, its period and its note (the
+// reference's Label, as Targets gives it).
+func (c *comparer) targetLabel(dimension, group string, t scoring.Reference) string {
 	label := "target for the workspace"
-	if t.Dimension != TargetWorkspace {
-		label = "target for " + t.Dimension + " " + t.Group
+	if dimension != targetWorkspace {
+		label = "target for " + dimension + " " + group
 	}
-	label += ", " + periodLabel(t.From, t.To, c.loc)
-	if t.Note != "" {
-		label += ": " + t.Note
+	label += ", " + periodLabel(*t.From, *t.To, c.loc)
+	if t.Label != "" {
+		label += ": " + t.Label
 	}
 	return label
 }
@@ -214,21 +227,17 @@ func (c *comparer) apply(rep *Report, spec scoring.ReportSpec, others map[string
 			add(row, group, string(scoring.RefCompany), ref, scoring.Compare(row.Filtered, rest))
 		}
 		for _, set := range c.sets {
-			for j, v := range set.Values {
-				if !v.Comparable(spec.Metric, spec.Points) {
+			for j, ref := range set.refs {
+				if ref == nil {
 					continue
 				}
-				ref := scoring.Reference{Kind: scoring.RefBenchmark, ID: set.ID.Hex(), Label: benchmarkLabel(set, v), Value: v.Value}
-				add(row, group, fmt.Sprintf("benchmark:%s:%d", set.ID.Hex(), j), ref, scoring.CompareToValue(row.Filtered, v.Value))
+				add(row, group, fmt.Sprintf("benchmark:%s:%d", set.id.Hex(), j), *ref, scoring.CompareToValue(row.Filtered, ref.Value))
 			}
 		}
-		for _, t := range c.targets {
-			if !c.appliesTo(t, row, group, spec.GroupBy) {
-				continue
-			}
-			from, to := t.From.UTC(), t.To.UTC()
-			ref := scoring.Reference{Kind: scoring.RefTarget, ID: t.ID.Hex(), Label: c.targetLabel(t), Value: t.Value, From: &from, To: &to}
-			add(row, group, "targets", ref, scoring.CompareToValue(row.Filtered, t.Value))
+		dimension, value, targets := c.targetsFor(row, group, spec.GroupBy)
+		for _, ref := range targets {
+			ref.Label = c.targetLabel(dimension, value, ref)
+			add(row, group, "targets", ref, scoring.CompareToValue(row.Filtered, ref.Value))
 		}
 	}
 	// Each family's members, in row order, now that the rows' slices no longer grow.
@@ -254,9 +263,9 @@ func (c *comparer) apply(rep *Report, spec scoring.ReportSpec, others map[string
 		rep.Comparisons.Families = append(rep.Comparisons.Families, f.info)
 	}
 	for _, set := range c.sets {
-		cs := ComparedSet{ID: set.ID, Name: set.Name, Values: len(set.Values)}
-		for _, v := range set.Values {
-			if v.Comparable(spec.Metric, spec.Points) {
+		cs := ComparedSet{ID: set.id, Name: set.name, Values: len(set.refs)}
+		for _, ref := range set.refs {
+			if ref != nil {
 				cs.Comparable++
 			}
 		}
@@ -289,24 +298,6 @@ func (p *comparedPeriod) reference(group string, isGroup bool, loc *time.Locatio
 	}
 	return scoring.Reference{Kind: p.kind, Label: name + ", " + periodLabel(p.from, p.to, loc),
 		Value: e.Value, Estimate: &e, From: &from, To: &to}
-}
-
-// benchmarkLabel names a benchmark value for a reader: set, segment, statistic, source, year.
-func benchmarkLabel(set *BenchmarkSet, v BenchmarkValue) string {
-	var seg []string
-	for _, s := range []string{v.Segment.Industry, v.Segment.Region, v.Segment.Channel} {
-		if s != "" {
-			seg = append(seg, s)
-		}
-	}
-	label := set.Name
-	if len(seg) > 0 {
-		label += ": " + strings.Join(seg, ", ")
-	}
-	if v.Statistic != "" {
-		label += " (" + strings.ReplaceAll(v.Statistic, "_", " ") + ")"
-	}
-	return fmt.Sprintf("%s — %s, %d", label, v.Source, v.Year)
 }
 
 // rank orders a report's groups by their shrunken filtered scores: ranked groups first,

@@ -18,6 +18,8 @@ import (
 	"github.com/surveyd/surveyd/internal/config"
 	"github.com/surveyd/surveyd/internal/httpx"
 	"github.com/surveyd/surveyd/internal/storetest"
+	"github.com/surveyd/surveyd/survey/benchmark"
+	"github.com/surveyd/surveyd/survey/target"
 	"github.com/surveyd/surveyd/templates"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
@@ -82,6 +84,9 @@ func newEnv(t testing.TB) *env {
 	// A fixed start, so no test depends on the day it runs: a Wednesday in June, 08:00 UTC.
 	clock := &fakeClock{t: time.Date(2026, 6, 17, 8, 0, 0, 0, time.UTC)}
 	svc.now = clock.now
+	benchmarks := benchmark.NewService(db, benchmark.Options{Now: clock.now})
+	targets := target.NewService(db, target.Options{Now: clock.now})
+	svc.CompareWith(benchmarks, targets)
 
 	log := slog.New(slog.DiscardHandler)
 	w := NewWriter(svc, log)
@@ -90,11 +95,15 @@ func newEnv(t testing.TB) *env {
 	go func() { defer close(done); w.Run(ctx) }()
 	t.Cleanup(func() { cancel(); <-done })
 
-	e := echo.NewWithConfig(echo.Config{Logger: log, HTTPErrorHandler: httpx.ErrorHandler(log, ErrorStatus)})
+	e := echo.NewWithConfig(echo.Config{Logger: log, HTTPErrorHandler: httpx.ErrorHandler(log, ErrorStatus, benchmark.ErrorStatus, target.ErrorStatus)})
 	e.Use(httpx.SecureHeaders)
 	NewPages(svc, w, pages, catalog).Register(e, middleware.BodyLimit(64<<10))
 	h := NewHandler(svc, catalog)
-	h.Register(e.Group("/api/v1", h.Authenticate))
+	api := e.Group("/api/v1", h.Authenticate)
+	h.Register(api)
+	read, write := RequireScope(ScopeRead), RequireScope(ScopeWrite)
+	benchmark.NewHandler(benchmarks, WorkspaceOf).Register(api, read, write)
+	target.NewHandler(targets, svc, WorkspaceOf).Register(api, read, write)
 	h.RegisterWebhooks(e)
 
 	en := &env{t: t, svc: svc, e: e, clock: clock}

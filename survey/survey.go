@@ -114,7 +114,7 @@ func (s *Service) Survey(ctx context.Context, ws, id bson.ObjectID) (*Survey, er
 
 // cachedSurvey is Survey through the respondent pages' cache.
 func (s *Service) cachedSurvey(ctx context.Context, ws, id bson.ObjectID) (*Survey, error) {
-	return s.surveyCache.through(id, s.now(), func(sv *Survey) bool { return sv.WorkspaceID == ws },
+	return s.surveyCache.Through(id, s.now(), func(sv *Survey) bool { return sv.WorkspaceID == ws },
 		func() (*Survey, error) { return s.Survey(ctx, ws, id) })
 }
 
@@ -142,7 +142,7 @@ func (s *Service) SaveSurvey(ctx context.Context, sv *Survey) error {
 	if res.MatchedCount == 0 {
 		return fmt.Errorf("survey: save survey %s: %w", sv.ID.Hex(), ErrNotFound)
 	}
-	s.surveyCache.forget(sv.ID)
+	s.surveyCache.Forget(sv.ID)
 	return nil
 }
 

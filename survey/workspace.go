@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/surveyd/surveyd/internal/store"
+	"github.com/surveyd/surveyd/internal/ttlcache"
 	"github.com/surveyd/surveyd/scoring"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -105,7 +106,7 @@ func (s *Service) UpdateWorkspace(ctx context.Context, w *Workspace) error {
 	if err != nil {
 		return fmt.Errorf("survey: update workspace: %w", err)
 	}
-	s.workspaceCache.forget(w.ID)
+	s.workspaceCache.Forget(w.ID)
 	return nil
 }
 
@@ -129,17 +130,17 @@ type Service struct {
 	rollups     *rollups
 	metrics     *Metrics // nil: nothing counted
 
-	surveyCache       *ttlCache[Survey]
-	workspaceCache    *ttlCache[Workspace]
-	benchmarkSetCache *ttlCache[BenchmarkSet] // for reports
-	targetCache       *ttlCache[[]Target]     // each workspace's, for reports
+	// surveyCache and workspaceCache keep recently read surveys and workspaces for the
+	// respondent pages, the hot path, so an answer costs one invitation read instead of three.
+	surveyCache    *ttlcache.Cache[bson.ObjectID, Survey]
+	workspaceCache *ttlcache.Cache[bson.ObjectID, Workspace]
 
-	// Reports compare with benchmark sets and targets through caches: on the embedded store
-	// a warm report takes a few milliseconds, which each read of them would add to.
+	benchmarks Benchmarks // what reports compare with (CompareWith)
+	targets    Targets
 }
 
-// cacheTTL bounds how long another instance's change to a survey, workspace, benchmark set or
-// target takes to show on the respondent pages and in reports.
+// cacheTTL bounds how long another instance's change to a survey or workspace takes to show
+// on the respondent pages and in reports.
 const cacheTTL = 5 * time.Second
 
 // NewService binds the survey domain to db. Links are signed by signer and point at baseURL;
@@ -159,10 +160,8 @@ func NewService(db *mongo.Database, signer *Signer, baseURL string, ipSalt, secr
 		secretKey:   secretKey,
 		now:         func() time.Time { return time.Now().UTC() },
 
-		surveyCache:       newTTLCache[Survey](cacheTTL),
-		workspaceCache:    newTTLCache[Workspace](cacheTTL),
-		benchmarkSetCache: newTTLCache[BenchmarkSet](cacheTTL),
-		targetCache:       newTTLCache[[]Target](cacheTTL),
+		surveyCache:    ttlcache.New[bson.ObjectID, Survey](cacheTTL),
+		workspaceCache: ttlcache.New[bson.ObjectID, Workspace](cacheTTL),
 	}
 	s.rollups = newRollups(s)
 	return s
@@ -170,7 +169,7 @@ func NewService(db *mongo.Database, signer *Signer, baseURL string, ipSalt, secr
 
 // cachedWorkspace is WorkspaceByID through the respondent pages' cache.
 func (s *Service) cachedWorkspace(ctx context.Context, id bson.ObjectID) (*Workspace, error) {
-	return s.workspaceCache.through(id, s.now(), always, func() (*Workspace, error) { return s.WorkspaceByID(ctx, id) })
+	return s.workspaceCache.Through(id, s.now(), ttlcache.Always, func() (*Workspace, error) { return s.WorkspaceByID(ctx, id) })
 }
 
 // LoadIPSalt returns the install's salt for hashing respondents' IP addresses, creating it on

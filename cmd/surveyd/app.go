@@ -28,6 +28,8 @@ import (
 	"github.com/surveyd/surveyd/mailer/webhook"
 	"github.com/surveyd/surveyd/migrations"
 	"github.com/surveyd/surveyd/survey"
+	"github.com/surveyd/surveyd/survey/benchmark"
+	"github.com/surveyd/surveyd/survey/target"
 	"github.com/surveyd/surveyd/templates"
 )
 
@@ -40,6 +42,8 @@ type app struct {
 	unserve      func() // lets another process serve the embedded store
 	svc          *survey.Service
 	writer       *survey.Writer
+	benchmarks   *benchmark.Service
+	targets      *target.Service
 	catalog      *templates.Catalog
 	pages        *templates.Pages
 	outbox       *outbox.Outbox
@@ -50,6 +54,16 @@ type app struct {
 	suppressions *mailer.Suppressions
 	webhooks     *webhook.Service // outgoing, to the workspaces' CRMs
 }
+
+// Reports compare with benchmark sets and targets, and the demo seeds them, through
+// interfaces the survey core declares.
+var (
+	_ survey.Benchmarks = (*benchmark.Service)(nil)
+	_ survey.Targets    = (*target.Service)(nil)
+	_ survey.DemoSeeder = (*benchmark.Service)(nil)
+	_ survey.DemoSeeder = (*target.Service)(nil)
+	_ target.Periods    = (*survey.Service)(nil)
+)
 
 // initApp opens the store, migrates it and builds the packages on top, in that order.
 func initApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, error) {
@@ -87,6 +101,8 @@ func initApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, e
 	if st.Embedded { // served by this process alone
 		a.svc.CacheRollups()
 	}
+	a.benchmarks, a.targets = benchmark.NewService(st.DB, benchmark.Options{}), target.NewService(st.DB, target.Options{})
+	a.svc.CompareWith(a.benchmarks, a.targets)
 	a.writer = survey.NewWriter(a.svc, log)
 	if err := a.initMail(); err != nil {
 		a.close()
@@ -162,7 +178,7 @@ func (a *app) close() {
 func (a *app) routes(reg *prometheus.Registry) *echo.Echo {
 	e := echo.NewWithConfig(echo.Config{
 		Logger:           a.log,
-		HTTPErrorHandler: httpx.ErrorHandler(a.log, survey.ErrorStatus, mailer.ErrorStatus, outbox.ErrorStatus),
+		HTTPErrorHandler: httpx.ErrorHandler(a.log, survey.ErrorStatus, benchmark.ErrorStatus, target.ErrorStatus, mailer.ErrorStatus, outbox.ErrorStatus),
 		IPExtractor:      clientIP(a.cfg.TrustedProxies),
 		// An unknown path under /api/v1 is a 404 and a known one asked with another method a
 		// 405, not a catch-all route that runs the group's authentication.
@@ -216,6 +232,9 @@ func (a *app) routes(reg *prometheus.Registry) *echo.Echo {
 	bounces.Register(e)
 	g := e.Group("/api/v1", api.Authenticate)
 	api.Register(g)
+	read, write := survey.RequireScope(survey.ScopeRead), survey.RequireScope(survey.ScopeWrite)
+	benchmark.NewHandler(a.benchmarks, survey.WorkspaceOf).Register(g, read, write)
+	target.NewHandler(a.targets, a.svc, survey.WorkspaceOf).Register(g, read, write)
 	a.suppressions.RegisterAPI(g)
 	a.webhooks.Register(g)
 	a.outbox.RegisterAPI(g)

@@ -32,6 +32,7 @@ func cmdDemo(ctx context.Context, args []string, getenv func(string) string, std
 		Responses: responses,
 		Days:      days,
 		Catalog:   a.catalog,
+		Seeders:   []survey.DemoSeeder{a.benchmarks, a.targets},
 		Progress:  progressBar(stderr),
 	})
 	if err != nil {

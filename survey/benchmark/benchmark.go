@@ -1,4 +1,4 @@
-package survey
+package benchmark
 
 import (
 	"context"
@@ -14,16 +14,23 @@ import (
 
 	"github.com/surveyd/surveyd/internal/httpx"
 	"github.com/surveyd/surveyd/internal/store"
+	"github.com/surveyd/surveyd/internal/ttlcache"
 	"github.com/surveyd/surveyd/scoring"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
-// ErrStarterSet is a change to a starter benchmark set, which surveyd ships and only its
-// migrations rewrite.
-var ErrStarterSet = errors.New("starter benchmark sets are read-only")
+// Domain errors. The service returns these (wrapped with context); ErrorStatus maps them to HTTP.
+var (
+	// ErrNotFound is a set the workspace cannot see: another workspace's, or none.
+	ErrNotFound = errors.New("not found")
+	// ErrStarterSet is a change to a starter benchmark set, which surveyd ships and only its
+	// migrations rewrite.
+	ErrStarterSet = errors.New("starter benchmark sets are read-only")
+)
 
-// Benchmark scales: the unit of a BenchmarkValue. A mean on a 1–N scale is MeanScale(N).
+// Benchmark scales: the unit of a Value. A mean on a 1–N scale is MeanScale(N).
 const (
 	// ScalePercent is a percentage: of satisfied answers (CSAT top-2-box, as reports show
 	// CSAT) or of easy ones (CES "% easy", which reports show beside the CES mean).
@@ -52,8 +59,8 @@ type Segment struct {
 	Channel  string `bson:"channel,omitempty" json:"channel,omitempty"`
 }
 
-// BenchmarkValue is one published figure.
-type BenchmarkValue struct {
+// Value is one published figure.
+type Value struct {
 	Metric scoring.Metric `bson:"metric" json:"metric"` // csat, nps, ces
 	Scale  string         `bson:"scale" json:"scale"`   // the unit of Value: ScalePercent, ScaleNPS, MeanScale(N), ScaleIndex100
 	// Statistic is what the figure summarizes over the segment's companies or surveys: mean,
@@ -69,14 +76,14 @@ type BenchmarkValue struct {
 // number of answer points (Survey.Points), so a report may test its score against it:
 // a CSAT percent for CSAT (5 points), an NPS for NPS (11 points), a mean on the same 1–N
 // scale for CES (5 or 7 points).
-func (v BenchmarkValue) Comparable(metric scoring.Metric, points int) bool {
-	scale, ok := reportScale(metric, points)
+func (v Value) Comparable(metric scoring.Metric, points int) bool {
+	scale, ok := ReportScale(metric, points)
 	return ok && v.Metric == metric && v.Scale == scale
 }
 
-// reportScale is the benchmark scale of a report's score (scoring.Estimate's Value) for a
+// ReportScale is the benchmark scale of a report's score (scoring.Estimate's Value) for a
 // survey with this metric and number of points.
-func reportScale(metric scoring.Metric, points int) (string, bool) {
+func ReportScale(metric scoring.Metric, points int) (string, bool) {
 	switch {
 	case metric == scoring.MetricCSAT && points == 5:
 		return ScalePercent, true
@@ -88,8 +95,8 @@ func reportScale(metric scoring.Metric, points int) (string, bool) {
 	return "", false
 }
 
-// scaleRange is the range of values on scale, and whether the scale suits metric.
-func scaleRange(metric scoring.Metric, scale string) (lo, hi float64, ok bool) {
+// ScaleRange is the range of values on scale, and whether the scale suits metric.
+func ScaleRange(metric scoring.Metric, scale string) (lo, hi float64, ok bool) {
 	if n, found := strings.CutPrefix(scale, meanScalePrefix); found {
 		points, err := strconv.Atoi(n)
 		if err != nil || points < 2 || points > maxMeanPoints || MeanScale(points) != scale {
@@ -119,9 +126,9 @@ func scaleNames(metric scoring.Metric) string {
 	return "mean_1_N (N from 2 to 11) or percent"
 }
 
-// BenchmarkSet is a named list of benchmark values: a workspace's own, or a starter set
+// Set is a named list of benchmark values: a workspace's own, or a starter set
 // shipped with surveyd.
-type BenchmarkSet struct {
+type Set struct {
 	ID bson.ObjectID `bson:"_id" json:"id"`
 	// WorkspaceID is zero for a starter set: read-only and visible to every workspace.
 	WorkspaceID bson.ObjectID `bson:"workspace_id,omitempty" json:"-"`
@@ -129,14 +136,14 @@ type BenchmarkSet struct {
 	Description string        `bson:"description" json:"description"`
 	Starter     bool          `bson:"starter" json:"starter"`
 	// Values are left out of set lists.
-	Values    []BenchmarkValue `bson:"values,omitempty" json:"values,omitempty"`
-	CreatedAt time.Time        `bson:"created_at" json:"created_at"`
-	UpdatedAt time.Time        `bson:"updated_at" json:"updated_at"`
+	Values    []Value   `bson:"values,omitempty" json:"values,omitempty"`
+	CreatedAt time.Time `bson:"created_at" json:"created_at"`
+	UpdatedAt time.Time `bson:"updated_at" json:"updated_at"`
 }
 
 // Bounds of a benchmark set.
 const (
-	maxBenchmarkValues      = 5000
+	maxValues               = 5000
 	maxBenchmarkName        = 200
 	maxBenchmarkDescription = 2000
 	maxBenchmarkSource      = 500
@@ -144,87 +151,122 @@ const (
 	minBenchmarkYear        = 1990
 )
 
-func (s *Service) benchmarkSets() *mongo.Collection { return s.db.Collection("benchmark_sets") }
+// collection holds the sets; migrations/benchmarks writes the starter sets into it.
+const collection = "benchmark_sets"
 
-// CreateBenchmarkSet stores a new set of the workspace set.WorkspaceID.
-func (s *Service) CreateBenchmarkSet(ctx context.Context, set *BenchmarkSet) error {
+// cacheTTL bounds how long another instance's change to a set takes to show in reports.
+const cacheTTL = 5 * time.Second
+
+// Service stores benchmark sets.
+type Service struct {
+	sets *mongo.Collection
+	now  func() time.Time
+
+	// Reports compare with benchmark sets through a cache: on the embedded store a warm
+	// report takes a few milliseconds, which each read of a set would add to.
+	cache *ttlcache.Cache[bson.ObjectID, Set]
+}
+
+// Options configure a Service.
+type Options struct {
+	// Now is the service's clock; nil is the wall clock, in UTC. Tests set a fixed one.
+	Now func() time.Time
+}
+
+// NewService binds benchmark sets to db.
+func NewService(db *mongo.Database, opts Options) *Service {
+	s := &Service{
+		sets:  db.Collection(collection),
+		now:   opts.Now,
+		cache: ttlcache.New[bson.ObjectID, Set](cacheTTL),
+	}
+	if s.now == nil {
+		s.now = func() time.Time { return time.Now().UTC() }
+	}
+	return s
+}
+
+func byID(id bson.ObjectID) bson.D { return bson.D{{Key: "_id", Value: id}} }
+
+// Create stores a new set of the workspace set.WorkspaceID.
+func (s *Service) Create(ctx context.Context, set *Set) error {
 	now := s.now()
 	set.ID, set.Starter, set.CreatedAt, set.UpdatedAt = bson.NewObjectID(), false, now, now
-	if _, err := s.benchmarkSets().InsertOne(ctx, set); err != nil {
-		return fmt.Errorf("survey: create benchmark set: %w", err)
+	if _, err := s.sets.InsertOne(ctx, set); err != nil {
+		return fmt.Errorf("benchmark: create benchmark set: %w", err)
 	}
 	return nil
 }
 
-// BenchmarkSet finds one of the workspace's sets or a starter set.
-func (s *Service) BenchmarkSet(ctx context.Context, ws, id bson.ObjectID) (*BenchmarkSet, error) {
-	var set BenchmarkSet
-	err := s.benchmarkSets().FindOne(ctx, byID(id)).Decode(&set)
+// Set finds one of the workspace's sets or a starter set.
+func (s *Service) Set(ctx context.Context, ws, id bson.ObjectID) (*Set, error) {
+	var set Set
+	err := s.sets.FindOne(ctx, byID(id)).Decode(&set)
 	if store.IsNotFound(err) || (err == nil && set.WorkspaceID != ws && !set.WorkspaceID.IsZero()) {
-		return nil, fmt.Errorf("survey: benchmark set %s: %w", id.Hex(), ErrNotFound)
+		return nil, fmt.Errorf("benchmark: benchmark set %s: %w", id.Hex(), ErrNotFound)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("survey: find benchmark set %s: %w", id.Hex(), err)
+		return nil, fmt.Errorf("benchmark: find benchmark set %s: %w", id.Hex(), err)
 	}
 	return &set, nil
 }
 
-// cachedBenchmarkSet is BenchmarkSet through the reports' cache. The set is shared: only
+// cachedSet is Set through the reports' cache. The set is shared: only
 // read it.
-func (s *Service) cachedBenchmarkSet(ctx context.Context, ws, id bson.ObjectID) (*BenchmarkSet, error) {
-	return s.benchmarkSetCache.through(id, s.now(), func(set *BenchmarkSet) bool { return set.WorkspaceID == ws || set.WorkspaceID.IsZero() },
-		func() (*BenchmarkSet, error) { return s.BenchmarkSet(ctx, ws, id) })
+func (s *Service) cachedSet(ctx context.Context, ws, id bson.ObjectID) (*Set, error) {
+	return s.cache.Through(id, s.now(), func(set *Set) bool { return set.WorkspaceID == ws || set.WorkspaceID.IsZero() },
+		func() (*Set, error) { return s.Set(ctx, ws, id) })
 }
 
-// ListBenchmarkSets returns a page of the workspace's sets and the starter sets, newest first,
+// List returns a page of the workspace's sets and the starter sets, newest first,
 // without their values.
-func (s *Service) ListBenchmarkSets(ctx context.Context, ws bson.ObjectID, p httpx.PageParams) ([]BenchmarkSet, error) {
+func (s *Service) List(ctx context.Context, ws bson.ObjectID, p httpx.PageParams) ([]Set, error) {
 	filter := p.Filter(bson.D{{Key: "$or", Value: bson.A{
 		bson.D{{Key: "workspace_id", Value: ws}},
 		bson.D{{Key: "starter", Value: true}},
 	}}})
-	opts := sortNewest().SetLimit(int64(p.Limit + 1)).SetProjection(bson.D{{Key: "values", Value: 0}})
-	cur, err := s.benchmarkSets().Find(ctx, filter, opts)
+	opts := options.Find().SetSort(bson.D{{Key: "_id", Value: -1}}).SetLimit(int64(p.Limit + 1)).SetProjection(bson.D{{Key: "values", Value: 0}})
+	cur, err := s.sets.Find(ctx, filter, opts)
 	if err != nil {
-		return nil, fmt.Errorf("survey: list benchmark sets: %w", err)
+		return nil, fmt.Errorf("benchmark: list benchmark sets: %w", err)
 	}
-	var rows []BenchmarkSet
+	var rows []Set
 	if err := cur.All(ctx, &rows); err != nil {
-		return nil, fmt.Errorf("survey: list benchmark sets: %w", err)
+		return nil, fmt.Errorf("benchmark: list benchmark sets: %w", err)
 	}
 	return rows, nil
 }
 
-// SaveBenchmarkSet writes back a set read with BenchmarkSet, which checked its workspace.
-func (s *Service) SaveBenchmarkSet(ctx context.Context, set *BenchmarkSet) error {
+// Save writes back a set read with Set, which checked its workspace.
+func (s *Service) Save(ctx context.Context, set *Set) error {
 	if set.WorkspaceID.IsZero() {
-		return fmt.Errorf("survey: save benchmark set %s: %w", set.ID.Hex(), ErrStarterSet)
+		return fmt.Errorf("benchmark: save benchmark set %s: %w", set.ID.Hex(), ErrStarterSet)
 	}
 	set.UpdatedAt = s.now()
-	res, err := s.benchmarkSets().ReplaceOne(ctx, byID(set.ID), set)
+	res, err := s.sets.ReplaceOne(ctx, byID(set.ID), set)
 	if err != nil {
-		return fmt.Errorf("survey: save benchmark set %s: %w", set.ID.Hex(), err)
+		return fmt.Errorf("benchmark: save benchmark set %s: %w", set.ID.Hex(), err)
 	}
-	s.benchmarkSetCache.forget(set.ID)
+	s.cache.Forget(set.ID)
 	if res.MatchedCount == 0 {
-		return fmt.Errorf("survey: save benchmark set %s: %w", set.ID.Hex(), ErrNotFound)
+		return fmt.Errorf("benchmark: save benchmark set %s: %w", set.ID.Hex(), ErrNotFound)
 	}
 	return nil
 }
 
-// DeleteBenchmarkSet deletes one of the workspace's sets.
-func (s *Service) DeleteBenchmarkSet(ctx context.Context, ws, id bson.ObjectID) error {
-	set, err := s.BenchmarkSet(ctx, ws, id)
+// Delete deletes one of the workspace's sets.
+func (s *Service) Delete(ctx context.Context, ws, id bson.ObjectID) error {
+	set, err := s.Set(ctx, ws, id)
 	if err != nil {
 		return err
 	}
 	if set.WorkspaceID.IsZero() {
-		return fmt.Errorf("survey: delete benchmark set %s: %w", id.Hex(), ErrStarterSet)
+		return fmt.Errorf("benchmark: delete benchmark set %s: %w", id.Hex(), ErrStarterSet)
 	}
-	_, err = s.benchmarkSets().DeleteOne(ctx, byID(id))
-	s.benchmarkSetCache.forget(id)
+	_, err = s.sets.DeleteOne(ctx, byID(id))
+	s.cache.Forget(id)
 	if err != nil {
-		return fmt.Errorf("survey: delete benchmark set %s: %w", id.Hex(), err)
+		return fmt.Errorf("benchmark: delete benchmark set %s: %w", id.Hex(), err)
 	}
 	return nil
 }
@@ -250,7 +292,7 @@ func newBenchmarkChecker(now time.Time) *benchmarkChecker {
 // add tidies v and checks it, reporting each problem to bad by column (metric, scale,
 // statistic, value, industry, region, channel, source, year), or with column "" for the
 // value as a whole. at names where v was given ("line 7", "values[3]") for a repeat's message.
-func (c *benchmarkChecker) add(v *BenchmarkValue, at string, bad func(column, msg string)) {
+func (c *benchmarkChecker) add(v *Value, at string, bad func(column, msg string)) {
 	problems := 0
 	report := func(column, msg string) { problems++; bad(column, msg) }
 	text := func(column string, s *string, required bool, limit int) {
@@ -275,7 +317,7 @@ func (c *benchmarkChecker) add(v *BenchmarkValue, at string, bad func(column, ms
 
 	switch v.Metric {
 	case scoring.MetricCSAT, scoring.MetricNPS, scoring.MetricCES:
-		switch lo, hi, ok := scaleRange(v.Metric, v.Scale); {
+		switch lo, hi, ok := ScaleRange(v.Metric, v.Scale); {
 		case v.Scale == "":
 			report("scale", "is required")
 		case !ok:

@@ -1,4 +1,4 @@
-package survey
+package benchmark
 
 import (
 	"errors"
@@ -12,28 +12,29 @@ import (
 	"github.com/surveyd/surveyd/internal/httpx"
 	"github.com/surveyd/surveyd/migrations/benchmarks"
 	"github.com/surveyd/surveyd/scoring"
+	"github.com/surveyd/surveyd/survey"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
-func TestBenchmarkValueComparable(t *testing.T) {
+func TestValueComparable(t *testing.T) {
 	csat, nps, ces := scoring.MetricCSAT, scoring.MetricNPS, scoring.MetricCES
 	for name, c := range map[string]struct {
-		v      BenchmarkValue
+		v      Value
 		metric scoring.Metric
 		points int
 		want   bool
 	}{
-		"csat percent, csat survey":        {BenchmarkValue{Metric: csat, Scale: "percent"}, csat, 5, true},
-		"acsi index is never a csat":       {BenchmarkValue{Metric: csat, Scale: "index_0_100"}, csat, 5, false},
-		"csat mean stars is not a percent": {BenchmarkValue{Metric: csat, Scale: "mean_1_5"}, csat, 5, false},
-		"csat percent, nps survey":         {BenchmarkValue{Metric: csat, Scale: "percent"}, nps, 11, false},
-		"nps, nps survey":                  {BenchmarkValue{Metric: nps, Scale: "nps"}, nps, 11, true},
-		"nps, malformed nps survey":        {BenchmarkValue{Metric: nps, Scale: "nps"}, nps, 10, false},
-		"ces 7, ces 7 survey":              {BenchmarkValue{Metric: ces, Scale: "mean_1_7"}, ces, 7, true},
-		"ces 7, ces 5 survey":              {BenchmarkValue{Metric: ces, Scale: "mean_1_7"}, ces, 5, false},
-		"ces 5, ces 5 survey":              {BenchmarkValue{Metric: ces, Scale: "mean_1_5"}, ces, 5, true},
-		"ces percent easy is not the mean": {BenchmarkValue{Metric: ces, Scale: "percent"}, ces, 7, false},
-		"ces 6 has no survey":              {BenchmarkValue{Metric: ces, Scale: "mean_1_6"}, ces, 6, false},
+		"csat percent, csat survey":        {Value{Metric: csat, Scale: "percent"}, csat, 5, true},
+		"acsi index is never a csat":       {Value{Metric: csat, Scale: "index_0_100"}, csat, 5, false},
+		"csat mean stars is not a percent": {Value{Metric: csat, Scale: "mean_1_5"}, csat, 5, false},
+		"csat percent, nps survey":         {Value{Metric: csat, Scale: "percent"}, nps, 11, false},
+		"nps, nps survey":                  {Value{Metric: nps, Scale: "nps"}, nps, 11, true},
+		"nps, malformed nps survey":        {Value{Metric: nps, Scale: "nps"}, nps, 10, false},
+		"ces 7, ces 7 survey":              {Value{Metric: ces, Scale: "mean_1_7"}, ces, 7, true},
+		"ces 7, ces 5 survey":              {Value{Metric: ces, Scale: "mean_1_7"}, ces, 5, false},
+		"ces 5, ces 5 survey":              {Value{Metric: ces, Scale: "mean_1_5"}, ces, 5, true},
+		"ces percent easy is not the mean": {Value{Metric: ces, Scale: "percent"}, ces, 7, false},
+		"ces 6 has no survey":              {Value{Metric: ces, Scale: "mean_1_6"}, ces, 6, false},
 	} {
 		if got := c.v.Comparable(c.metric, c.points); got != c.want {
 			t.Errorf("%s: Comparable(%s, %d) = %v, want %v", name, c.metric, c.points, got, c.want)
@@ -52,14 +53,14 @@ func TestBenchmarkSets(t *testing.T) {
 	if rec.Code != http.StatusCreated {
 		t.Fatalf("create: %d %s", rec.Code, rec.Body)
 	}
-	var set BenchmarkSet
+	var set Set
 	decode(t, rec, &set)
 	if set.Starter || len(set.Values) != 3 || set.Values[1].Segment.Channel != "chat" || set.Values[0].Statistic != "median" {
 		t.Fatalf("created %+v", set)
 	}
 	u := "/api/v1/benchmark-sets/" + set.ID.Hex()
 	starter := "/api/v1/benchmark-sets/" + benchmarks.StarterSetID.Hex()
-	read := en.keyFor(en.ws, ScopeRead)
+	read := en.keyFor(en.ws, survey.ScopeRead)
 	_, other := en.workspace("Rival")
 	replaced := `{"name":"Peers 2026","values":[{"metric":"nps","scale":"nps","value":-6.1,"segment":{"industry":"Consumer payments"},"source":"XM Institute","year":2023}]}`
 	// Reports read sets through a cache, which this instance's changes clear.
@@ -86,12 +87,12 @@ func TestBenchmarkSets(t *testing.T) {
 		{"deleted", "GET", u, en.key, nil, nil, 404, nil},
 		{"a report no longer can", "GET", report, read, nil, nil, 404, []string{`"field":"compare"`}},
 	})
-	var page httpx.Page[BenchmarkSet]
+	var page httpx.Page[Set]
 	decode(t, en.do("GET", "/api/v1/benchmark-sets", other, nil), &page)
 	if len(page.Data) != 1 || page.Data[0].ID != benchmarks.StarterSetID || page.Data[0].Values != nil {
 		t.Errorf("another workspace lists %+v, want the starter set alone, without values", page.Data)
 	}
-	got, err := en.svc.BenchmarkSet(t.Context(), en.ws.ID, benchmarks.StarterSetID)
+	got, err := en.svc.Set(t.Context(), en.ws.ID, benchmarks.StarterSetID)
 	if err != nil || got.Name != "Published benchmarks" || len(got.Values) != 5 {
 		t.Fatalf("the starter set changed: %+v, %v", got, err)
 	}
@@ -129,7 +130,7 @@ func TestBenchmarkSetRejectsBadInput(t *testing.T) {
 			[]string{`"field":"values[2]"`, "repeats values[0]"}},
 		{"problems are capped", "POST", "/api/v1/benchmark-sets", k, value(strings.Join(many, ",")), nil, 422, []string{"30 problem(s); the first 20 are listed", `"field":"values[19].value"`}},
 	})
-	if n := en.count("benchmark_sets", bson.D{{Key: "workspace_id", Value: en.ws.ID}}); n != 0 {
+	if n := en.count(bson.D{{Key: "workspace_id", Value: en.ws.ID}}); n != 0 {
 		t.Fatalf("bad requests stored %d sets", n)
 	}
 	rec := en.do("POST", "/api/v1/benchmark-sets", k, value(strings.Join(many, ",")))
@@ -151,9 +152,9 @@ func TestBenchmarkImport(t *testing.T) {
 	if rec.Code != http.StatusCreated {
 		t.Fatalf("import: %d %s", rec.Code, rec.Body)
 	}
-	var set BenchmarkSet
+	var set Set
 	decode(t, rec, &set)
-	want := []BenchmarkValue{
+	want := []Value{
 		{Metric: "nps", Scale: "nps", Statistic: "mean", Value: 30.1, Segment: Segment{Industry: "Grocers", Region: "US"}, Source: "XM Institute, 2023", Year: 2023},
 		{Metric: "nps", Scale: "nps", Statistic: "median", Value: 36, Source: "SurveyMonkey", Year: 2024},
 		{Metric: "ces", Scale: "mean_1_7", Value: 5.2, Segment: Segment{Industry: "Telecom", Region: "VN", Channel: "phone"}, Source: `Sao Mai "internal" study`, Year: 2025},
@@ -161,7 +162,7 @@ func TestBenchmarkImport(t *testing.T) {
 	if set.Name != "Imported" || set.Description != "From Excel" || fmt.Sprint(set.Values) != fmt.Sprint(want) {
 		t.Fatalf("imported %+v\nwant values %+v", set, want)
 	}
-	stored, err := en.svc.BenchmarkSet(t.Context(), en.ws.ID, set.ID)
+	stored, err := en.svc.Set(t.Context(), en.ws.ID, set.ID)
 	if err != nil || fmt.Sprint(stored.Values) != fmt.Sprint(want) {
 		t.Fatalf("stored %+v, %v", stored, err)
 	}
@@ -175,7 +176,7 @@ func TestBenchmarkImportRejectsBadFiles(t *testing.T) {
 	header := "metric,scale,value,source,year\n"
 	var tooMany strings.Builder
 	tooMany.WriteString(header)
-	for i := range maxBenchmarkValues + 1 {
+	for i := range maxValues + 1 {
 		fmt.Fprintf(&tooMany, "nps,nps,%d,S%d,2024\n", i%100, i)
 	}
 	var manyBad strings.Builder
@@ -207,9 +208,9 @@ func TestBenchmarkImportRejectsBadFiles(t *testing.T) {
 		{"too many problems", "POST", u, k, manyBad.String(), csv, 422, []string{"25 problem(s); the first 20 are listed", `"field":"line 21: value"`}},
 		{"too many rows", "POST", u, k, tooMany.String(), csv, 413, []string{"more than 5000 rows"}},
 		{"too large", "POST", u, k, header + strings.Repeat("nps,nps,1,"+strings.Repeat("s", 1000)+",2024\n", 1100), csv, 413, []string{"larger than"}},
-		{"read key cannot import", "POST", u, en.keyFor(en.ws, ScopeRead), goodCSV, csv, 403, nil},
+		{"read key cannot import", "POST", u, en.keyFor(en.ws, survey.ScopeRead), goodCSV, csv, 403, nil},
 	})
-	if n := en.count("benchmark_sets", bson.D{{Key: "workspace_id", Value: en.ws.ID}}); n != 0 {
+	if n := en.count(bson.D{{Key: "workspace_id", Value: en.ws.ID}}); n != 0 {
 		t.Fatalf("failed imports stored %d sets", n)
 	}
 }
@@ -218,7 +219,7 @@ func TestBenchmarkImportRejectsBadFiles(t *testing.T) {
 // those in a report's unit are comparable.
 func TestBenchmarkStarterSetIsValid(t *testing.T) {
 	en := newEnv(t)
-	set, err := en.svc.BenchmarkSet(t.Context(), en.ws.ID, benchmarks.StarterSetID)
+	set, err := en.svc.Set(t.Context(), en.ws.ID, benchmarks.StarterSetID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -245,20 +246,20 @@ func TestBenchmarkStarterSetIsValid(t *testing.T) {
 	}
 }
 
-func TestSeedDemoBenchmarks(t *testing.T) {
+func TestSeedDemo(t *testing.T) {
 	en := newEnv(t)
 	for range 2 { // a second run replaces the first
-		if err := en.svc.seedDemoBenchmarks(t.Context(), en.ws); err != nil {
+		if err := en.svc.SeedDemo(t.Context(), en.ws.ID, en.ws.Location()); err != nil {
 			t.Fatal(err)
 		}
 	}
 	mine := bson.D{{Key: "workspace_id", Value: en.ws.ID}}
-	if sets, targets := en.count("benchmark_sets", mine), en.count("targets", mine); sets != 1 || targets != 2*int64(len(demoTargets)) {
-		t.Fatalf("%d sets and %d targets", sets, targets)
+	if sets := en.count(mine); sets != 1 {
+		t.Fatalf("%d sets", sets)
 	}
 	// The demo's CSAT surveys have a published figure in their own unit to be compared with.
-	var set BenchmarkSet
-	if err := en.svc.db.Collection("benchmark_sets").FindOne(t.Context(), mine).Decode(&set); err != nil {
+	var set Set
+	if err := en.svc.sets.FindOne(t.Context(), mine).Decode(&set); err != nil {
 		t.Fatal(err)
 	}
 	csat := 0
@@ -269,13 +270,6 @@ func TestSeedDemoBenchmarks(t *testing.T) {
 	}
 	if csat == 0 {
 		t.Errorf("the demo's benchmark set has no CSAT percent figure: %+v", set.Values)
-	}
-	now := en.svc.now()
-	for _, m := range []scoring.Metric{scoring.MetricCSAT, scoring.MetricNPS, scoring.MetricCES} {
-		got, err := en.svc.TargetsFor(t.Context(), en.ws.ID, m, now.AddDate(0, 0, -30), now)
-		if err != nil || len(got) == 0 {
-			t.Errorf("no %s target for the last 30 days: %v", m, err)
-		}
 	}
 }
 
@@ -295,7 +289,7 @@ func FuzzParseBenchmarkCSV(f *testing.F) {
 			}
 			return
 		}
-		if len(values) == 0 || len(values) > maxBenchmarkValues {
+		if len(values) == 0 || len(values) > maxValues {
 			t.Fatalf("%q: %d values", data, len(values))
 		}
 		check := newBenchmarkChecker(now)

@@ -1,19 +1,67 @@
-package survey
+package target
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v5"
 	"github.com/surveyd/surveyd/internal/httpx"
 	"github.com/surveyd/surveyd/scoring"
+	"github.com/surveyd/surveyd/survey/benchmark"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
+// Periods reads a target's period as a report's is read; survey.Service is one.
+type Periods interface {
+	// ReportLocation is the time zone tz names, or workspace ws's when tz is empty; a bad
+	// tz is a 400 problem naming the field tz.
+	ReportLocation(ctx context.Context, ws bson.ObjectID, tz string) (*time.Location, error)
+	// ReportPeriod reads from and to as the instants [from, to): dates are days of loc, to
+	// included; RFC 3339 times are instants, to excluded. A bad bound is a 4xx problem
+	// naming the field.
+	ReportPeriod(from, to string, loc *time.Location) (time.Time, time.Time, error)
+}
+
+// Handler serves the targets' API.
+type Handler struct {
+	svc       *Service
+	periods   Periods
+	workspace func(*echo.Context) bson.ObjectID
+}
+
+// NewHandler builds the API over svc; periods reads a target's period; workspace is the
+// workspace of a request's API key, as the authentication middleware in front of Register's
+// group found it (survey.WorkspaceOf).
+func NewHandler(svc *Service, periods Periods, workspace func(*echo.Context) bson.ObjectID) *Handler {
+	return &Handler{svc: svc, periods: periods, workspace: workspace}
+}
+
+// Register adds the routes to g, the /api/v1 group behind authentication; read and write
+// let through API keys of at least that scope.
+func (h *Handler) Register(g *echo.Group, read, write echo.MiddlewareFunc) {
+	g.POST("/targets", h.createTarget, write)
+	g.GET("/targets", h.listTargets, read)
+	g.GET("/targets/:id", h.getTarget, read)
+	g.PUT("/targets/:id", h.updateTarget, write)
+	g.DELETE("/targets/:id", h.deleteTarget, write)
+}
+
+// pathID parses the :id path parameter; a malformed id is a 404, like an unknown one.
+func pathID(c *echo.Context) (bson.ObjectID, error) {
+	id, err := bson.ObjectIDFromHex(c.Param("id"))
+	if err != nil {
+		return id, ErrNotFound
+	}
+	return id, nil
+}
+
 // targetRequest is the body of POST /targets and of PUT, which replaces the whole target.
-// from and to are read as a report's are (reportPeriod): dates in the workspace's time zone
+// from and to are read as a report's are (Periods): dates in the workspace's time zone
 // (or ?tz=), to included, or RFC 3339 times, to excluded.
 type targetRequest struct {
 	Metric    string   `json:"metric" validate:"required,oneof=csat nps ces"`
@@ -27,11 +75,11 @@ type targetRequest struct {
 }
 
 func (h *Handler) createTarget(c *echo.Context) error {
-	t := &Target{WorkspaceID: WorkspaceOf(c)}
+	t := &Target{WorkspaceID: h.workspace(c)}
 	if err := h.applyTarget(c, t); err != nil {
 		return err
 	}
-	if err := h.svc.CreateTarget(c.Request().Context(), t); err != nil {
+	if err := h.svc.Create(c.Request().Context(), t); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusCreated, t)
@@ -43,14 +91,14 @@ func (h *Handler) updateTarget(c *echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	t, err := h.svc.Target(ctx, WorkspaceOf(c), id)
+	t, err := h.svc.Target(ctx, h.workspace(c), id)
 	if err != nil {
 		return err
 	}
 	if err := h.applyTarget(c, t); err != nil {
 		return err
 	}
-	if err := h.svc.SaveTarget(ctx, t); err != nil {
+	if err := h.svc.Save(ctx, t); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, t)
@@ -68,7 +116,7 @@ func (h *Handler) applyTarget(c *echo.Context, t *Target) error {
 	if err := httpx.Validate(&req); err != nil {
 		return err
 	}
-	loc, err := h.reportLocation(c)
+	loc, err := h.periods.ReportLocation(c.Request().Context(), h.workspace(c), c.QueryParam("tz"))
 	if err != nil {
 		return err
 	}
@@ -82,13 +130,13 @@ func (h *Handler) applyTarget(c *echo.Context, t *Target) error {
 		if t.Group == "" {
 			bad("group", fmt.Sprintf("is required: the %s the target is for", d))
 		}
-	} else if strings.EqualFold(req.Dimension, TargetWorkspace) {
-		t.Dimension = TargetWorkspace
+	} else if strings.EqualFold(req.Dimension, Workspace) {
+		t.Dimension = Workspace
 		if req.Group != "" {
 			bad("group", "must be empty for a workspace target")
 		}
 	} else {
-		bad("dimension", "must be one of: "+TargetWorkspace+", "+dimensionNames())
+		bad("dimension", "must be one of: "+Workspace+", "+dimensionNames())
 	}
 
 	want := map[scoring.Metric]int{scoring.MetricCSAT: 5, scoring.MetricNPS: 11}[t.Metric]
@@ -105,13 +153,13 @@ func (h *Handler) applyTarget(c *echo.Context, t *Target) error {
 		t.Points = want
 	}
 	t.Value = *req.Value
-	if scale, ok := reportScale(t.Metric, t.Points); ok {
-		if lo, hi, _ := scaleRange(t.Metric, scale); t.Value < lo || t.Value > hi {
+	if scale, ok := benchmark.ReportScale(t.Metric, t.Points); ok {
+		if lo, hi, _ := benchmark.ScaleRange(t.Metric, scale); t.Value < lo || t.Value > hi {
 			bad("value", fmt.Sprintf("must be from %s to %s for a %s target on %d points", number(lo), number(hi), strings.ToUpper(req.Metric), t.Points))
 		}
 	}
 
-	from, to, err := reportPeriod(req.From, req.To, loc, h.svc.now())
+	from, to, err := h.periods.ReportPeriod(req.From, req.To, loc)
 	var p *httpx.Problem
 	switch {
 	case errors.As(err, &p):
@@ -131,7 +179,7 @@ func (h *Handler) getTarget(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	t, err := h.svc.Target(c.Request().Context(), WorkspaceOf(c), id)
+	t, err := h.svc.Target(c.Request().Context(), h.workspace(c), id)
 	if err != nil {
 		return err
 	}
@@ -143,7 +191,7 @@ func (h *Handler) listTargets(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var f TargetFilter
+	var f Filter
 	switch m := scoring.Metric(c.QueryParam("metric")); m {
 	case "", scoring.MetricCSAT, scoring.MetricNPS, scoring.MetricCES:
 		f.Metric = m
@@ -156,16 +204,16 @@ func (h *Handler) listTargets(c *echo.Context) error {
 		if f.Group != "" {
 			return httpx.BadField("group", "needs dimension, the kind of group it is")
 		}
-	case strings.EqualFold(s, TargetWorkspace):
-		f.Dimension = TargetWorkspace
+	case strings.EqualFold(s, Workspace):
+		f.Dimension = Workspace
 	default:
 		d, ok := scoring.ParseDimension(s)
 		if !ok {
-			return httpx.BadField("dimension", "must be one of: "+TargetWorkspace+", "+dimensionNames())
+			return httpx.BadField("dimension", "must be one of: "+Workspace+", "+dimensionNames())
 		}
 		f.Dimension, f.Group = string(d), groupValue(d, f.Group)
 	}
-	rows, err := h.svc.ListTargets(c.Request().Context(), WorkspaceOf(c), f, p)
+	rows, err := h.svc.List(c.Request().Context(), h.workspace(c), f, p)
 	if err != nil {
 		return err
 	}
@@ -177,7 +225,7 @@ func (h *Handler) deleteTarget(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.svc.DeleteTarget(c.Request().Context(), WorkspaceOf(c), id); err != nil {
+	if err := h.svc.Delete(c.Request().Context(), h.workspace(c), id); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
@@ -194,3 +242,15 @@ func groupValue(d scoring.Dimension, v string) string {
 	}
 	return v
 }
+
+// dimensionNames lists the dimensions a target may be for, besides the workspace, for
+// error messages.
+func dimensionNames() string {
+	var names []string
+	for _, d := range scoring.Dimensions() {
+		names = append(names, string(d))
+	}
+	return strings.Join(names, ", ")
+}
+
+func number(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }

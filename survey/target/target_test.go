@@ -1,4 +1,4 @@
-package survey
+package target
 
 import (
 	"net/http"
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/surveyd/surveyd/scoring"
+	"github.com/surveyd/surveyd/survey"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
@@ -57,7 +58,7 @@ func TestTargets(t *testing.T) {
 		t.Fatalf("targets %+v %+v %+v", team, chat, ces)
 	}
 	u := "/api/v1/targets/" + team.ID.Hex()
-	read := en.keyFor(en.ws, ScopeRead)
+	read := en.keyFor(en.ws, survey.ScopeRead)
 	_, other := en.workspace("Rival")
 	en.run(t, []scenario{
 		{"get", "GET", u, read, nil, nil, 200, []string{`"dimension":"team"`, `"group":"Billing"`, `"points":5`, `"from":"2026-10-01T00:00:00Z"`}},
@@ -116,7 +117,7 @@ func TestTargetRejectsBadInput(t *testing.T) {
 		{"list by group alone", "GET", "/api/v1/targets?group=Billing", k, nil, nil, 400, []string{`"field":"group"`}},
 		{"list with a bad cursor", "GET", "/api/v1/targets?cursor=zzz", k, nil, nil, 400, []string{`"field":"cursor"`}},
 	})
-	if n := en.count("targets", nil); n != 0 {
+	if n := en.count(nil); n != 0 {
 		t.Fatalf("bad requests stored %d targets", n)
 	}
 }
@@ -129,17 +130,17 @@ func TestTargetsFor(t *testing.T) {
 	day := func(m time.Month, d int) time.Time { return time.Date(2026, m, d, 0, 0, 0, 0, time.UTC) }
 	add := func(metric scoring.Metric, dim, group string, from, to time.Time) *Target {
 		tg := &Target{WorkspaceID: en.ws.ID, Metric: metric, Points: 5, Dimension: dim, Group: group, Value: 80, From: from, To: to}
-		if err := en.svc.CreateTarget(ctx, tg); err != nil {
+		if err := en.svc.Create(ctx, tg); err != nil {
 			t.Fatal(err)
 		}
 		return tg
 	}
-	q3 := add(scoring.MetricCSAT, TargetWorkspace, "", day(7, 1), day(10, 1))
-	q4 := add(scoring.MetricCSAT, TargetWorkspace, "", day(10, 1), day(13, 1))
+	q3 := add(scoring.MetricCSAT, Workspace, "", day(7, 1), day(10, 1))
+	q4 := add(scoring.MetricCSAT, Workspace, "", day(10, 1), day(13, 1))
 	billing := add(scoring.MetricCSAT, "team", "Billing", day(11, 1), day(12, 1))
-	add(scoring.MetricNPS, TargetWorkspace, "", day(10, 1), day(13, 1))
+	add(scoring.MetricNPS, Workspace, "", day(10, 1), day(13, 1))
 	other, _ := en.workspace("Rival")
-	if err := en.svc.CreateTarget(ctx, &Target{WorkspaceID: other.ID, Metric: scoring.MetricCSAT, Points: 5, Dimension: TargetWorkspace,
+	if err := en.svc.Create(ctx, &Target{WorkspaceID: other.ID, Metric: scoring.MetricCSAT, Points: 5, Dimension: Workspace,
 		From: day(10, 1), To: day(13, 1)}); err != nil {
 		t.Fatal(err)
 	}
@@ -186,20 +187,40 @@ func TestTargetsFor(t *testing.T) {
 		}
 	}
 	q4.Value = 85
-	if err := en.svc.SaveTarget(ctx, q4); err != nil {
+	if err := en.svc.Save(ctx, q4); err != nil {
 		t.Fatal(err)
 	}
 	november("q4 changed", 80, 85)
-	if err := en.svc.DeleteTarget(ctx, en.ws.ID, billing.ID); err != nil {
+	if err := en.svc.Delete(ctx, en.ws.ID, billing.ID); err != nil {
 		t.Fatal(err)
 	}
 	november("billing deleted", 85)
 	elsewhere := Target{ID: bson.NewObjectID(), WorkspaceID: en.ws.ID, Metric: scoring.MetricCSAT, Points: 5,
 		Dimension: "team", Group: "Sales", Value: 70, From: day(11, 1), To: day(12, 1)}
-	if _, err := en.svc.targets().InsertOne(ctx, elsewhere); err != nil {
+	if _, err := en.svc.targets.InsertOne(ctx, elsewhere); err != nil {
 		t.Fatal(err)
 	}
 	november("created by another instance, just now", 85)
 	en.clock.advance(cacheTTL + time.Second)
 	november("created by another instance, cacheTTL ago", 70, 85)
+}
+
+func TestSeedDemo(t *testing.T) {
+	en := newEnv(t)
+	for range 2 { // a second run replaces the first
+		if err := en.svc.SeedDemo(t.Context(), en.ws.ID, en.ws.Location()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mine := bson.D{{Key: "workspace_id", Value: en.ws.ID}}
+	if targets := en.count(mine); targets != 2*int64(len(demoTargets)) {
+		t.Fatalf("%d targets", targets)
+	}
+	now := en.svc.now()
+	for _, m := range []scoring.Metric{scoring.MetricCSAT, scoring.MetricNPS, scoring.MetricCES} {
+		got, err := en.svc.TargetsFor(t.Context(), en.ws.ID, m, now.AddDate(0, 0, -30), now)
+		if err != nil || len(got) == 0 {
+			t.Errorf("no %s target for the last 30 days: %v", m, err)
+		}
+	}
 }

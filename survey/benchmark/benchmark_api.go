@@ -1,4 +1,4 @@
-package survey
+package benchmark
 
 import (
 	"errors"
@@ -15,6 +15,38 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
+// Handler serves the benchmark sets' API.
+type Handler struct {
+	svc       *Service
+	workspace func(*echo.Context) bson.ObjectID
+}
+
+// NewHandler builds the API over svc; workspace is the workspace of a request's API key, as
+// the authentication middleware in front of Register's group found it (survey.WorkspaceOf).
+func NewHandler(svc *Service, workspace func(*echo.Context) bson.ObjectID) *Handler {
+	return &Handler{svc: svc, workspace: workspace}
+}
+
+// Register adds the routes to g, the /api/v1 group behind authentication; read and write
+// let through API keys of at least that scope.
+func (h *Handler) Register(g *echo.Group, read, write echo.MiddlewareFunc) {
+	g.POST("/benchmark-sets", h.createSet, write)
+	g.POST("/benchmark-sets/import", h.importSet, write)
+	g.GET("/benchmark-sets", h.listSets, read)
+	g.GET("/benchmark-sets/:id", h.getSet, read)
+	g.PUT("/benchmark-sets/:id", h.updateSet, write)
+	g.DELETE("/benchmark-sets/:id", h.deleteSet, write)
+}
+
+// pathID parses the :id path parameter; a malformed id is a 404, like an unknown one.
+func pathID(c *echo.Context) (bson.ObjectID, error) {
+	id, err := bson.ObjectIDFromHex(c.Param("id"))
+	if err != nil {
+		return id, ErrNotFound
+	}
+	return id, nil
+}
+
 // benchmarkSetRequest is the body of POST /benchmark-sets and of PUT, which replaces the
 // name, the description and every value.
 type benchmarkSetRequest struct {
@@ -23,7 +55,7 @@ type benchmarkSetRequest struct {
 	Values      []benchmarkValueInput `json:"values" validate:"required,min=1,max=5000,dive"`
 }
 
-// benchmarkValueInput is a BenchmarkValue as sent; benchmarkChecker.add checks it, as it
+// benchmarkValueInput is a Value as sent; benchmarkChecker.add checks it, as it
 // checks a CSV row.
 type benchmarkValueInput struct {
 	Metric    string   `json:"metric"`
@@ -35,25 +67,25 @@ type benchmarkValueInput struct {
 	Year      int      `json:"year"`
 }
 
-func (h *Handler) createBenchmarkSet(c *echo.Context) error {
+func (h *Handler) createSet(c *echo.Context) error {
 	set, err := h.benchmarkSetBody(c)
 	if err != nil {
 		return err
 	}
-	set.WorkspaceID = WorkspaceOf(c)
-	if err := h.svc.CreateBenchmarkSet(c.Request().Context(), set); err != nil {
+	set.WorkspaceID = h.workspace(c)
+	if err := h.svc.Create(c.Request().Context(), set); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusCreated, set)
 }
 
-func (h *Handler) updateBenchmarkSet(c *echo.Context) error {
+func (h *Handler) updateSet(c *echo.Context) error {
 	id, err := pathID(c)
 	if err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
-	set, err := h.svc.BenchmarkSet(ctx, WorkspaceOf(c), id)
+	set, err := h.svc.Set(ctx, h.workspace(c), id)
 	if err != nil {
 		return err
 	}
@@ -62,7 +94,7 @@ func (h *Handler) updateBenchmarkSet(c *echo.Context) error {
 		return err
 	}
 	set.Name, set.Description, set.Values = in.Name, in.Description, in.Values
-	if err := h.svc.SaveBenchmarkSet(ctx, set); err != nil {
+	if err := h.svc.Save(ctx, set); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, set)
@@ -70,7 +102,7 @@ func (h *Handler) updateBenchmarkSet(c *echo.Context) error {
 
 // benchmarkSetBody reads a set's JSON body and checks every value, naming each bad field by
 // its path (values[3].segment.channel).
-func (h *Handler) benchmarkSetBody(c *echo.Context) (*BenchmarkSet, error) {
+func (h *Handler) benchmarkSetBody(c *echo.Context) (*Set, error) {
 	var req benchmarkSetRequest
 	if err := httpx.DecodeBody(c, &req); err != nil {
 		return nil, err
@@ -81,10 +113,10 @@ func (h *Handler) benchmarkSetBody(c *echo.Context) (*BenchmarkSet, error) {
 	}
 	check := newBenchmarkChecker(h.svc.now())
 	var errs []httpx.FieldError
-	values := make([]BenchmarkValue, len(req.Values))
+	values := make([]Value, len(req.Values))
 	for i, in := range req.Values {
 		at := fmt.Sprintf("values[%d]", i)
-		values[i] = BenchmarkValue{Metric: scoring.Metric(in.Metric), Scale: in.Scale, Statistic: in.Statistic,
+		values[i] = Value{Metric: scoring.Metric(in.Metric), Scale: in.Scale, Statistic: in.Statistic,
 			Value: *in.Value, Segment: in.Segment, Source: in.Source, Year: in.Year}
 		check.add(&values[i], at, func(column, msg string) {
 			field := at
@@ -101,7 +133,7 @@ func (h *Handler) benchmarkSetBody(c *echo.Context) (*BenchmarkSet, error) {
 	if len(errs) > 0 {
 		return nil, benchmarkProblems(errs)
 	}
-	return &BenchmarkSet{Name: req.Name, Description: req.Description, Values: values}, nil
+	return &Set{Name: req.Name, Description: req.Description, Values: values}, nil
 }
 
 // benchmarkProblems is the 422 for a set's bad values: the first maxListedProblems of them, and
@@ -116,10 +148,10 @@ func benchmarkProblems(errs []httpx.FieldError) *httpx.Problem {
 	return p
 }
 
-// importBenchmarkSet creates a set from a CSV file sent as the text/csv body; ?name= names
+// importSet creates a set from a CSV file sent as the text/csv body; ?name= names
 // the set and ?description= describes it. Every row is checked before the set is written,
 // in one insert, so a bad file stores nothing.
-func (h *Handler) importBenchmarkSet(c *echo.Context) error {
+func (h *Handler) importSet(c *echo.Context) error {
 	name, description := strings.TrimSpace(c.QueryParam("name")), strings.TrimSpace(c.QueryParam("description"))
 	switch {
 	case name == "":
@@ -151,43 +183,43 @@ func (h *Handler) importBenchmarkSet(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	set := &BenchmarkSet{WorkspaceID: WorkspaceOf(c), Name: name, Description: description, Values: values}
-	if err := h.svc.CreateBenchmarkSet(req.Context(), set); err != nil {
+	set := &Set{WorkspaceID: h.workspace(c), Name: name, Description: description, Values: values}
+	if err := h.svc.Create(req.Context(), set); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusCreated, set)
 }
 
-func (h *Handler) getBenchmarkSet(c *echo.Context) error {
+func (h *Handler) getSet(c *echo.Context) error {
 	id, err := pathID(c)
 	if err != nil {
 		return err
 	}
-	set, err := h.svc.BenchmarkSet(c.Request().Context(), WorkspaceOf(c), id)
+	set, err := h.svc.Set(c.Request().Context(), h.workspace(c), id)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, set)
 }
 
-func (h *Handler) listBenchmarkSets(c *echo.Context) error {
+func (h *Handler) listSets(c *echo.Context) error {
 	p, err := httpx.Pagination(c, 50, 200)
 	if err != nil {
 		return err
 	}
-	rows, err := h.svc.ListBenchmarkSets(c.Request().Context(), WorkspaceOf(c), p)
+	rows, err := h.svc.List(c.Request().Context(), h.workspace(c), p)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, httpx.NewPage(rows, p.Limit, func(s BenchmarkSet) bson.ObjectID { return s.ID }))
+	return c.JSON(http.StatusOK, httpx.NewPage(rows, p.Limit, func(s Set) bson.ObjectID { return s.ID }))
 }
 
-func (h *Handler) deleteBenchmarkSet(c *echo.Context) error {
+func (h *Handler) deleteSet(c *echo.Context) error {
 	id, err := pathID(c)
 	if err != nil {
 		return err
 	}
-	if err := h.svc.DeleteBenchmarkSet(c.Request().Context(), WorkspaceOf(c), id); err != nil {
+	if err := h.svc.Delete(c.Request().Context(), h.workspace(c), id); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

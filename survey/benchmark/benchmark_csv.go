@@ -1,4 +1,4 @@
-package survey
+package benchmark
 
 import (
 	"bytes"
@@ -38,7 +38,7 @@ var decimal = regexp.MustCompile(`^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$`)
 // header naming benchmarkColumns in any order and case, then one value per row. Every row is
 // checked before anything is returned; a fault is a 4xx *httpx.Problem that names the lines
 // and columns at fault, the first maxListedProblems of them.
-func parseBenchmarkCSV(data []byte, now time.Time) ([]BenchmarkValue, error) {
+func parseBenchmarkCSV(data []byte, now time.Time) ([]Value, error) {
 	data, err := utf8Text(data)
 	if err != nil {
 		return nil, err
@@ -58,7 +58,7 @@ func parseBenchmarkCSV(data []byte, now time.Time) ([]BenchmarkValue, error) {
 
 	check := newBenchmarkChecker(now)
 	var (
-		values   []BenchmarkValue
+		values   []Value
 		problems []httpx.FieldError
 		rows     int
 	)
@@ -71,8 +71,8 @@ func parseBenchmarkCSV(data []byte, now time.Time) ([]BenchmarkValue, error) {
 		if (err == nil || errors.Is(err, csv.ErrFieldCount)) && !slices.ContainsFunc(row, func(s string) bool { return strings.TrimSpace(s) != "" }) {
 			continue
 		}
-		if rows++; rows > maxBenchmarkValues {
-			return nil, httpx.NewProblem(http.StatusRequestEntityTooLarge, fmt.Sprintf("The file has more than %d rows, the most a set holds; split it into several sets.", maxBenchmarkValues))
+		if rows++; rows > maxValues {
+			return nil, httpx.NewProblem(http.StatusRequestEntityTooLarge, fmt.Sprintf("The file has more than %d rows, the most a set holds; split it into several sets.", maxValues))
 		}
 		var pe *csv.ParseError
 		if errors.As(err, &pe) && errors.Is(err, csv.ErrFieldCount) {
@@ -90,7 +90,7 @@ func parseBenchmarkCSV(data []byte, now time.Time) ([]BenchmarkValue, error) {
 			}
 			return ""
 		}
-		v := BenchmarkValue{Metric: scoring.Metric(cell("metric")), Scale: cell("scale"), Statistic: cell("statistic"),
+		v := Value{Metric: scoring.Metric(cell("metric")), Scale: cell("scale"), Statistic: cell("statistic"),
 			Segment: Segment{Industry: cell("industry"), Region: cell("region"), Channel: cell("channel")}, Source: cell("source")}
 		unread := map[string]bool{}
 		bad := func(column, msg string) {

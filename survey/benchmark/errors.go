@@ -1,0 +1,20 @@
+package benchmark
+
+import (
+	"errors"
+	"net/http"
+)
+
+// ErrorStatus classifies this package's errors for httpx.ErrorHandler.
+func ErrorStatus(err error) (int, string, bool) {
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return http.StatusNotFound, "No such resource in this workspace.", true
+	case errors.Is(err, ErrStarterSet):
+		// The set exists and every workspace reads it, but no key of any scope may change it:
+		// a permission no one has, not a conflict a client could resolve.
+		return http.StatusForbidden, "Starter benchmark sets ship with surveyd and are read-only; " +
+			"to change one, create a set of your own (POST /api/v1/benchmark-sets) with its values.", true
+	}
+	return 0, "", false
+}
