@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v5"
 	"github.com/surveyd/surveyd/internal/httpx"
 	"github.com/surveyd/surveyd/survey"
+	"github.com/surveyd/surveyd/survey/intake"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
@@ -20,12 +21,13 @@ type Bounces struct {
 	Metrics *Metrics
 
 	svc          *survey.Service
+	intake       *intake.Service // checks the notices' signatures
 	suppressions *Suppressions
 }
 
 // NewBounces builds the bounce endpoint.
-func NewBounces(svc *survey.Service, s *Suppressions) *Bounces {
-	return &Bounces{svc: svc, suppressions: s}
+func NewBounces(svc *survey.Service, in *intake.Service, s *Suppressions) *Bounces {
+	return &Bounces{svc: svc, intake: in, suppressions: s}
 }
 
 // Register adds POST /api/v1/webhooks/bounces.
@@ -50,7 +52,7 @@ type BounceResult struct {
 
 func (b *Bounces) receive(c *echo.Context) error {
 	ctx := c.Request().Context()
-	integ, body, err := b.svc.ReadSignedWebhook(c)
+	integ, body, err := b.intake.ReadSignedWebhook(c.Response(), c.Request())
 	if err != nil {
 		return err
 	}

@@ -137,7 +137,7 @@ func openReportBench(b *testing.B, n int) (rs *reportBench, err error) {
 	if err != nil {
 		return rs, err
 	}
-	rs.svc = NewService(db, signer, "http://surveyd.test", []byte("salt"), []byte("secret-key-for-tests"))
+	rs.svc = NewService(db, signer, "http://surveyd.test", []byte("salt"))
 
 	b.Logf("opened and migrated %s in %s", dir, time.Since(opened).Round(time.Millisecond))
 

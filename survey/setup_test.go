@@ -77,7 +77,7 @@ func newEnv(t testing.TB) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := NewService(db, signer, "http://surveyd.test", []byte("salt"), []byte("secret-key-for-tests"))
+	svc := NewService(db, signer, "http://surveyd.test", []byte("salt"))
 	svc.CacheRollups() // as the one process serving an embedded store does
 	// A fixed start, so no test depends on the day it runs: a Wednesday in June, 08:00 UTC.
 	clock := &fakeClock{t: time.Date(2026, 6, 17, 8, 0, 0, 0, time.UTC)}
@@ -95,7 +95,6 @@ func newEnv(t testing.TB) *env {
 	NewPages(svc, w, pages, catalog).Register(e, middleware.BodyLimit(64<<10))
 	h := NewHandler(svc, catalog)
 	h.Register(e.Group("/api/v1", h.Authenticate))
-	h.RegisterWebhooks(e)
 
 	en := &env{t: t, svc: svc, e: e, clock: clock}
 	en.ws, en.key = en.workspace("Acme")
