@@ -35,7 +35,4 @@ func NewService(db *mongo.Database, core *survey.Service, secretKey []byte) *Ser
 // SetMetrics makes the service count its events into m. Call it before serving.
 func (s *Service) SetMetrics(m *Metrics) { s.metrics = m }
 
-// Rules is the store of the workspaces' rules.
-func (s *Service) Rules() *RuleStore { return s.rules }
-
 func (s *Service) now() time.Time { return s.core.Now() }
