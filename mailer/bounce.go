@@ -21,12 +21,13 @@ type Bounces struct {
 	Metrics *Metrics
 
 	svc          BounceNotices
+	signatures   SignedNotices // checks the notices' signatures
 	suppressions *Suppressions
 }
 
 // NewBounces builds the bounce endpoint.
-func NewBounces(svc BounceNotices, s *Suppressions) *Bounces {
-	return &Bounces{svc: svc, suppressions: s}
+func NewBounces(svc BounceNotices, sig SignedNotices, s *Suppressions) *Bounces {
+	return &Bounces{svc: svc, signatures: sig, suppressions: s}
 }
 
 // Register adds POST /api/v1/webhooks/bounces, where the provider posts its notices.
@@ -51,7 +52,7 @@ type BounceResult struct {
 
 func (b *Bounces) receive(c *echo.Context) error {
 	ctx := c.Request().Context()
-	integ, body, err := b.svc.ReadSignedWebhook(c)
+	integ, body, err := b.signatures.ReadSignedWebhook(c.Response(), c.Request())
 	if err != nil {
 		return err
 	}

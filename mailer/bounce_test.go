@@ -14,6 +14,7 @@ import (
 	"github.com/surveyd/surveyd/internal/config"
 	"github.com/surveyd/surveyd/internal/httpx"
 	"github.com/surveyd/surveyd/survey"
+	"github.com/surveyd/surveyd/survey/intake"
 )
 
 func TestBounceNotices(t *testing.T) {
@@ -23,7 +24,8 @@ func TestBounceNotices(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := survey.NewService(db, signer, "http://surveyd.test", []byte("salt"), []byte("master key for the bounce test"))
+	svc := survey.NewService(db, signer, "http://surveyd.test", []byte("salt"))
+	hooks := intake.NewService(db, svc, []byte("master key for the bounce test"))
 	ws := survey.NewWorkspace("Acme")
 	if err := svc.CreateWorkspace(ctx, ws); err != nil {
 		t.Fatal(err)
@@ -36,20 +38,20 @@ func TestBounceNotices(t *testing.T) {
 	if err := svc.CreateInvitations(ctx, []*survey.Invitation{inv}); err != nil {
 		t.Fatal(err)
 	}
-	integ, err := svc.CreateIntegration(ctx, ws.ID, "ESP")
+	integ, err := hooks.CreateIntegration(ctx, ws.ID, "ESP")
 	if err != nil {
 		t.Fatal(err)
 	}
 	suppressions := NewSuppressions(db)
 	log := slog.New(slog.DiscardHandler)
-	e := echo.NewWithConfig(echo.Config{Logger: log, HTTPErrorHandler: httpx.ErrorHandler(log, survey.ErrorStatus, ErrorStatus)})
-	NewBounces(svc, suppressions).Register(e)
+	e := echo.NewWithConfig(echo.Config{Logger: log, HTTPErrorHandler: httpx.ErrorHandler(log, survey.ErrorStatus, intake.ErrorStatus, ErrorStatus)})
+	NewBounces(svc, hooks, suppressions).Register(e)
 
 	post := func(body, secret string, at time.Time) *httptest.ResponseRecorder {
 		req := httptest.NewRequest("POST", "/api/v1/webhooks/bounces", strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set(survey.HeaderIntegration, integ.ID.Hex())
-		req.Header.Set(survey.HeaderSignature, survey.SignWebhook(secret, at, []byte(body)))
+		req.Header.Set(intake.HeaderIntegration, integ.ID.Hex())
+		req.Header.Set(intake.HeaderSignature, intake.SignWebhook(secret, at, []byte(body)))
 		rec := httptest.NewRecorder()
 		e.ServeHTTP(rec, req)
 		return rec

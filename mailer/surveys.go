@@ -2,10 +2,11 @@ package mailer
 
 import (
 	"context"
+	"net/http"
 	"time"
 
-	"github.com/labstack/echo/v5"
 	"github.com/surveyd/surveyd/survey"
+	"github.com/surveyd/surveyd/survey/intake"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
@@ -31,12 +32,17 @@ type Previews interface {
 	UnsubscribeLink(inv *survey.Invitation) string
 }
 
-// BounceNotices is what Bounces needs: the integration that signed an inbound notice, and the
-// invitation it is about.
+// BounceNotices is what Bounces needs of the survey domain: the invitation an inbound notice is
+// about.
 type BounceNotices interface {
-	ReadSignedWebhook(c *echo.Context) (*survey.Integration, []byte, error)
 	Invitation(ctx context.Context, ws, id bson.ObjectID) (*survey.Invitation, error)
 	MarkBounced(ctx context.Context, id bson.ObjectID, at time.Time, reason string) error
+}
+
+// SignedNotices checks an inbound notice's signature as the CRM intake checks its webhooks,
+// and says which integration signed it (*intake.Service).
+type SignedNotices interface {
+	ReadSignedWebhook(w http.ResponseWriter, r *http.Request) (*intake.Integration, []byte, error)
 }
 
 // Unsubscribes is what the unsubscribe pages need: the invitation an unsubscribe token names.

@@ -49,25 +49,10 @@ func (h *Handler) Register(g *echo.Group) {
 	g.PATCH("/responses/:id/flags", h.overrideFlags, write)
 	g.GET("/responses/:id/flags/audit", h.listFlagAudits, read)
 
-	g.POST("/integrations", h.createIntegration, admin)
-	g.GET("/integrations", h.listIntegrations, read)
-	g.POST("/integrations/:id/rotate", h.rotateIntegration, admin)
-	g.DELETE("/integrations/:id", h.revokeIntegration, admin)
-
-	g.POST("/rules", h.createRule, write)
-	g.GET("/rules", h.listRules, read)
-	g.PATCH("/rules/:id", h.updateRule, write)
-	g.DELETE("/rules/:id", h.deleteRule, write)
 
 	g.POST("/customer-counts", h.putCustomerCount, write)
 	g.GET("/customer-counts", h.listCustomerCounts, read)
 	g.DELETE("/customer-counts/:id", h.deleteCustomerCount, write)
-}
-
-// RegisterWebhooks adds the CRM's interaction webhook, which is signed with an integration's
-// secret instead of carrying an API key.
-func (h *Handler) RegisterWebhooks(e *echo.Echo) {
-	e.POST("/api/v1/webhooks/interactions", h.receiveInteraction)
 }
 
 const ctxKey = "survey.apikey"

@@ -24,6 +24,7 @@ type DemoOptions struct {
 	Catalog   *templates.Catalog                  // supplies the surveys' default texts
 	// Seeders add the demo data of features outside the core: benchmark sets and targets.
 	Seeders []DemoSeeder
+	Intake  DemoIntake // seeds the demo's rule and CRM integration; nil: neither
 }
 
 // DemoSeeder seeds one feature's part of the demo workspace ws, whose time zone is loc,
@@ -32,12 +33,29 @@ type DemoSeeder interface {
 	SeedDemo(ctx context.Context, ws bson.ObjectID, loc *time.Location) error
 }
 
+// DemoIntake seeds the demo's part of the CRM intake. survey/intake provides it and
+// cmd/surveyd passes it in: intake imports survey, so the demo cannot call it directly.
+type DemoIntake interface {
+	// ClearRules deletes the workspace's rules, when an interrupted seed is redone.
+	ClearRules(ctx context.Context, ws bson.ObjectID) error
+	// SeedRule makes the demo's rule, which sends sv after chats and emails.
+	SeedRule(ctx context.Context, ws, sv bson.ObjectID) error
+	// Integration is the demo CRM's integration with its secret, made on first use.
+	Integration(ctx context.Context, ws bson.ObjectID) (*DemoIntegration, error)
+}
+
+// DemoIntegration is what `surveyd demo` prints of the demo CRM's integration.
+type DemoIntegration struct {
+	ID     bson.ObjectID
+	Secret string
+}
+
 // Demo is the seeded workspace with one live, unanswered link per survey.
 type Demo struct {
 	Workspace   *Workspace
 	Links       []DemoLink
-	Integration *Integration // the demo CRM's, with its Secret
-	Seeded      bool         // false when the data was already there
+	Integration *DemoIntegration // the demo CRM's, with its Secret; nil without DemoOptions.Intake
+	Seeded      bool             // false when the data was already there
 }
 
 // DemoLink is a survey's live link for trying the respondent pages.
@@ -133,10 +151,15 @@ func (s *Service) SeedDemo(ctx context.Context, opts DemoOptions) (*Demo, error)
 	if n, err := settings.CountDocuments(ctx, marker); err != nil {
 		return nil, fmt.Errorf("survey: demo marker: %w", err)
 	} else if n > 0 {
-		return s.demo(ctx, ws, false)
+		return s.demo(ctx, ws, opts.Intake, false)
 	}
-	for _, coll := range []string{"surveys", "invitations", "responses", "rules"} {
+	for _, coll := range []string{"surveys", "invitations", "responses"} {
 		if err := store.DeleteMany(ctx, s.db.Collection(coll), bson.D{{Key: "workspace_id", Value: ws.ID}}); err != nil {
+			return nil, fmt.Errorf("survey: clear partial demo: %w", err)
+		}
+	}
+	if opts.Intake != nil {
+		if err := opts.Intake.ClearRules(ctx, ws.ID); err != nil {
 			return nil, fmt.Errorf("survey: clear partial demo: %w", err)
 		}
 	}
@@ -144,7 +167,7 @@ func (s *Service) SeedDemo(ctx context.Context, opts DemoOptions) (*Demo, error)
 	if days <= 0 {
 		days = 90
 	}
-	if err := s.seedDemo(ctx, ws, opts.Catalog, max(opts.Responses, 1), days, progress); err != nil {
+	if err := s.seedDemo(ctx, ws, opts.Catalog, opts.Intake, max(opts.Responses, 1), days, progress); err != nil {
 		return nil, err
 	}
 	for _, seeder := range opts.Seeders {
@@ -158,35 +181,23 @@ func (s *Service) SeedDemo(ctx context.Context, opts DemoOptions) (*Demo, error)
 	if _, err := settings.InsertOne(ctx, append(marker, bson.E{Key: "at", Value: s.now()})); err != nil {
 		return nil, fmt.Errorf("survey: demo marker: %w", err)
 	}
-	return s.demo(ctx, ws, true)
+	return s.demo(ctx, ws, opts.Intake, true)
 }
 
-// demo gathers what `surveyd demo` prints. Its integration is made once; its secret is derived,
-// so every run prints the same one.
-func (s *Service) demo(ctx context.Context, ws *Workspace, seeded bool) (*Demo, error) {
+// demo gathers what `surveyd demo` prints.
+func (s *Service) demo(ctx context.Context, ws *Workspace, intake DemoIntake, seeded bool) (*Demo, error) {
 	links, err := s.demoLinks(ctx, ws)
 	if err != nil {
 		return nil, err
 	}
 	d := &Demo{Workspace: ws, Links: links, Seeded: seeded}
-	integrations, err := s.ListIntegrations(ctx, ws.ID)
-	if err != nil {
-		return nil, err
+	if intake != nil {
+		d.Integration, err = intake.Integration(ctx, ws.ID)
 	}
-	for i := range integrations {
-		if integrations[i].Name == demoIntegration && integrations[i].RevokedAt == nil {
-			d.Integration = &integrations[i]
-			d.Integration.Secret = s.IntegrationSecret(d.Integration, d.Integration.Version)
-			return d, nil
-		}
-	}
-	d.Integration, err = s.CreateIntegration(ctx, ws.ID, demoIntegration)
 	return d, err
 }
 
-const demoIntegration = "Demo CRM"
-
-func (s *Service) seedDemo(ctx context.Context, ws *Workspace, catalog *templates.Catalog, responses, days int, progress func(string, int, int)) error {
+func (s *Service) seedDemo(ctx context.Context, ws *Workspace, catalog *templates.Catalog, intake DemoIntake, responses, days int, progress func(string, int, int)) error {
 	rng := rand.New(rand.NewPCG(20261123, uint64(responses)))
 	now := s.now()
 	var surveys []*Survey
@@ -331,13 +342,10 @@ func (s *Service) seedDemo(ctx context.Context, ws *Workspace, catalog *template
 		return err
 	}
 
-	// Chats and emails get the support CSAT as soon as they close, outside quiet hours.
-	now = s.now()
-	rule := &Rule{ID: bson.NewObjectID(), WorkspaceID: ws.ID, Name: "Support CSAT after chat and email", Enabled: true,
-		Channels: []string{"chat", "email"}, Types: []string{}, SurveyID: surveys[0].ID, SamplePercent: 100,
-		FrequencyDays: 30, QuietHours: &QuietHours{Start: "21:00", End: "08:00"}, CreatedAt: now, UpdatedAt: now}
-	if _, err := s.db.Collection("rules").InsertOne(ctx, rule); err != nil {
-		return fmt.Errorf("survey: seed rule: %w", err)
+	if intake != nil {
+		if err := intake.SeedRule(ctx, ws.ID, surveys[0].ID); err != nil {
+			return err
+		}
 	}
 
 	// One fresh, unanswered invitation per survey, for trying the pages.

@@ -21,11 +21,12 @@ const MaxBatch = 1000
 type invitationRequest struct {
 	SurveyID    string            `json:"survey_id" validate:"required,mongodb"`
 	Customer    *Customer         `json:"customer" validate:"required"`
-	Interaction *interactionInput `json:"interaction"`
+	Interaction *InteractionInput `json:"interaction"`
 	Send        *bool             `json:"send"`
 }
 
-type interactionInput struct {
+// InteractionInput is an interaction as a client sends it, with an invitation or in a CRM webhook.
+type InteractionInput struct {
 	ID                   string           `json:"id" validate:"max=200"`
 	Agent                string           `json:"agent" validate:"max=200"`
 	Team                 string           `json:"team" validate:"max=200"`
@@ -39,8 +40,8 @@ type interactionInput struct {
 	Properties           map[string]any   `json:"properties" validate:"omitempty,max=50"` // kept with webhook interactions
 }
 
-// interaction is the stored form: UTC times, lower-case type.
-func (ri *interactionInput) interaction() Interaction {
+// Interaction is the stored form: UTC times, lower-case type.
+func (ri *InteractionInput) Interaction() Interaction {
 	in := Interaction{ID: ri.ID, Agent: ri.Agent, Team: ri.Team, Channel: ri.Channel, Country: ri.Country,
 		Type: strings.ToLower(strings.TrimSpace(ri.Type)), FirstContactResolved: ri.FirstContactResolved,
 		HandleSeconds: ri.HandleSeconds, Transfers: ri.Transfers}
@@ -151,7 +152,7 @@ func (h *Handler) prepare(ctx context.Context, ws bson.ObjectID, reqs []invitati
 				errs = append(errs, httpx.FieldError{Field: path("interaction.occurred_at"), Message: "is more than a day in the future"})
 				continue
 			}
-			in = ri.interaction()
+			in = ri.Interaction()
 		}
 		send := r.Send == nil || *r.Send
 		invs = append(invs, h.svc.NewInvitation(sv, *r.Customer, in, send))

@@ -7,14 +7,12 @@ import (
 // Metrics count what the survey domain does, for the operator's /metrics. A nil *Metrics
 // counts nothing: the admin commands and most tests run without one.
 type Metrics struct {
-	answers    *prometheus.CounterVec // by survey kind and change: created, updated
-	flags      *prometheus.CounterVec // by flag name
-	decisions  *prometheus.CounterVec // by decision: an invitation status, or no_rule
-	rejections *prometheus.CounterVec // by reason
-	cacheHit   prometheus.Counter
-	cacheMiss  prometheus.Counter
-	rebuilds   prometheus.Gauge
-	progress   *prometheus.GaugeVec // by stage
+	answers   *prometheus.CounterVec // by survey kind and change: created, updated
+	flags     *prometheus.CounterVec // by flag name
+	cacheHit  prometheus.Counter
+	cacheMiss prometheus.Counter
+	rebuilds  prometheus.Gauge
+	progress  *prometheus.GaugeVec // by stage
 }
 
 // NewMetrics registers the survey metrics with reg; Service.SetMetrics puts them to use.
@@ -30,13 +28,6 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		flags: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "surveyd_answer_flags_total", Help: "Bias flags raised on stored answers, by flag.",
 		}, []string{"flag"}),
-		decisions: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "surveyd_webhook_decisions_total", Help: "CRM interaction webhooks decided by the rules, by decision: scheduled, throttled, suppressed, sampled_out or no_rule.",
-		}, []string{"decision"}),
-		rejections: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "surveyd_webhook_signature_rejections_total",
-			Help: "Signed webhooks refused, by reason: unknown_integration, revoked, malformed, expired (outside the replay window) or mismatch.",
-		}, []string{"reason"}),
 		cacheHit:  cache.WithLabelValues("hit"),
 		cacheMiss: cache.WithLabelValues("miss"),
 		rebuilds: prometheus.NewGauge(prometheus.GaugeOpts{
@@ -47,7 +38,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "How far the latest rollup rebuild has got through each stage, 0 to 1: invitations and responses read, answers and documents written.",
 		}, []string{"stage"}),
 	}
-	reg.MustRegister(m.answers, m.flags, m.decisions, m.rejections, cache, m.rebuilds, m.progress)
+	reg.MustRegister(m.answers, m.flags, cache, m.rebuilds, m.progress)
 	return m
 }
 
@@ -65,18 +56,6 @@ func (m *Metrics) answerRecorded(r *Response, created bool) {
 	m.answers.WithLabelValues(string(r.Kind), change).Inc()
 	for _, f := range r.Flags {
 		m.flags.WithLabelValues(f.Name).Inc()
-	}
-}
-
-func (m *Metrics) decided(decision string) {
-	if m != nil {
-		m.decisions.WithLabelValues(decision).Inc()
-	}
-}
-
-func (m *Metrics) signatureRejected(reason string) {
-	if m != nil {
-		m.rejections.WithLabelValues(reason).Inc()
 	}
 }
 

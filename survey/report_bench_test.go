@@ -139,7 +139,7 @@ func openReportBench(b *testing.B, n int) (rs *reportBench, err error) {
 	if err != nil {
 		return rs, err
 	}
-	rs.svc = NewService(db, signer, "http://surveyd.test", []byte("salt"), []byte("secret-key-for-tests"))
+	rs.svc = NewService(db, signer, "http://surveyd.test", []byte("salt"))
 	benchmarks, targets := benchmark.NewService(db, benchmark.Options{}), target.NewService(db, target.Options{})
 	rs.svc.CompareWith(benchmarks, targets)
 

@@ -882,7 +882,7 @@ func (p *prop) loadRef(sv *Survey) *propRefData {
 	}
 	for _, r := range resps {
 		a := propRefAnswer{at: r.CreatedAt, t: propRefTuple(r.Interaction), flags: map[string]bool{}, score: r.Score,
-			comment: r.Comment != "", customer: customerKey(r.Customer)}
+			comment: r.Comment != "", customer: CustomerKey(r.Customer)}
 		for _, f := range r.Flags {
 			a.flags[f.Name] = true
 		}

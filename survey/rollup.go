@@ -133,7 +133,7 @@ func bucketKey(sv bson.ObjectID, g rollupGen, gran scoring.Granularity, start ti
 
 // customerHash identifies a customer in rollups without their address.
 func customerHash(c Customer) uint64 {
-	sum := sha256.Sum256([]byte(customerKey(c)))
+	sum := sha256.Sum256([]byte(CustomerKey(c)))
 	return binary.BigEndian.Uint64(sum[:8])
 }
 

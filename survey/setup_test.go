@@ -79,7 +79,7 @@ func newEnv(t testing.TB) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := NewService(db, signer, "http://surveyd.test", []byte("salt"), []byte("secret-key-for-tests"))
+	svc := NewService(db, signer, "http://surveyd.test", []byte("salt"))
 	svc.CacheRollups() // as the one process serving an embedded store does
 	// A fixed start, so no test depends on the day it runs: a Wednesday in June, 08:00 UTC.
 	clock := &fakeClock{t: time.Date(2026, 6, 17, 8, 0, 0, 0, time.UTC)}
@@ -104,7 +104,6 @@ func newEnv(t testing.TB) *env {
 	read, write := RequireScope(ScopeRead), RequireScope(ScopeWrite)
 	benchmark.NewHandler(benchmarks, WorkspaceOf).Register(api, read, write)
 	target.NewHandler(targets, svc, WorkspaceOf).Register(api, read, write)
-	h.RegisterWebhooks(e)
 
 	en := &env{t: t, svc: svc, e: e, clock: clock}
 	en.ws, en.key = en.workspace("Acme")

@@ -120,11 +120,10 @@ type Service struct {
 	invitations *mongo.Collection
 	responses   *mongo.Collection
 
-	signer    *Signer
-	baseURL   string
-	ipSalt    []byte
-	secretKey []byte
-	now       func() time.Time
+	signer  *Signer
+	baseURL string
+	ipSalt  []byte
+	now     func() time.Time
 
 	distributor Distributor
 	rollups     *rollups
@@ -144,9 +143,8 @@ type Service struct {
 const cacheTTL = 5 * time.Second
 
 // NewService binds the survey domain to db. Links are signed by signer and point at baseURL;
-// ipSalt keys the hash that stands in for respondents' IP addresses; secretKey derives the
-// integrations' webhook secrets.
-func NewService(db *mongo.Database, signer *Signer, baseURL string, ipSalt, secretKey []byte) *Service {
+// ipSalt keys the hash that stands in for respondents' IP addresses.
+func NewService(db *mongo.Database, signer *Signer, baseURL string, ipSalt []byte) *Service {
 	s := &Service{
 		db:          db,
 		workspaces:  db.Collection("workspaces"),
@@ -157,7 +155,6 @@ func NewService(db *mongo.Database, signer *Signer, baseURL string, ipSalt, secr
 		signer:      signer,
 		baseURL:     baseURL,
 		ipSalt:      ipSalt,
-		secretKey:   secretKey,
 		now:         func() time.Time { return time.Now().UTC() },
 
 		surveyCache:    ttlcache.New[bson.ObjectID, Survey](cacheTTL),

@@ -30,6 +30,7 @@ import (
 	"github.com/surveyd/surveyd/survey"
 	"github.com/surveyd/surveyd/survey/benchmark"
 	"github.com/surveyd/surveyd/survey/target"
+	"github.com/surveyd/surveyd/survey/intake"
 	"github.com/surveyd/surveyd/templates"
 )
 
@@ -41,6 +42,7 @@ type app struct {
 	store        *store.Store
 	unserve      func() // lets another process serve the embedded store
 	svc          *survey.Service
+	intake       *intake.Service
 	writer       *survey.Writer
 	benchmarks   *benchmark.Service
 	targets      *target.Service
@@ -97,12 +99,13 @@ func initApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, e
 		a.close()
 		return nil, err
 	}
-	a.svc = survey.NewService(st.DB, signer, cfg.BaseURL, salt, cfg.SecretKey)
+	a.svc = survey.NewService(st.DB, signer, cfg.BaseURL, salt)
 	if st.Embedded { // served by this process alone
 		a.svc.CacheRollups()
 	}
 	a.benchmarks, a.targets = benchmark.NewService(st.DB, benchmark.Options{}), target.NewService(st.DB, target.Options{})
 	a.svc.CompareWith(a.benchmarks, a.targets)
+	a.intake = intake.NewService(st.DB, a.svc, cfg.SecretKey)
 	a.writer = survey.NewWriter(a.svc, log)
 	if err := a.initMail(); err != nil {
 		a.close()
@@ -178,7 +181,7 @@ func (a *app) close() {
 func (a *app) routes(reg *prometheus.Registry) *echo.Echo {
 	e := echo.NewWithConfig(echo.Config{
 		Logger:           a.log,
-		HTTPErrorHandler: httpx.ErrorHandler(a.log, survey.ErrorStatus, benchmark.ErrorStatus, target.ErrorStatus, mailer.ErrorStatus, outbox.ErrorStatus),
+		HTTPErrorHandler: httpx.ErrorHandler(a.log, survey.ErrorStatus, intake.ErrorStatus, benchmark.ErrorStatus, target.ErrorStatus, mailer.ErrorStatus, outbox.ErrorStatus),
 		IPExtractor:      clientIP(a.cfg.TrustedProxies),
 		// An unknown path under /api/v1 is a 404 and a known one asked with another method a
 		// 405, not a catch-all route that runs the group's authentication.
@@ -226,8 +229,9 @@ func (a *app) routes(reg *prometheus.Registry) *echo.Echo {
 	survey.NewPages(a.svc, a.writer, a.pages, a.catalog).Register(e, publicPost...)
 	mailer.NewUnsubscribe(a.svc, a.suppressions, a.pages, a.catalog).Register(e, publicPost...)
 	api := survey.NewHandler(a.svc, a.catalog)
-	api.RegisterWebhooks(e)
-	bounces := mailer.NewBounces(a.svc, a.suppressions)
+	crm := intake.NewHandler(a.intake)
+	crm.RegisterWebhooks(e)
+	bounces := mailer.NewBounces(a.svc, a.intake, a.suppressions)
 	bounces.Metrics = a.mailer.Metrics
 	bounces.Register(e)
 	g := e.Group("/api/v1", api.Authenticate)
@@ -235,6 +239,7 @@ func (a *app) routes(reg *prometheus.Registry) *echo.Echo {
 	read, write := survey.RequireScope(survey.ScopeRead), survey.RequireScope(survey.ScopeWrite)
 	benchmark.NewHandler(a.benchmarks, survey.WorkspaceOf).Register(g, read, write)
 	target.NewHandler(a.targets, a.svc, survey.WorkspaceOf).Register(g, read, write)
+	crm.Register(g)
 	a.suppressions.RegisterAPI(g)
 	a.webhooks.Register(g)
 	a.outbox.RegisterAPI(g)

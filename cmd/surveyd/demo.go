@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"github.com/surveyd/surveyd/survey"
+	"github.com/surveyd/surveyd/survey/intake"
 )
 
 // cmdDemo seeds the demo workspace (once), prints a fresh API key and a live link per
@@ -34,6 +35,7 @@ func cmdDemo(ctx context.Context, args []string, getenv func(string) string, std
 		Catalog:   a.catalog,
 		Seeders:   []survey.DemoSeeder{a.benchmarks, a.targets},
 		Progress:  progressBar(stderr),
+		Intake:    a.intake.Demo(),
 	})
 	if err != nil {
 		return err
@@ -61,7 +63,7 @@ A CRM webhook (a rule sends chats and emails the Support CSAT; quiet hours 21:00
   BODY='{"event_id":"demo-'"$RANDOM"'","interaction":{"channel":"chat","agent":"Nguyễn Thu An","team":"Billing","country":"VN"},"customer":{"email":"you@example.com","name":"You","locale":"vi"}}'
   TS=$(date +%%s); SIG=$(printf '%%s.%%s' "$TS" "$BODY" | openssl dgst -sha256 -hmac '%s' | sed 's/^.* //')
   curl -s -H 'Content-Type: application/json' -H '%s: %s' -H "%s: t=$TS,v1=$SIG" -d "$BODY" %s/api/v1/webhooks/interactions
-`, demo.Workspace.TimeZone, in.Secret, survey.HeaderIntegration, in.ID.Hex(), survey.HeaderSignature, cfg.BaseURL)
+`, demo.Workspace.TimeZone, in.Secret, intake.HeaderIntegration, in.ID.Hex(), intake.HeaderSignature, cfg.BaseURL)
 	if cfg.SMTPURL == "" {
 		fmt.Fprintf(stdout, "Emails go to %s/mail/*.eml (no SURVEYD_SMTP_URL set); each survey link is also logged.\n", cfg.DataDir)
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/surveyd/surveyd/internal/smtptest"
 	"github.com/surveyd/surveyd/mailer/webhook"
 	"github.com/surveyd/surveyd/survey"
+	"github.com/surveyd/surveyd/survey/intake"
 )
 
 // crm is the CRM's webhook receiver.
@@ -167,8 +168,8 @@ func signedPostB(r *running, integration, secret string, body []byte) (int, erro
 func (r *running) post(integration, secret string, body []byte) (*http.Response, error) {
 	req, _ := http.NewRequest("POST", r.base+"/api/v1/webhooks/interactions", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set(survey.HeaderIntegration, integration)
-	req.Header.Set(survey.HeaderSignature, survey.SignWebhook(secret, time.Now(), body))
+	req.Header.Set(intake.HeaderIntegration, integration)
+	req.Header.Set(intake.HeaderSignature, intake.SignWebhook(secret, time.Now(), body))
 	return r.client.Do(req)
 }
 
@@ -198,7 +199,7 @@ func TestEndToEndDistribution(t *testing.T) {
 	if code := r.api(t, "POST", "/api/v1/surveys", key, map[string]any{"kind": "csat", "name": "Support"}, &sv); code != 201 {
 		t.Fatalf("create survey: %d", code)
 	}
-	var integ survey.Integration
+	var integ intake.Integration
 	if code := r.api(t, "POST", "/api/v1/integrations", key, map[string]any{"name": "Helpdesk"}, &integ); code != 201 || integ.Secret == "" {
 		t.Fatalf("create integration: %d %+v", code, integ)
 	}
@@ -215,7 +216,7 @@ func TestEndToEndDistribution(t *testing.T) {
 	event := []byte(`{"event_id":"evt-1001","interaction":{"id":"T-77","type":"ticket","channel":"chat","agent":"Minh","team":"Billing","country":"VN",
 		"first_contact_resolved":true,"handle_seconds":420},"customer":{"id":"C-9","email":"lan@example.com","name":"Lan","locale":"vi"}}`)
 	res, body := signedPost(t, r, integ.ID.Hex(), integ.Secret, event)
-	var result survey.WebhookResult
+	var result intake.WebhookResult
 	if err := json.Unmarshal(body, &result); err != nil || res.StatusCode != http.StatusAccepted || result.Decision != survey.StatusScheduled {
 		t.Fatalf("webhook: %d %s", res.StatusCode, body)
 	}
@@ -276,7 +277,7 @@ func TestEndToEndDistribution(t *testing.T) {
 
 	// The CRM retries its webhook: same answer, nothing new created or sent.
 	res, body = signedPost(t, r, integ.ID.Hex(), integ.Secret, event)
-	var again survey.WebhookResult
+	var again intake.WebhookResult
 	_ = json.Unmarshal(body, &again)
 	if res.StatusCode != http.StatusOK || res.Header.Get("Idempotent-Replayed") != "true" || again.InvitationID != result.InvitationID {
 		t.Fatalf("retried webhook: %d %s", res.StatusCode, body)

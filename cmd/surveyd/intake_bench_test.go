@@ -12,6 +12,7 @@ import (
 	"github.com/surveyd/surveyd/internal/config"
 	"github.com/surveyd/surveyd/internal/smtptest"
 	"github.com/surveyd/surveyd/survey"
+	"github.com/surveyd/surveyd/survey/intake"
 )
 
 // BenchmarkWebhookIntake measures signed interaction webhooks accepted per second, end to end
@@ -30,7 +31,7 @@ func BenchmarkWebhookIntake(b *testing.B) {
 	_, key, _ := r.svc.CreateAPIKey(ctx, ws.ID, "bench", survey.ScopeAdmin)
 	var sv survey.Survey
 	r.apiB(b, "POST", "/api/v1/surveys", key, map[string]any{"kind": "nps", "name": "NPS"}, &sv)
-	var integ survey.Integration
+	var integ intake.Integration
 	r.apiB(b, "POST", "/api/v1/integrations", key, map[string]any{"name": "CRM"}, &integ)
 	r.apiB(b, "POST", "/api/v1/rules", key, map[string]any{"name": "All", "survey_id": sv.ID.Hex()}, nil)
 

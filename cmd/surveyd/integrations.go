@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/surveyd/surveyd/survey"
+	"github.com/surveyd/surveyd/survey/intake"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
@@ -41,8 +42,9 @@ func cmdIntegrations(ctx context.Context, args []string, getenv func(string) str
 		return err
 	}
 	defer st.Close(context.Background())
-	svc := survey.NewService(st.DB, nil, cfg.BaseURL, nil, cfg.SecretKey)
-	ws, err := svc.WorkspaceByName(ctx, workspace)
+	core := survey.NewService(st.DB, nil, cfg.BaseURL, nil)
+	svc := intake.NewService(st.DB, core, cfg.SecretKey)
+	ws, err := core.WorkspaceByName(ctx, workspace)
 	if err != nil {
 		return fmt.Errorf("integrations: workspace %q: %w", workspace, err)
 	}
@@ -54,7 +56,7 @@ func cmdIntegrations(ctx context.Context, args []string, getenv func(string) str
 	}
 	switch sub {
 	case "create", "rotate":
-		var in *survey.Integration
+		var in *intake.Integration
 		if sub == "create" {
 			in, err = svc.CreateIntegration(ctx, ws.ID, name)
 		} else {
@@ -66,7 +68,7 @@ func cmdIntegrations(ctx context.Context, args []string, getenv func(string) str
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stderr, "integration %s (%q) — send its id as %s and sign with the secret, shown this once:\n", in.ID.Hex(), in.Name, survey.HeaderIntegration)
+		fmt.Fprintf(stderr, "integration %s (%q) — send its id as %s and sign with the secret, shown this once:\n", in.ID.Hex(), in.Name, intake.HeaderIntegration)
 		fmt.Fprintln(stdout, in.Secret)
 		return nil
 	case "revoke":

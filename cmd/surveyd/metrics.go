@@ -8,10 +8,11 @@ import (
 	"github.com/surveyd/surveyd/mailer"
 	"github.com/surveyd/surveyd/mailer/outbox"
 	"github.com/surveyd/surveyd/survey"
+	"github.com/surveyd/surveyd/survey/intake"
 )
 
 // instrument registers what an operator watches beside the HTTP metrics (which routes adds)
-// and connects the packages that count it: the survey domain, the mailer, the outbox's
+// and connects the packages that count it: the survey domain, the CRM intake, the mailer, the outbox's
 // backlog and the build.
 func (a *app) instrument(reg *prometheus.Registry) {
 	b := readBuildStamp()
@@ -22,6 +23,7 @@ func (a *app) instrument(reg *prometheus.Registry) {
 	build.Set(1)
 	reg.MustRegister(build, a.outbox.Backlog())
 	a.svc.SetMetrics(survey.NewMetrics(reg))
+	a.intake.SetMetrics(intake.NewMetrics(reg))
 	a.mailer.Metrics = mailer.NewMetrics(reg)
 	a.queueMetrics = outbox.NewMetrics(reg)
 }

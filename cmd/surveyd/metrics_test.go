@@ -14,6 +14,7 @@ import (
 	"github.com/surveyd/surveyd/internal/smtptest"
 	"github.com/surveyd/surveyd/mailer/outbox"
 	"github.com/surveyd/surveyd/survey"
+	"github.com/surveyd/surveyd/survey/intake"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
@@ -39,7 +40,7 @@ func TestMetricsCountEvents(t *testing.T) {
 	if code := r.api(t, "POST", "/api/v1/surveys", key, map[string]any{"kind": "csat", "name": "Support"}, &sv); code != 201 {
 		t.Fatalf("create survey: %d", code)
 	}
-	var integ survey.Integration
+	var integ intake.Integration
 	if code := r.api(t, "POST", "/api/v1/integrations", key, map[string]any{"name": "Helpdesk"}, &integ); code != 201 {
 		t.Fatalf("create integration: %d", code)
 	}
@@ -110,8 +111,8 @@ func TestMetricsCountEvents(t *testing.T) {
 	for _, notice := range []string{`{"type":"bounce","bounce_type":"hard","email":"lan@example.com"}`, `{"type":"complaint","email":"minh@example.com"}`} {
 		req, _ := http.NewRequest("POST", r.base+"/api/v1/webhooks/bounces", strings.NewReader(notice))
 		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set(survey.HeaderIntegration, integ.ID.Hex())
-		req.Header.Set(survey.HeaderSignature, survey.SignWebhook(integ.Secret, time.Now(), []byte(notice)))
+		req.Header.Set(intake.HeaderIntegration, integ.ID.Hex())
+		req.Header.Set(intake.HeaderSignature, intake.SignWebhook(integ.Secret, time.Now(), []byte(notice)))
 		res, err := r.client.Do(req)
 		if err != nil || res.StatusCode != http.StatusOK {
 			t.Fatalf("bounce notice %s: %v %v", notice, res, err)

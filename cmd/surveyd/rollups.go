@@ -38,7 +38,7 @@ func cmdRollups(ctx context.Context, args []string, getenv func(string) string, 
 		return err
 	}
 	defer st.Close(context.Background())
-	svc := survey.NewService(st.DB, nil, cfg.BaseURL, nil, nil)
+	svc := survey.NewService(st.DB, nil, cfg.BaseURL, nil)
 	release, err := st.Serve()
 	if errors.Is(err, store.ErrServed) {
 		fmt.Fprintln(stderr, "surveyd serves this data directory; asking it to rebuild")

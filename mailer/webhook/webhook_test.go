@@ -57,7 +57,7 @@ func newWebhookEnv(t testing.TB, client *http.Client, allow ...netip.Prefix) *wh
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := survey.NewService(db, signer, "http://surveyd.test", []byte("salt"), bytes.Repeat([]byte{9}, 32))
+	svc := survey.NewService(db, signer, "http://surveyd.test", []byte("salt"))
 	log := slog.New(slog.DiscardHandler)
 	master := bytes.Repeat([]byte{42}, 32)
 	wh := New(db, outbox.New(db, time.Minute, log), Options{MasterKey: master, Client: client, AllowPrivate: allow, Log: log})

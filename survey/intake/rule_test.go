@@ -1,9 +1,11 @@
-package survey
+package intake
 
 import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/surveyd/surveyd/survey"
 )
 
 // hcm is the default workspace zone, UTC+7 all year: no daylight saving to blur a boundary.
@@ -31,7 +33,7 @@ func TestRuleDecide(t *testing.T) {
 	now := localAt(t, loc, "2026-03-10 10:00:00")
 	ago := func(d time.Duration) *time.Time { v := now.Add(-d); return &v }
 	day := 24 * time.Hour
-	sched := func(due time.Time) Decision { return Decision{Status: StatusScheduled, Due: due} }
+	sched := func(due time.Time) Decision { return Decision{Status: survey.StatusScheduled, Due: due} }
 
 	tests := map[string]struct {
 		rule       Rule
@@ -43,19 +45,19 @@ func TestRuleDecide(t *testing.T) {
 	}{
 		"suppressed": {
 			rule: Rule{SamplePercent: 100}, occurred: now, now: now, suppressed: true,
-			want: Decision{Status: StatusSuppressed},
+			want: Decision{Status: survey.StatusSuppressed},
 		},
 		"suppression beats throttle and sample": {
 			rule: Rule{FrequencyDays: 30, SamplePercent: 0}, occurred: now, now: now, last: ago(time.Hour), suppressed: true,
-			want: Decision{Status: StatusSuppressed},
+			want: Decision{Status: survey.StatusSuppressed},
 		},
 		"throttled within frequency days": {
 			rule: Rule{FrequencyDays: 30, SamplePercent: 100}, occurred: now, now: now, last: ago(29 * day),
-			want: Decision{Status: StatusThrottled},
+			want: Decision{Status: survey.StatusThrottled},
 		},
 		"throttled a second before the limit": {
 			rule: Rule{FrequencyDays: 30, SamplePercent: 100}, occurred: now, now: now, last: ago(30*day - time.Second),
-			want: Decision{Status: StatusThrottled},
+			want: Decision{Status: survey.StatusThrottled},
 		},
 		"not throttled at exactly frequency days": {
 			rule: Rule{FrequencyDays: 30, SamplePercent: 100}, occurred: now, now: now, last: ago(30 * day),
@@ -75,11 +77,11 @@ func TestRuleDecide(t *testing.T) {
 		},
 		"throttle beats sample": {
 			rule: Rule{FrequencyDays: 30, SamplePercent: 0}, occurred: now, now: now, last: ago(day),
-			want: Decision{Status: StatusThrottled},
+			want: Decision{Status: survey.StatusThrottled},
 		},
 		"sample 0 samples out": {
 			rule: Rule{SamplePercent: 0}, occurred: now, now: now,
-			want: Decision{Status: StatusSampledOut},
+			want: Decision{Status: survey.StatusSampledOut},
 		},
 		"sample 100 keeps": {
 			rule: Rule{SamplePercent: 100}, occurred: now, now: now,
@@ -149,9 +151,9 @@ func TestRuleSampling(t *testing.T) {
 				if first != again {
 					t.Fatalf("event %s: %s then %s", id, first, again)
 				}
-				if first == StatusScheduled {
+				if first == survey.StatusScheduled {
 					kept++
-				} else if first != StatusSampledOut {
+				} else if first != survey.StatusSampledOut {
 					t.Fatalf("event %s: %s", id, first)
 				}
 			}

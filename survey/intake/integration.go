@@ -1,4 +1,4 @@
-package survey
+package intake
 
 import (
 	"context"
@@ -13,9 +13,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/labstack/echo/v5"
 	"github.com/surveyd/surveyd/internal/httpx"
 	"github.com/surveyd/surveyd/internal/store"
+	"github.com/surveyd/surveyd/survey"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
@@ -63,8 +63,8 @@ func SignWebhook(secret string, t time.Time, body []byte) string {
 // CreateIntegration makes an integration and returns it with its secret.
 func (s *Service) CreateIntegration(ctx context.Context, ws bson.ObjectID, name string) (*Integration, error) {
 	in := &Integration{ID: bson.NewObjectID(), WorkspaceID: ws, Name: name, Version: 1, CreatedAt: s.now()}
-	if _, err := s.db.Collection("integrations").InsertOne(ctx, in); err != nil {
-		return nil, fmt.Errorf("survey: create integration: %w", err)
+	if _, err := s.db.Collection(collIntegrations).InsertOne(ctx, in); err != nil {
+		return nil, fmt.Errorf("intake: create integration: %w", err)
 	}
 	in.Secret = s.IntegrationSecret(in, in.Version)
 	return in, nil
@@ -73,19 +73,19 @@ func (s *Service) CreateIntegration(ctx context.Context, ws bson.ObjectID, name 
 // Integration finds one of the workspace's integrations.
 func (s *Service) Integration(ctx context.Context, ws, id bson.ObjectID) (*Integration, error) {
 	var in Integration
-	err := s.db.Collection("integrations").FindOne(ctx, byID(id)).Decode(&in)
+	err := s.db.Collection(collIntegrations).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&in)
 	if store.IsNotFound(err) || (err == nil && in.WorkspaceID != ws) {
-		return nil, fmt.Errorf("survey: integration %s: %w", id.Hex(), ErrNotFound)
+		return nil, fmt.Errorf("intake: integration %s: %w", id.Hex(), survey.ErrNotFound)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("survey: integration %s: %w", id.Hex(), err)
+		return nil, fmt.Errorf("intake: integration %s: %w", id.Hex(), err)
 	}
 	return &in, nil
 }
 
 // ListIntegrations lists the workspace's integrations, newest first.
 func (s *Service) ListIntegrations(ctx context.Context, ws bson.ObjectID) ([]Integration, error) {
-	rows, err := findPage[Integration](ctx, s.db.Collection("integrations"), bson.D{{Key: "workspace_id", Value: ws}}, httpx.PageParams{Limit: 999})
+	rows, err := survey.FindPage[Integration](ctx, s.db.Collection(collIntegrations), bson.D{{Key: "workspace_id", Value: ws}}, httpx.PageParams{Limit: 999})
 	if rows == nil {
 		rows = []Integration{}
 	}
@@ -99,13 +99,13 @@ func (s *Service) RotateIntegration(ctx context.Context, ws, id bson.ObjectID, o
 		return nil, err
 	}
 	if in.RevokedAt != nil {
-		return nil, fmt.Errorf("survey: integration %s is revoked: %w", id.Hex(), ErrNotFound)
+		return nil, fmt.Errorf("intake: integration %s is revoked: %w", id.Hex(), survey.ErrNotFound)
 	}
 	until := s.now().Add(overlap)
 	in.Version++
 	in.PreviousUntil = &until
-	if _, err := s.db.Collection("integrations").ReplaceOne(ctx, byID(id), in); err != nil {
-		return nil, fmt.Errorf("survey: rotate integration: %w", err)
+	if _, err := s.db.Collection(collIntegrations).ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}}, in); err != nil {
+		return nil, fmt.Errorf("intake: rotate integration: %w", err)
 	}
 	in.Secret = s.IntegrationSecret(in, in.Version)
 	return in, nil
@@ -119,8 +119,8 @@ func (s *Service) RevokeIntegration(ctx context.Context, ws, id bson.ObjectID) e
 	}
 	now := s.now()
 	in.RevokedAt = &now
-	if _, err := s.db.Collection("integrations").ReplaceOne(ctx, byID(id), in); err != nil {
-		return fmt.Errorf("survey: revoke integration: %w", err)
+	if _, err := s.db.Collection(collIntegrations).ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}}, in); err != nil {
+		return fmt.Errorf("intake: revoke integration: %w", err)
 	}
 	return nil
 }
@@ -129,13 +129,14 @@ func (s *Service) RevokeIntegration(ctx context.Context, ws, id bson.ObjectID) e
 const maxWebhookBody = 64 << 10
 
 // ReadSignedWebhook reads a signed webhook's body (at most 64 KiB) and verifies it; the body
-// is returned for the caller to decode.
-func (s *Service) ReadSignedWebhook(c *echo.Context) (*Integration, []byte, error) {
-	body, err := io.ReadAll(http.MaxBytesReader(c.Response(), c.Request().Body, maxWebhookBody))
+// is returned for the caller to decode. w is the request's, told to close the connection if
+// the body is too large.
+func (s *Service) ReadSignedWebhook(w http.ResponseWriter, r *http.Request) (*Integration, []byte, error) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxWebhookBody))
 	if err != nil {
-		return nil, nil, httpx.NewProblem(http.StatusRequestEntityTooLarge, fmt.Sprintf("The request body is larger than %d bytes.", maxWebhookBody))
+		return nil, nil, fmt.Errorf("intake: read webhook: %w", ErrBodyTooLarge)
 	}
-	in, err := s.VerifyWebhook(c.Request().Context(), c.Request().Header, body)
+	in, err := s.VerifyWebhook(r.Context(), r.Header, body)
 	return in, body, err
 }
 
@@ -148,11 +149,11 @@ func (s *Service) VerifyWebhook(ctx context.Context, header http.Header, body []
 		return nil, s.rejectSignature("unknown_integration", HeaderIntegration+" must name an integration id")
 	}
 	var in Integration
-	if err := s.db.Collection("integrations").FindOne(ctx, byID(id)).Decode(&in); err != nil {
+	if err := s.db.Collection(collIntegrations).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&in); err != nil {
 		if store.IsNotFound(err) {
 			return nil, s.rejectSignature("unknown_integration", "unknown integration")
 		}
-		return nil, fmt.Errorf("survey: integration: %w", err)
+		return nil, fmt.Errorf("intake: integration: %w", err)
 	}
 	if in.RevokedAt != nil {
 		return nil, s.rejectSignature("revoked", "the integration is revoked")
@@ -211,66 +212,5 @@ func parseSignature(h string) (ts int64, sigs [][]byte, ok bool) {
 // rejectSignature counts a signed webhook refused for reason, and tells the sender detail.
 func (s *Service) rejectSignature(reason, detail string) error {
 	s.metrics.signatureRejected(reason)
-	return httpx.NewProblem(http.StatusUnauthorized, "Webhook signature check failed: "+detail+".")
-}
-
-type integrationRequest struct {
-	Name string `json:"name" validate:"required,max=200"`
-}
-
-type rotateRequest struct {
-	OverlapHours *int `json:"overlap_hours" validate:"omitempty,min=0,max=720"`
-}
-
-func (h *Handler) createIntegration(c *echo.Context) error {
-	var req integrationRequest
-	if err := httpx.BindJSON(c, &req); err != nil {
-		return err
-	}
-	in, err := h.svc.CreateIntegration(c.Request().Context(), WorkspaceOf(c), strings.TrimSpace(req.Name))
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusCreated, in)
-}
-
-func (h *Handler) listIntegrations(c *echo.Context) error {
-	rows, err := h.svc.ListIntegrations(c.Request().Context(), WorkspaceOf(c))
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, httpx.Page[Integration]{Data: rows})
-}
-
-func (h *Handler) rotateIntegration(c *echo.Context) error {
-	id, err := pathID(c)
-	if err != nil {
-		return err
-	}
-	var req rotateRequest
-	if c.Request().ContentLength != 0 {
-		if err := httpx.BindJSON(c, &req); err != nil {
-			return err
-		}
-	}
-	overlap := 24 * time.Hour
-	if req.OverlapHours != nil {
-		overlap = time.Duration(*req.OverlapHours) * time.Hour
-	}
-	in, err := h.svc.RotateIntegration(c.Request().Context(), WorkspaceOf(c), id, overlap)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, in)
-}
-
-func (h *Handler) revokeIntegration(c *echo.Context) error {
-	id, err := pathID(c)
-	if err != nil {
-		return err
-	}
-	if err := h.svc.RevokeIntegration(c.Request().Context(), WorkspaceOf(c), id); err != nil {
-		return err
-	}
-	return c.NoContent(http.StatusNoContent)
+	return &SignatureError{Reason: reason, Detail: detail}
 }

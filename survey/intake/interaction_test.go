@@ -1,7 +1,6 @@
-package survey
+package intake
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"net/http"
@@ -12,60 +11,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/surveyd/surveyd/internal/store"
+	"github.com/surveyd/surveyd/survey"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 const webhookURL = "/api/v1/webhooks/interactions"
 
-// stubDistributor stands in for the mailer, which survey cannot import: it reports the listed
-// addresses as suppressed, records every Schedule call, and queues each scheduled invitation
-// in the outbox collection under the invitation's id, as the mailer does.
-type stubDistributor struct {
-	en         *env
-	suppressed map[string]bool
-
-	mu    sync.Mutex
-	calls []scheduledCall
-}
-
-type scheduledCall struct {
-	invitation bson.ObjectID
-	due        time.Time
-}
-
-func (d *stubDistributor) Suppressed(_ context.Context, _ bson.ObjectID, email string) (bool, error) {
-	return d.suppressed[NormalizeEmail(email)], nil
-}
-
-func (d *stubDistributor) Schedule(ctx context.Context, invs []*Invitation, due []time.Time) error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	for i, inv := range invs {
-		d.calls = append(d.calls, scheduledCall{inv.ID, due[i]})
-		_, err := d.en.svc.db.Collection("outbox").InsertOne(ctx, bson.D{
-			{Key: "_id", Value: inv.ID}, {Key: "workspace_id", Value: inv.WorkspaceID}, {Key: "kind", Value: "email"},
-			{Key: "purpose", Value: "invitation"}, {Key: "invitation_id", Value: inv.ID}, {Key: "due_at", Value: due[i]},
-			{Key: "status", Value: "pending"},
-		})
-		if err != nil && !store.IsDuplicateKey(err) {
-			return err
-		}
-	}
-	return nil
-}
-
-func (d *stubDistributor) scheduled() []scheduledCall {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return append([]scheduledCall(nil), d.calls...)
-}
-
 // hookEnv is an env with a survey, an integration and a rule made through the API, and the
 // stub distributor connected.
 type hookEnv struct {
 	*env
-	sv    *Survey
+	sv    *survey.Survey
 	integ Integration
 	rule  Rule
 	dist  *stubDistributor
@@ -77,7 +33,7 @@ func newHookEnv(t *testing.T, rule string) *hookEnv {
 	t.Helper()
 	h := &hookEnv{env: newEnv(t)}
 	h.dist = &stubDistributor{en: h.env, suppressed: map[string]bool{}}
-	h.svc.SetDistributor(h.dist)
+	h.core.SetDistributor(h.dist)
 	h.sv = h.createSurvey(`{"kind":"csat","name":"Support"}`)
 	h.integ = h.createIntegration(h.key, "Helpdesk")
 	if rule == "" {
@@ -179,17 +135,17 @@ func TestInteractionWebhookAccepted(t *testing.T) {
 	if len(calls) != 2 {
 		t.Fatalf("Schedule called for %d invitations, want 2", len(calls))
 	}
-	inv, err := h.svc.Invitation(t.Context(), h.ws.ID, calls[0].invitation)
+	inv, err := h.core.Invitation(t.Context(), h.ws.ID, calls[0].invitation)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !calls[0].due.Equal(now) || inv.Status != StatusScheduled || !inv.Send || inv.SurveyID != h.sv.ID ||
+	if !calls[0].due.Equal(now) || inv.Status != survey.StatusScheduled || !inv.Send || inv.SurveyID != h.sv.ID ||
 		inv.Customer.Email != "lan@example.com" || inv.Interaction.Type != "ticket" || inv.Interaction.Channel != "chat" ||
 		inv.Interaction.Country != "VN" || inv.Interaction.OccurredAt == nil {
 		t.Fatalf("scheduled invitation: due %s, %+v", calls[0].due, inv)
 	}
 	var si StoredInteraction
-	if err := h.svc.db.Collection("interactions").FindOne(t.Context(), bson.D{{Key: "event_id", Value: "evt-1"}}).Decode(&si); err != nil {
+	if err := h.db.Collection("interactions").FindOne(t.Context(), bson.D{{Key: "event_id", Value: "evt-1"}}).Decode(&si); err != nil {
 		t.Fatal(err)
 	}
 	if si.IntegrationID != h.integ.ID || si.WorkspaceID != h.ws.ID || si.Properties["priority"] != "high" || si.Customer.ID != "C-1" {
@@ -212,7 +168,7 @@ func TestInteractionWebhookRuleChoice(t *testing.T) {
 	customer := func(n string) string { return `{"id":"C-` + n + `","email":"c` + n + `@example.com"}` }
 	surveyOf := func(res WebhookResult) bson.ObjectID {
 		id, _ := bson.ObjectIDFromHex(res.InvitationID)
-		inv, err := h.svc.Invitation(t.Context(), h.ws.ID, id)
+		inv, err := h.core.Invitation(t.Context(), h.ws.ID, id)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -353,7 +309,7 @@ func TestInteractionWebhookReplay(t *testing.T) {
 	// Event ids are the workspace's own: another workspace's CRM may use the same one.
 	_, rivalKey := h.workspace("Rival")
 	rivalSurvey := h.do("POST", "/api/v1/surveys", rivalKey, `{"kind":"csat","name":"x"}`)
-	var rsv Survey
+	var rsv survey.Survey
 	decode(t, rivalSurvey, &rsv)
 	if rec := h.do("POST", "/api/v1/rules", rivalKey, `{"name":"All","survey_id":"`+rsv.ID.Hex()+`"}`); rec.Code != http.StatusCreated {
 		t.Fatalf("rival rule: %d %s", rec.Code, rec.Body)
@@ -362,7 +318,7 @@ func TestInteractionWebhookReplay(t *testing.T) {
 	rec := h.do("POST", webhookURL, "", body, HeaderIntegration, rival.ID.Hex(), HeaderSignature, SignWebhook(rival.Secret, h.clock.now(), []byte(body)))
 	var got WebhookResult
 	decode(t, rec, &got)
-	if rec.Code != http.StatusAccepted || got.InvitationID == want.InvitationID || got.Decision != StatusScheduled {
+	if rec.Code != http.StatusAccepted || got.InvitationID == want.InvitationID || got.Decision != survey.StatusScheduled {
 		t.Fatalf("same event id in another workspace: %d %s", rec.Code, rec.Body)
 	}
 }
@@ -573,15 +529,15 @@ func TestInteractionWebhookThrottles(t *testing.T) {
 		want     string
 		outbox   int64
 	}{
-		{"first interaction", 0, "evt-1", lan, StatusScheduled, 1},
-		{"same customer 10 days later", 10 * 24 * time.Hour, "evt-2", lan, StatusThrottled, 1},
-		{"same customer id, new address", 0, "evt-3", `{"id":"C-1","email":"lan.new@example.com"}`, StatusThrottled, 1},
-		{"another customer", 0, "evt-4", `{"id":"C-2","email":"mai@example.com"}`, StatusScheduled, 2},
-		{"customer known by address", 0, "evt-5", `{"email":"Hoa@Example.com"}`, StatusScheduled, 3},
-		{"same address in another case", 0, "evt-6", `{"email":" hoa@example.COM "}`, StatusThrottled, 3},
-		{"first customer 29 days after", 19 * 24 * time.Hour, "evt-7", lan, StatusThrottled, 3},
-		{"first customer 30 days after", 24 * time.Hour, "evt-8", lan, StatusScheduled, 4},
-		{"and throttled again right after", time.Minute, "evt-9", lan, StatusThrottled, 4},
+		{"first interaction", 0, "evt-1", lan, survey.StatusScheduled, 1},
+		{"same customer 10 days later", 10 * 24 * time.Hour, "evt-2", lan, survey.StatusThrottled, 1},
+		{"same customer id, new address", 0, "evt-3", `{"id":"C-1","email":"lan.new@example.com"}`, survey.StatusThrottled, 1},
+		{"another customer", 0, "evt-4", `{"id":"C-2","email":"mai@example.com"}`, survey.StatusScheduled, 2},
+		{"customer known by address", 0, "evt-5", `{"email":"Hoa@Example.com"}`, survey.StatusScheduled, 3},
+		{"same address in another case", 0, "evt-6", `{"email":" hoa@example.COM "}`, survey.StatusThrottled, 3},
+		{"first customer 29 days after", 19 * 24 * time.Hour, "evt-7", lan, survey.StatusThrottled, 3},
+		{"first customer 30 days after", 24 * time.Hour, "evt-8", lan, survey.StatusScheduled, 4},
+		{"and throttled again right after", time.Minute, "evt-9", lan, survey.StatusThrottled, 4},
 	}
 	for _, s := range steps {
 		h.clock.advance(s.advance)
@@ -589,7 +545,7 @@ func TestInteractionWebhookThrottles(t *testing.T) {
 		if res.Decision != s.want {
 			t.Fatalf("%s: %s, want %s", s.name, res.Decision, s.want)
 		}
-		if s.want != StatusScheduled && res.DueAt != "" {
+		if s.want != survey.StatusScheduled && res.DueAt != "" {
 			t.Errorf("%s: due at %s", s.name, res.DueAt)
 		}
 		if n := h.count("outbox", nil); n != s.outbox {
@@ -599,7 +555,7 @@ func TestInteractionWebhookThrottles(t *testing.T) {
 	if n := len(h.dist.scheduled()); n != 4 {
 		t.Fatalf("Schedule called %d times, want 4", n)
 	}
-	if n := h.count("invitations", bson.D{{Key: "status", Value: StatusThrottled}, {Key: "send", Value: false}}); n != 5 {
+	if n := h.count("invitations", bson.D{{Key: "status", Value: survey.StatusThrottled}, {Key: "send", Value: false}}); n != 5 {
 		t.Fatalf("%d throttled invitations stored, want 5", n)
 	}
 }
@@ -608,7 +564,7 @@ func TestInteractionWebhookSampledOut(t *testing.T) {
 	h := newHookEnv(t, `"sample_percent":0`)
 	for _, ev := range []string{"evt-1", "evt-2", "evt-3"} {
 		res := h.postOK(interactionEventJSON(ev, "chat", `{"id":"`+ev+`","email":"lan@example.com"}`), 202)
-		if res.Decision != StatusSampledOut || res.DueAt != "" {
+		if res.Decision != survey.StatusSampledOut || res.DueAt != "" {
 			t.Fatalf("%s: %+v", ev, res)
 		}
 	}
@@ -622,10 +578,10 @@ func TestInteractionWebhookSuppressed(t *testing.T) {
 	h := newHookEnv(t, "")
 	h.dist.suppressed["blocked@example.com"] = true
 	res := h.postOK(interactionEventJSON("evt-1", "chat", `{"id":"C-1","email":"Blocked@Example.com"}`), 202)
-	if res.Decision != StatusSuppressed || res.DueAt != "" {
+	if res.Decision != survey.StatusSuppressed || res.DueAt != "" {
 		t.Fatalf("suppressed address: %+v", res)
 	}
-	if res := h.postOK(interactionEventJSON("evt-2", "chat", `{"id":"C-2","email":"open@example.com"}`), 202); res.Decision != StatusScheduled {
+	if res := h.postOK(interactionEventJSON("evt-2", "chat", `{"id":"C-2","email":"open@example.com"}`), 202); res.Decision != survey.StatusScheduled {
 		t.Fatalf("other address: %+v", res)
 	}
 	calls := h.dist.scheduled()
@@ -633,13 +589,13 @@ func TestInteractionWebhookSuppressed(t *testing.T) {
 		t.Fatalf("scheduled %d emails, want only the unsuppressed one", len(calls))
 	}
 	id, _ := bson.ObjectIDFromHex(res.InvitationID)
-	inv, err := h.svc.Invitation(t.Context(), h.ws.ID, id)
-	if err != nil || inv.Status != StatusSuppressed || inv.Send {
+	inv, err := h.core.Invitation(t.Context(), h.ws.ID, id)
+	if err != nil || inv.Status != survey.StatusSuppressed || inv.Send {
 		t.Fatalf("suppressed invitation: %+v %v", inv, err)
 	}
 	// A suppressed customer was not surveyed, so lifting the suppression does not throttle them.
 	delete(h.dist.suppressed, "blocked@example.com")
-	if res := h.postOK(interactionEventJSON("evt-3", "chat", `{"id":"C-1","email":"blocked@example.com"}`), 202); res.Decision != StatusScheduled {
+	if res := h.postOK(interactionEventJSON("evt-3", "chat", `{"id":"C-1","email":"blocked@example.com"}`), 202); res.Decision != survey.StatusScheduled {
 		t.Fatalf("after the suppression is lifted: %+v", res)
 	}
 }
@@ -654,10 +610,10 @@ func TestRulesAPI(t *testing.T) {
 	}
 	rivalWS, rivalKey := h.workspace("Rival")
 	rivalSurvey := h.do("POST", "/api/v1/surveys", rivalKey, `{"kind":"csat","name":"Theirs"}`)
-	var rsv Survey
+	var rsv survey.Survey
 	decode(t, rivalSurvey, &rsv)
-	read := h.keyFor(h.ws, ScopeRead)
-	write := h.keyFor(h.ws, ScopeWrite)
+	read := h.keyFor(h.ws, survey.ScopeRead)
+	write := h.keyFor(h.ws, survey.ScopeWrite)
 	rule := "/api/v1/rules/" + h.rule.ID.Hex()
 	rule2 := func(extra string) string { return `{"name":"R","survey_id":"` + sv + `"` + extra + `}` }
 
@@ -705,8 +661,8 @@ func TestRulesAPI(t *testing.T) {
 
 func TestIntegrationsAPI(t *testing.T) {
 	en := newEnv(t)
-	read := en.keyFor(en.ws, ScopeRead)
-	write := en.keyFor(en.ws, ScopeWrite)
+	read := en.keyFor(en.ws, survey.ScopeRead)
+	write := en.keyFor(en.ws, survey.ScopeWrite)
 	in := en.createIntegration(en.key, "Helpdesk")
 	revoked := en.createIntegration(en.key, "Old")
 	_, rivalKey := en.workspace("Rival")

@@ -1,4 +1,4 @@
-package survey
+package intake
 
 import (
 	"net/http/httptest"

@@ -1,0 +1,91 @@
+package survey
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/labstack/echo/v5"
+	"github.com/surveyd/surveyd/internal/httpx"
+	"github.com/surveyd/surveyd/internal/store"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+)
+
+// What survey/intake, the CRM intake, needs of the core: its clock, the cached workspaces and
+// surveys, the way an invitation decided by a rule is queued and stored, and the request
+// helpers its handlers share with the core's.
+
+// Now is the service's clock, which features built on the core keep time by.
+func (s *Service) Now() time.Time { return s.now() }
+
+// SetClock replaces the service's clock; tests start it from a fixed time.
+func (s *Service) SetClock(now func() time.Time) { s.now = now }
+
+// CachedWorkspace is WorkspaceByID through the respondent pages' cache.
+func (s *Service) CachedWorkspace(ctx context.Context, id bson.ObjectID) (*Workspace, error) {
+	return s.cachedWorkspace(ctx, id)
+}
+
+// CachedSurvey is Survey through the respondent pages' cache.
+func (s *Service) CachedSurvey(ctx context.Context, ws, id bson.ObjectID) (*Survey, error) {
+	return s.cachedSurvey(ctx, ws, id)
+}
+
+// Suppressed reports whether the workspace must not email the address; without a distributor
+// nothing is.
+func (s *Service) Suppressed(ctx context.Context, ws bson.ObjectID, email string) (bool, error) {
+	if s.distributor == nil {
+		return false, nil
+	}
+	return s.distributor.Suppressed(ctx, ws, email)
+}
+
+// ScheduleEmail queues the email of an invitation a rule scheduled, for due. Call it before
+// the invitation is stored, as CreateInvitations does; without a distributor nothing is sent.
+func (s *Service) ScheduleEmail(ctx context.Context, inv *Invitation, due time.Time) error {
+	if s.distributor == nil {
+		return nil
+	}
+	if err := s.distributor.Schedule(ctx, []*Invitation{inv}, []time.Time{due}); err != nil {
+		return fmt.Errorf("survey: schedule email: %w", err)
+	}
+	return nil
+}
+
+// CreateDecidedInvitation stores an invitation whose status a rule decided, counts it in the
+// rollups and fills in its link. Its id is the caller's: storing the same invitation again,
+// as a retried webhook does, changes nothing.
+func (s *Service) CreateDecidedInvitation(ctx context.Context, inv *Invitation) error {
+	if _, err := s.invitations.InsertOne(ctx, inv); err == nil {
+		if err := s.rollups.record(ctx, invitationChanges([]*Invitation{inv})...); err != nil {
+			return err
+		}
+	} else if !store.IsDuplicateKey(err) {
+		return fmt.Errorf("survey: create invitation: %w", err)
+	}
+	s.setLink(inv)
+	return nil
+}
+
+// CustomerKey identifies a customer across interactions: the CRM's id, else the address.
+func CustomerKey(c Customer) string {
+	if c.ID != "" {
+		return "id:" + c.ID
+	}
+	return "email:" + NormalizeEmail(c.Email)
+}
+
+// NormalizeInput tidies a customer and an interaction as POST /invitations does.
+func NormalizeInput(c *Customer, in *InteractionInput) {
+	(&invitationRequest{Customer: c, Interaction: in}).normalize()
+}
+
+// PathID parses the :id path parameter; a malformed id is a 404, like an unknown one.
+func PathID(c *echo.Context) (bson.ObjectID, error) { return pathID(c) }
+
+// FindPage reads up to p.Limit+1 of coll's documents matching filter, newest first after the
+// cursor, so the caller can tell whether another page follows.
+func FindPage[T any](ctx context.Context, coll *mongo.Collection, filter bson.D, p httpx.PageParams) ([]T, error) {
+	return findPage[T](ctx, coll, filter, p)
+}

@@ -1,0 +1,30 @@
+package intake
+
+import (
+	"testing"
+
+	"github.com/surveyd/surveyd/survey"
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// The demo seeds its rule and CRM integration through the intake, and a second run finds
+// them: the same secret, no second rule.
+func TestSeedDemoIntake(t *testing.T) {
+	en := newEnv(t)
+	opts := survey.DemoOptions{Responses: 300, Catalog: catalog, Intake: en.svc.Demo()}
+	first, err := en.core.SeedDemo(t.Context(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws := bson.D{{Key: "workspace_id", Value: first.Workspace.ID}}
+	if !first.Seeded || first.Integration == nil || first.Integration.Secret == "" || en.count("rules", ws) != 1 {
+		t.Fatalf("first seed: %+v, %d rules", first, en.count("rules", ws))
+	}
+	again, err := en.core.SeedDemo(t.Context(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Seeded || again.Integration.Secret != first.Integration.Secret || again.Integration.ID != first.Integration.ID || en.count("rules", ws) != 1 {
+		t.Fatalf("second run: %+v, %d rules", again, en.count("rules", ws))
+	}
+}
