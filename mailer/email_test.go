@@ -67,7 +67,7 @@ func newMailEnv(t testing.TB) *mailEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := survey.NewService(db, signer, "http://surveyd.test", []byte("salt"), bytes.Repeat([]byte{9}, 32))
+	svc := survey.NewService(db, survey.Options{Signer: signer, BaseURL: "http://surveyd.test", IPSalt: []byte("salt"), SecretKey: bytes.Repeat([]byte{9}, 32)})
 	log := slog.New(slog.DiscardHandler)
 
 	w := survey.NewWriter(svc, log)

@@ -54,7 +54,7 @@ func newWebhookEnv(t testing.TB, client *http.Client, allow ...netip.Prefix) *wh
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := survey.NewService(db, signer, "http://surveyd.test", []byte("salt"), bytes.Repeat([]byte{9}, 32))
+	svc := survey.NewService(db, survey.Options{Signer: signer, BaseURL: "http://surveyd.test", IPSalt: []byte("salt"), SecretKey: bytes.Repeat([]byte{9}, 32)})
 	log := slog.New(slog.DiscardHandler)
 	master := bytes.Repeat([]byte{42}, 32)
 	wh := NewWebhooks(db, NewOutbox(db, time.Minute, log), master, client, allow, log)

@@ -198,7 +198,7 @@ func (s *Service) decide(ctx context.Context, si *StoredInteraction, invID bson.
 		}
 	}
 	if _, err := s.invitations.InsertOne(ctx, inv); err == nil {
-		if err := s.rollups.record(ctx, invitationChanges([]*Invitation{inv})...); err != nil {
+		if err := s.rollups.Record(ctx, invitationChanges([]*Invitation{inv})...); err != nil {
 			return nil, err
 		}
 	} else if !store.IsDuplicateKey(err) {

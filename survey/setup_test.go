@@ -77,11 +77,11 @@ func newEnv(t testing.TB) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := NewService(db, signer, "http://surveyd.test", []byte("salt"), []byte("secret-key-for-tests"))
-	svc.CacheRollups() // as the one process serving an embedded store does
 	// A fixed start, so no test depends on the day it runs: a Wednesday in June, 08:00 UTC.
 	clock := &fakeClock{t: time.Date(2026, 6, 17, 8, 0, 0, 0, time.UTC)}
-	svc.now = clock.now
+	svc := NewService(db, Options{Signer: signer, BaseURL: "http://surveyd.test", IPSalt: []byte("salt"),
+		SecretKey: []byte("secret-key-for-tests"), Now: clock.now,
+		SoleRollupWriter: true}) // as the one process serving an embedded store is
 
 	log := slog.New(slog.DiscardHandler)
 	w := NewWriter(svc, log)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/surveyd/surveyd/internal/store"
 	"github.com/surveyd/surveyd/scoring"
+	"github.com/surveyd/surveyd/survey/rollup"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -126,7 +127,7 @@ type Service struct {
 	now       func() time.Time
 
 	distributor Distributor
-	rollups     *rollups
+	rollups     *rollup.Engine
 	metrics     *Metrics // nil: nothing counted
 
 	surveyCache       *ttlCache[Survey]
@@ -142,10 +143,27 @@ type Service struct {
 // target takes to show on the respondent pages and in reports.
 const cacheTTL = 5 * time.Second
 
-// NewService binds the survey domain to db. Links are signed by signer and point at baseURL;
-// ipSalt keys the hash that stands in for respondents' IP addresses; secretKey derives the
-// integrations' webhook secrets.
-func NewService(db *mongo.Database, signer *Signer, baseURL string, ipSalt, secretKey []byte) *Service {
+// Options are what a Service needs besides its database. The admin commands that neither
+// sign links nor hash addresses leave those fields empty.
+type Options struct {
+	// Signer signs the survey links; nil where no link is made.
+	Signer *Signer
+	// BaseURL is where the links point.
+	BaseURL string
+	// IPSalt keys the hash that stands in for respondents' IP addresses (LoadIPSalt).
+	IPSalt []byte
+	// SecretKey derives the integrations' webhook secrets.
+	SecretKey []byte
+	// Now is the service's clock; nil: the real one, in UTC.
+	Now func() time.Time
+	// SoleRollupWriter says this process is the only one that writes the rollups: it serves
+	// the embedded store (store.Serve). It changes how they are written (see
+	// rollup.Options.SoleWriter); never set it against a shared MongoDB.
+	SoleRollupWriter bool
+}
+
+// NewService binds the survey domain to db.
+func NewService(db *mongo.Database, opts Options) *Service {
 	s := &Service{
 		db:          db,
 		workspaces:  db.Collection("workspaces"),
@@ -153,18 +171,21 @@ func NewService(db *mongo.Database, signer *Signer, baseURL string, ipSalt, secr
 		surveys:     db.Collection("surveys"),
 		invitations: db.Collection("invitations"),
 		responses:   db.Collection("responses"),
-		signer:      signer,
-		baseURL:     baseURL,
-		ipSalt:      ipSalt,
-		secretKey:   secretKey,
-		now:         func() time.Time { return time.Now().UTC() },
+		signer:      opts.Signer,
+		baseURL:     opts.BaseURL,
+		ipSalt:      opts.IPSalt,
+		secretKey:   opts.SecretKey,
+		now:         opts.Now,
 
 		surveyCache:       newTTLCache[Survey](cacheTTL),
 		workspaceCache:    newTTLCache[Workspace](cacheTTL),
 		benchmarkSetCache: newTTLCache[BenchmarkSet](cacheTTL),
 		targetCache:       newTTLCache[[]Target](cacheTTL),
 	}
-	s.rollups = newRollups(s)
+	if s.now == nil {
+		s.now = func() time.Time { return time.Now().UTC() }
+	}
+	s.rollups = newRollupEngine(s, opts.SoleRollupWriter)
 	return s
 }
 

@@ -26,6 +26,7 @@ import (
 	"github.com/surveyd/surveyd/mailer"
 	"github.com/surveyd/surveyd/migrations"
 	"github.com/surveyd/surveyd/survey"
+	"github.com/surveyd/surveyd/survey/rollup"
 	"github.com/surveyd/surveyd/templates"
 )
 
@@ -80,10 +81,8 @@ func initApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, e
 		a.close()
 		return nil, err
 	}
-	a.svc = survey.NewService(st.DB, signer, cfg.BaseURL, salt, cfg.SecretKey)
-	if st.Embedded { // served by this process alone
-		a.svc.CacheRollups()
-	}
+	a.svc = survey.NewService(st.DB, survey.Options{Signer: signer, BaseURL: cfg.BaseURL, IPSalt: salt, SecretKey: cfg.SecretKey,
+		SoleRollupWriter: st.Embedded}) // an embedded store is served by this process alone (st.Serve above)
 	a.writer = survey.NewWriter(a.svc, log)
 	if err := a.initMail(); err != nil {
 		a.close()
@@ -304,7 +303,7 @@ func (a *app) rebuildRollups(ctx context.Context, surveys []survey.RollupSurvey)
 	for _, sv := range surveys {
 		a.log.Info("rollups: rebuilding a survey's", "survey_id", sv.ID.Hex(), "name", sv.Name)
 	}
-	if err := a.svc.RebuildRollups(ctx, surveys, survey.RebuildOptions{}); err != nil {
+	if err := a.svc.RebuildRollups(ctx, surveys, rollup.RebuildOptions{}); err != nil {
 		a.log.Error("rollups: rebuild; serve retries at its next start, or run `surveyd rollups rebuild`", "err", err)
 		return
 	}

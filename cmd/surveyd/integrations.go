@@ -41,7 +41,7 @@ func cmdIntegrations(ctx context.Context, args []string, getenv func(string) str
 		return err
 	}
 	defer st.Close(context.Background())
-	svc := survey.NewService(st.DB, nil, cfg.BaseURL, nil, cfg.SecretKey)
+	svc := survey.NewService(st.DB, survey.Options{BaseURL: cfg.BaseURL, SecretKey: cfg.SecretKey})
 	ws, err := svc.WorkspaceByName(ctx, workspace)
 	if err != nil {
 		return fmt.Errorf("integrations: workspace %q: %w", workspace, err)
