@@ -24,7 +24,7 @@ func TestBounceNotices(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := survey.NewService(db, signer, "http://surveyd.test", []byte("salt"))
+	svc := survey.NewService(db, survey.Options{Signer: signer, BaseURL: "http://surveyd.test", IPSalt: []byte("salt")})
 	hooks := intake.NewService(db, svc, []byte("master key for the bounce test"))
 	ws := survey.NewWorkspace("Acme")
 	if err := svc.CreateWorkspace(ctx, ws); err != nil {

@@ -69,7 +69,7 @@ func newMailEnv(t testing.TB) *mailEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := survey.NewService(db, signer, "http://surveyd.test", []byte("salt"))
+	svc := survey.NewService(db, survey.Options{Signer: signer, BaseURL: "http://surveyd.test", IPSalt: []byte("salt")})
 	log := slog.New(slog.DiscardHandler)
 
 	w := survey.NewWriter(svc, log)

@@ -102,12 +102,12 @@ func (s *Service) customerCountsDoc(ctx context.Context, ws bson.ObjectID, d sco
 // on MongoDB a version check makes that safe across instances; the embedded store has no
 // atomic read-modify-write, but its one process serializes the change with the rollups'.
 func (s *Service) changeCustomerCounts(ctx context.Context, ws bson.ObjectID, d scoring.Dimension, change func([]CustomerCount) ([]CustomerCount, bool)) error {
-	ferret, err := s.rollups.isFerret(ctx)
+	ferret, err := s.rollups.OnFerretDB(ctx)
 	if err != nil {
 		return err
 	}
 	coll := s.db.Collection("customer_counts")
-	return s.rollups.exclusive(ctx, func(ctx context.Context) error {
+	return s.rollups.Exclusive(ctx, func(ctx context.Context) error {
 		for range 20 {
 			doc, found, err := s.customerCountsDoc(ctx, ws, d)
 			if err != nil {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/surveyd/surveyd/internal/store"
+	"github.com/surveyd/surveyd/survey/rollup"
 	"github.com/surveyd/surveyd/templates"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
@@ -364,7 +365,7 @@ func (s *Service) seedDemo(ctx context.Context, ws *Workspace, catalog *template
 	for i, sv := range surveys {
 		rebuild[i] = RollupSurvey{ID: sv.ID, WorkspaceID: sv.WorkspaceID, Name: sv.Name}
 	}
-	if err := s.RebuildRollups(ctx, rebuild, RebuildOptions{Alone: true, Progress: func(stage string, done, total int) {
+	if err := s.RebuildRollups(ctx, rebuild, rollup.RebuildOptions{Alone: true, Progress: func(stage string, done, total int) {
 		progress("rollups, "+stage, done, total)
 	}}); err != nil {
 		return err

@@ -181,7 +181,7 @@ func (s *Service) setInvitation(ctx context.Context, id bson.ObjectID, set bson.
 	if !count {
 		return nil
 	}
-	return s.rollups.record(ctx, stageChange(inv, stage, set[0].Value.(time.Time)))
+	return s.rollups.Record(ctx, stageChange(inv, stage, set[0].Value.(time.Time)))
 }
 
 // NormalizeEmail is the form of an address used to match suppressions and repeat customers.

@@ -3,6 +3,8 @@ package survey
 import (
 	"errors"
 	"net/http"
+
+	"github.com/surveyd/surveyd/survey/rollup"
 )
 
 // Domain errors. Services return these (wrapped with context); ErrorStatus maps them to HTTP.
@@ -20,7 +22,7 @@ var (
 // ErrorStatus classifies this package's errors for httpx.ErrorHandler.
 func ErrorStatus(err error) (int, string, bool) {
 	switch {
-	case errors.Is(err, ErrNotFound):
+	case errors.Is(err, ErrNotFound), errors.Is(err, rollup.ErrNotFound):
 		return http.StatusNotFound, "No such resource in this workspace.", true
 	case errors.Is(err, ErrUnauthorized):
 		return http.StatusUnauthorized, "Send a valid API key as Authorization: Bearer <key>.", true

@@ -58,7 +58,7 @@ func (s *Service) ScheduleEmail(ctx context.Context, inv *Invitation, due time.T
 // as a retried webhook does, changes nothing.
 func (s *Service) CreateDecidedInvitation(ctx context.Context, inv *Invitation) error {
 	if _, err := s.invitations.InsertOne(ctx, inv); err == nil {
-		if err := s.rollups.record(ctx, invitationChanges([]*Invitation{inv})...); err != nil {
+		if err := s.rollups.Record(ctx, invitationChanges([]*Invitation{inv})...); err != nil {
 			return err
 		}
 	} else if !store.IsDuplicateKey(err) {

@@ -100,7 +100,7 @@ func (s *Service) OverrideFlags(ctx context.Context, key *APIKey, id bson.Object
 	if err != nil {
 		return nil, err
 	}
-	if err := s.rollups.record(ctx, c); err != nil {
+	if err := s.rollups.Record(ctx, c); err != nil {
 		return nil, err
 	}
 	return r, nil

@@ -101,7 +101,7 @@ func (s *Service) CreateInvitations(ctx context.Context, invs []*Invitation) err
 	for _, inv := range invs {
 		s.setLink(inv)
 	}
-	return s.rollups.record(ctx, invitationChanges(invs)...)
+	return s.rollups.Record(ctx, invitationChanges(invs)...)
 }
 
 // LinkFor is the signed survey link of an invitation.
@@ -232,5 +232,5 @@ func (s *Service) markOpened(ctx context.Context, inv *Invitation) error {
 	if err != nil {
 		return fmt.Errorf("survey: mark opened %s: %w", inv.ID.Hex(), err)
 	}
-	return s.rollups.record(ctx, stageChange(inv, scoring.StageOpened, set[0].Value.(time.Time)))
+	return s.rollups.Record(ctx, stageChange(inv, scoring.StageOpened, set[0].Value.(time.Time)))
 }

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/surveyd/surveyd/survey/rollup"
 )
 
 // A report read again is served by the rollup cache, and a rebuild shows while it runs and
@@ -48,7 +49,7 @@ func TestRollupMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	stages := map[string]bool{}
-	err = en.svc.RebuildRollups(t.Context(), surveys, RebuildOptions{Alone: true, Progress: func(stage string, done, total int) {
+	err = en.svc.RebuildRollups(t.Context(), surveys, rollup.RebuildOptions{Alone: true, Progress: func(stage string, done, total int) {
 		stages[stage] = true
 		if running := value("surveyd_rollup_rebuilds_running", ""); running != 1 {
 			t.Errorf("during the rebuild %v running, want 1", running)

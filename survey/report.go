@@ -70,7 +70,7 @@ func (s *Service) Report(ctx context.Context, ws, id bson.ObjectID, q ReportQuer
 	if err != nil {
 		return nil, err
 	}
-	meta, err := s.rollups.meta(ctx, ws, sv.ID)
+	rd, err := s.rollups.Reader(ctx, ws, sv.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -83,8 +83,6 @@ func (s *Service) Report(ctx context.Context, ws, id bson.ObjectID, q ReportQuer
 		rep.Filter[string(d)] = v
 	}
 	cmp := newComparer(q)
-	rd := &reportReader{r: s.rollups, ws: ws, sv: sv.ID, gen: rollupGen{meta.Gen, meta.location()},
-		sealed: s.now().Add(-sealAfter), buckets: map[string][]scoring.Bucket{}}
 
 	slices := []struct{ from, to time.Time }{{q.From, q.To}}
 	if q.Interval != "" {
@@ -105,7 +103,7 @@ func (s *Service) Report(ctx context.Context, ws, id bson.ObjectID, q ReportQuer
 	}
 	covers := make([][]scoring.Piece, len(slices))
 	for i, sl := range slices {
-		if covers[i], err = scoring.Cover(sl.from, sl.to, rd.gen.loc, rd.sealed); err != nil {
+		if covers[i], err = rd.Cover(sl.from, sl.to); err != nil {
 			return nil, fmt.Errorf("survey: report %s: %w", sv.ID.Hex(), err)
 		}
 	}
@@ -118,7 +116,7 @@ func (s *Service) Report(ctx context.Context, ws, id bson.ObjectID, q ReportQuer
 	)
 	wg.Go(func() { refErr = s.readReferences(ctx, cmp, ws, sv, q) })
 	wg.Go(func() { customers, countsErr = s.reportCustomerCounts(ctx, ws, q) })
-	loadErr := rd.load(ctx, covers)
+	loadErr := rd.Load(ctx, covers)
 	wg.Wait()
 	// A reference the request names wrongly is the request's fault, whatever else failed.
 	for _, err := range []error{refErr, countsErr, loadErr} {
@@ -128,7 +126,7 @@ func (s *Service) Report(ctx context.Context, ws, id bson.ObjectID, q ReportQuer
 	}
 	var cells scoring.Bucket // the whole period's
 	for i, sl := range slices {
-		sum := rd.cells(covers[i])
+		sum := rd.Cells(covers[i])
 		total, groups := spec.Summarize(sum)
 		if i >= compared {
 			cmp.periods[i-compared].summarize(total, groups)
@@ -172,105 +170,4 @@ func nextBoundary(t time.Time, loc *time.Location, interval string) time.Time {
 	default:
 		return scoring.DayStart(y, m, d+1, loc)
 	}
-}
-
-// reportReader reads the rollup documents of one report once each.
-type reportReader struct {
-	r      *rollups
-	ws, sv bson.ObjectID
-	gen    rollupGen
-	sealed time.Time
-
-	buckets map[string][]scoring.Bucket // by document; shared with the cache, only read
-}
-
-// pieceKey is the document holding a piece: a quarter lives in its hour's.
-func (rd *reportReader) pieceKey(p scoring.Piece) string {
-	gran := p.Gran
-	if gran == scoring.Quarter {
-		gran = scoring.Hour
-	}
-	return bucketKey(rd.sv, rd.gen, gran, p.Start)
-}
-
-// load reads every document the covers need. Months not sealed yet are sealed first.
-func (rd *reportReader) load(ctx context.Context, covers [][]scoring.Piece) error {
-	var keys []string
-	seen := map[string]bool{}
-	months := map[string]time.Time{}
-	for _, cover := range covers {
-		for _, p := range cover {
-			k := rd.pieceKey(p)
-			if !seen[k] {
-				seen[k] = true
-				keys = append(keys, k)
-			}
-			if p.Gran == scoring.Month {
-				months[k] = p.Start
-			}
-		}
-	}
-	found, err := rd.fetch(ctx, keys)
-	if err != nil {
-		return err
-	}
-	var unsealed []string
-	for k, start := range months {
-		if !found[k] {
-			if err := rd.r.seal(ctx, rd.ws, rd.sv, rd.gen, start); err != nil {
-				return err
-			}
-			unsealed = append(unsealed, k)
-		}
-	}
-	_, err = rd.fetch(ctx, unsealed)
-	return err
-}
-
-// fetch reads documents by _id, a few at a time, and says which exist.
-func (rd *reportReader) fetch(ctx context.Context, keys []string) (map[string]bool, error) {
-	const readers = 4
-	found := map[string]bool{}
-	var mu sync.Mutex
-	var firstErr error
-	next := make(chan string)
-	var wg sync.WaitGroup
-	for range min(readers, len(keys)) {
-		wg.Go(func() {
-			for k := range next {
-				buckets, ok, err := rd.r.readBuckets(ctx, k)
-				mu.Lock()
-				if err != nil && firstErr == nil {
-					firstErr = err
-				}
-				found[k] = ok
-				rd.buckets[k] = buckets
-				mu.Unlock()
-			}
-		})
-	}
-	for _, k := range keys {
-		next <- k
-	}
-	close(next)
-	wg.Wait()
-	return found, firstErr
-}
-
-// cells sums a cover's buckets.
-func (rd *reportReader) cells(cover []scoring.Piece) scoring.Bucket {
-	sum := scoring.Bucket{}
-	for _, p := range cover {
-		buckets := rd.buckets[rd.pieceKey(p)]
-		if p.Gran == scoring.Quarter {
-			if q := p.Start.UTC().Minute() / 15; q < len(buckets) {
-				sum.Merge(buckets[q])
-			}
-			continue
-		}
-		for _, b := range buckets {
-			sum.Merge(b)
-		}
-	}
-	return sum
 }

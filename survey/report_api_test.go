@@ -16,8 +16,8 @@ import (
 
 	"github.com/surveyd/surveyd/scoring"
 	"github.com/surveyd/surveyd/survey/benchmark"
+	"github.com/surveyd/surveyd/survey/rollup"
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
 )
 
 // reportNow is the tests' clock: Friday 20 November 2026, 10:00 in the workspace's
@@ -341,12 +341,11 @@ func TestReportRepeatCustomerAndLostRollups(t *testing.T) {
 	}
 
 	ctx := t.Context()
-	for _, coll := range []*mongo.Collection{en.svc.rollups.coll, en.svc.rollups.respondents} {
-		if _, err := coll.DeleteMany(ctx, bson.D{}); err != nil {
+	for _, coll := range []string{rollup.CollRollups, rollup.CollRespondents} {
+		if _, err := en.svc.db.Collection(coll).DeleteMany(ctx, bson.D{}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	en.svc.rollups.forgetMeta(sv.ID)
 	// A survey that never invited anyone needs no rebuild, and is not looked at again.
 	unused := en.createSurvey(`{"kind":"nps","name":"Unused"}`)
 	wantMissing := func(when string) []RollupSurvey {
@@ -361,13 +360,13 @@ func TestReportRepeatCustomerAndLostRollups(t *testing.T) {
 		return missing
 	}
 	missing := wantMissing("rollups dropped")
-	if n := en.count("rollups", bson.D{{Key: "_id", Value: metaKey(unused.ID)}}); n != 1 {
+	if n := en.count(rollup.CollRollups, bson.D{{Key: "survey_id", Value: unused.ID}}); n != 1 {
 		t.Errorf("the survey without invitations has %d rollup states, want 1", n)
 	}
 
 	// A rebuild stopped half-way is marked failed, found again, and taken over at once.
 	stopped, stop := context.WithCancel(ctx)
-	err := en.svc.RebuildRollups(stopped, missing, RebuildOptions{Alone: true, Progress: func(stage string, _, _ int) {
+	err := en.svc.RebuildRollups(stopped, missing, rollup.RebuildOptions{Alone: true, Progress: func(stage string, _, _ int) {
 		if stage == "invitations" {
 			stop()
 		}
@@ -375,24 +374,22 @@ func TestReportRepeatCustomerAndLostRollups(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("stopped rebuild: %v, want context.Canceled", err)
 	}
-	var m rollupMeta
-	if err := en.svc.rollups.coll.FindOne(ctx, bson.D{{Key: "_id", Value: metaKey(sv.ID)}}).Decode(&m); err != nil || m.Building == nil || !m.Building.Failed {
+	if m, err := en.svc.rollups.State(ctx, sv.ID); err != nil || m.Building == nil || !m.Building.Failed {
 		t.Fatalf("after a stopped rebuild the state is %+v (%v), want its building failed", m, err)
 	}
 	missing = wantMissing("rebuild stopped")
 	// One killed before it could say so is still marked running; the process that writes the
 	// rollups alone knows it died with it.
-	if _, err := en.svc.rollups.coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: metaKey(sv.ID)}},
+	if _, err := en.svc.db.Collection(rollup.CollRollups).UpdateOne(ctx, bson.D{{Key: "survey_id", Value: sv.ID}, {Key: "building.failed", Value: true}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "building.failed", Value: false}}}}); err != nil {
 		t.Fatal(err)
 	}
-	en.svc.rollups.forgetMeta(sv.ID)
 	// Until then, by the service's clock, it is one that another rebuild must not take over.
-	if err := en.svc.RebuildRollups(ctx, missing, RebuildOptions{Alone: true}); !errors.Is(err, ErrRebuildRunning) {
+	if err := en.svc.RebuildRollups(ctx, missing, rollup.RebuildOptions{Alone: true}); !errors.Is(err, rollup.ErrRebuildRunning) {
 		t.Fatalf("rebuild beside a running one: %v, want ErrRebuildRunning", err)
 	}
 	missing = wantMissing("rebuild killed")
-	if err := en.svc.RebuildRollups(ctx, missing, RebuildOptions{Alone: true}); err != nil {
+	if err := en.svc.RebuildRollups(ctx, missing, rollup.RebuildOptions{Alone: true}); err != nil {
 		t.Fatal(err)
 	}
 	if again := en.report(target, en.key); !reflect.DeepEqual(again.Total, rep.Total) {

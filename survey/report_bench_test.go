@@ -20,6 +20,7 @@ import (
 	"github.com/surveyd/surveyd/scoring"
 	"github.com/surveyd/surveyd/survey/benchmark"
 	"github.com/surveyd/surveyd/survey/target"
+	"github.com/surveyd/surveyd/survey/rollup"
 	"github.com/surveyd/surveyd/templates"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -48,7 +49,7 @@ var reportBenchSizes = []int{100_000, 1_000_000}
 // document comes from the store: p50-ms and p95-ms, compare-p50-ms and compare-p95-ms, and
 // compare-ratio, their p50s' ratio (the contract: at most 1.5). Warm is what the one
 // process serving an embedded store answers once it has read or written the documents
-// (Service.CacheRollups): warm-p50-ms, warm-compare-p50-ms and warm-compare-ratio. They
+// (Options.SoleRollupWriter): warm-p50-ms, warm-compare-p50-ms and warm-compare-ratio. They
 // alternate, so all see the same machine. The first reports after seeding (or after a month
 // ended) seal months, so one untimed report of each runs before the clock starts.
 
@@ -139,7 +140,7 @@ func openReportBench(b *testing.B, n int) (rs *reportBench, err error) {
 	if err != nil {
 		return rs, err
 	}
-	rs.svc = NewService(db, signer, "http://surveyd.test", []byte("salt"))
+	rs.svc = NewService(db, Options{Signer: signer, BaseURL: "http://surveyd.test", IPSalt: []byte("salt")})
 	benchmarks, targets := benchmark.NewService(db, benchmark.Options{}), target.NewService(db, target.Options{})
 	rs.svc.CompareWith(benchmarks, targets)
 
@@ -162,7 +163,7 @@ func openReportBench(b *testing.B, n int) (rs *reportBench, err error) {
 		}
 		if len(missing) > 0 {
 			began := time.Now()
-			if err := rs.svc.RebuildRollups(ctx, missing, RebuildOptions{Alone: true}); err != nil {
+			if err := rs.svc.RebuildRollups(ctx, missing, rollup.RebuildOptions{Alone: true}); err != nil {
 				return rs, err
 			}
 			b.Logf("rebuilt the rollups of %d surveys in %s", len(missing), time.Since(began).Round(time.Millisecond))
@@ -276,8 +277,8 @@ func (rs *reportBench) run(b *testing.B) {
 	// answers a report whose documents it has read or written before.
 	var durations, comparedDurations, warm, warmCompared []time.Duration
 	report := func(q ReportQuery, cold bool, into *[]time.Duration) *Report {
-		if cold {
-			rs.svc.CacheRollups()
+		if cold { // a sole writer's engine that has read nothing yet
+			rs.svc.rollups = newRollupEngine(rs.svc, true)
 		}
 		t0 := time.Now()
 		rep, err := rs.svc.Report(ctx, rs.ws.ID, rs.survey.ID, q)

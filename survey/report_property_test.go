@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/surveyd/surveyd/scoring"
+	"github.com/surveyd/surveyd/survey/rollup"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
@@ -256,7 +257,7 @@ type propPlan struct {
 // 2023–2031, and the events start two years before it.
 func propTimeline(seed uint64, zone string) propPlan {
 	rng := rand.New(rand.NewPCG(seed^0x5bd1e995, seed))
-	loc := loadLocation(zone)
+	loc := (&Workspace{TimeZone: zone}).Location()
 	year := 2023 + rng.IntN(9)
 	month := time.Month(1 + rng.IntN(12))
 	var at time.Time
@@ -606,12 +607,12 @@ func (p *prop) rebuildDuringEvents() {
 	}
 	var wg sync.WaitGroup
 	var rebuildErr error
-	wg.Go(func() { rebuildErr = svc.RebuildRollups(ctx, all, RebuildOptions{}) })
+	wg.Go(func() { rebuildErr = svc.RebuildRollups(ctx, all, rollup.RebuildOptions{}) })
 	deadline := time.Now().Add(10 * time.Second)
 	for _, sv := range p.surveys {
 		for {
-			var m rollupMeta
-			propNoErr(t, svc.rollups.coll.FindOne(ctx, bson.D{{Key: "_id", Value: metaKey(sv.ID)}}).Decode(&m))
+			m, err := svc.rollups.State(ctx, sv.ID)
+			propNoErr(t, err)
 			if m.Building != nil {
 				break
 			}

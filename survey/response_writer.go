@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/surveyd/surveyd/survey/rollup"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -31,9 +32,15 @@ type Writer struct {
 	queue    chan *submission
 	stopped  chan struct{}
 	maxBatch int
-
-	noRollups bool // the submission benchmark's baseline: the write path without rollups
+	rollups  changeRecorder // svc's rollup engine
 }
+
+// changeRecorder is what the writer needs of the rollup engine (rollup.Engine).
+type changeRecorder interface {
+	Record(ctx context.Context, changes ...rollup.Change) error
+}
+
+var _ changeRecorder = (*rollup.Engine)(nil)
 
 type submission struct {
 	resp   *Response
@@ -43,7 +50,7 @@ type submission struct {
 
 // NewWriter makes a writer for svc's responses; Run must be running for Submit to return.
 func NewWriter(svc *Service, log *slog.Logger) *Writer {
-	return &Writer{svc: svc, log: log, queue: make(chan *submission, 4096), stopped: make(chan struct{}), maxBatch: 512}
+	return &Writer{svc: svc, log: log, queue: make(chan *submission, 4096), stopped: make(chan struct{}), maxBatch: 512, rollups: svc.rollups}
 }
 
 // Run writes batches until ctx ends, then writes what is queued and returns. One batch is in
@@ -140,10 +147,7 @@ func (w *Writer) write(ctx context.Context, batch []*submission) {
 // report read after an answer is acknowledged counts it. A failure there is logged and the
 // answers stand; `surveyd rollups rebuild` recounts.
 func (w *Writer) rollUp(ctx context.Context, batch []*submission, errs []error) {
-	if w.noRollups {
-		return
-	}
-	changes := make([]rollupChange, 0, len(batch))
+	changes := make([]rollup.Change, 0, len(batch))
 	for i, sub := range batch {
 		if errs[i] != nil {
 			continue
@@ -155,7 +159,7 @@ func (w *Writer) rollUp(ctx context.Context, batch []*submission, errs []error) 
 		}
 		changes = append(changes, c)
 	}
-	if err := w.svc.rollups.record(ctx, changes...); err != nil {
+	if err := w.rollups.Record(ctx, changes...); err != nil {
 		w.log.Error("response rollups", "responses", len(changes), "err", err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/surveyd/surveyd/scoring"
+	"github.com/surveyd/surveyd/survey/rollup"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
@@ -17,18 +18,18 @@ import (
 func TestAnswerMonthsSharedByWriters(t *testing.T) {
 	en, sv := reportEnv(t)
 	ctx := t.Context()
-	// None keeps a bucket cache, as instances sharing a MongoDB do not; en's own rollups
-	// read the buckets for the reports below.
-	en.svc.rollups.cache = nil
-	a, b := newRollups(en.svc), newRollups(en.svc)
+	// None keeps a bucket cache, as instances sharing a MongoDB do not; en's own rollups,
+	// started over as such a writer, read the buckets for the reports below.
+	en.svc.rollups = newRollupEngine(en.svc, false)
+	a, b := newRollupEngine(en.svc, false), newRollupEngine(en.svc, false)
 	at := en.clock.now().Add(-time.Hour)
 	answer := func(score int) scoring.Answer {
 		return scoring.Answer{ID: bson.NewObjectID(), Customer: 42, At: at.UnixMilli(),
 			Tuple: scoring.Tuple{Agent: "Lan", Team: "Billing", Channel: "email", Country: "VN"}, Score: score}
 	}
-	record := func(w *rollups, ans scoring.Answer) {
+	record := func(w *rollup.Engine, ans scoring.Answer) {
 		t.Helper()
-		if err := w.record(ctx, rollupChange{ws: en.ws.ID, survey: sv.ID, at: at, answer: &ans}); err != nil {
+		if err := w.Record(ctx, rollup.Change{Workspace: en.ws.ID, Survey: sv.ID, At: at, Answer: &ans}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -52,10 +53,10 @@ func TestAnswerMonthsSharedByWriters(t *testing.T) {
 	record(b, first) // b, behind, finds entry 3 taken: an edit of the first, still one of three
 	check("three answers, one edited, by two writers", 3, 200.0/3)
 
-	restarted := newRollups(en.svc)
+	restarted := newRollupEngine(en.svc, false)
 	record(restarted, answer(1)) // reads entries 1–4 before writing the fifth
 	check("a fourth after a restart", 4, 50)
-	if n := en.count("respondents", bson.D{{Key: "survey_id", Value: sv.ID}}); n != 5 {
+	if n := en.count(rollup.CollRespondents, bson.D{{Key: "survey_id", Value: sv.ID}}); n != 5 {
 		t.Errorf("the month's log has %d entries, want 5: one per write", n)
 	}
 }

@@ -79,11 +79,10 @@ func newEnv(t testing.TB) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := NewService(db, signer, "http://surveyd.test", []byte("salt"))
-	svc.CacheRollups() // as the one process serving an embedded store does
 	// A fixed start, so no test depends on the day it runs: a Wednesday in June, 08:00 UTC.
 	clock := &fakeClock{t: time.Date(2026, 6, 17, 8, 0, 0, 0, time.UTC)}
-	svc.now = clock.now
+	svc := NewService(db, Options{Signer: signer, BaseURL: "http://surveyd.test", IPSalt: []byte("salt"), Now: clock.now,
+		SoleRollupWriter: true}) // as the one process serving an embedded store is
 	benchmarks := benchmark.NewService(db, benchmark.Options{Now: clock.now})
 	targets := target.NewService(db, target.Options{Now: clock.now})
 	svc.CompareWith(benchmarks, targets)

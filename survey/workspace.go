@@ -9,6 +9,7 @@ import (
 	"github.com/surveyd/surveyd/internal/store"
 	"github.com/surveyd/surveyd/internal/ttlcache"
 	"github.com/surveyd/surveyd/scoring"
+	"github.com/surveyd/surveyd/survey/rollup"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -126,7 +127,7 @@ type Service struct {
 	now     func() time.Time
 
 	distributor Distributor
-	rollups     *rollups
+	rollups     *rollup.Engine
 	metrics     *Metrics // nil: nothing counted
 
 	// surveyCache and workspaceCache keep recently read surveys and workspaces for the
@@ -142,9 +143,25 @@ type Service struct {
 // on the respondent pages and in reports.
 const cacheTTL = 5 * time.Second
 
-// NewService binds the survey domain to db. Links are signed by signer and point at baseURL;
-// ipSalt keys the hash that stands in for respondents' IP addresses.
-func NewService(db *mongo.Database, signer *Signer, baseURL string, ipSalt []byte) *Service {
+// Options are what a Service needs besides its database. The admin commands that neither
+// sign links nor hash addresses leave those fields empty.
+type Options struct {
+	// Signer signs the survey links; nil where no link is made.
+	Signer *Signer
+	// BaseURL is where the links point.
+	BaseURL string
+	// IPSalt keys the hash that stands in for respondents' IP addresses (LoadIPSalt).
+	IPSalt []byte
+	// Now is the service's clock; nil: the real one, in UTC.
+	Now func() time.Time
+	// SoleRollupWriter says this process is the only one that writes the rollups: it serves
+	// the embedded store (store.Serve). It changes how they are written (see
+	// rollup.Options.SoleWriter); never set it against a shared MongoDB.
+	SoleRollupWriter bool
+}
+
+// NewService binds the survey domain to db.
+func NewService(db *mongo.Database, opts Options) *Service {
 	s := &Service{
 		db:          db,
 		workspaces:  db.Collection("workspaces"),
@@ -152,15 +169,18 @@ func NewService(db *mongo.Database, signer *Signer, baseURL string, ipSalt []byt
 		surveys:     db.Collection("surveys"),
 		invitations: db.Collection("invitations"),
 		responses:   db.Collection("responses"),
-		signer:      signer,
-		baseURL:     baseURL,
-		ipSalt:      ipSalt,
-		now:         func() time.Time { return time.Now().UTC() },
+		signer:      opts.Signer,
+		baseURL:     opts.BaseURL,
+		ipSalt:      opts.IPSalt,
+		now:         opts.Now,
 
 		surveyCache:    ttlcache.New[bson.ObjectID, Survey](cacheTTL),
 		workspaceCache: ttlcache.New[bson.ObjectID, Workspace](cacheTTL),
 	}
-	s.rollups = newRollups(s)
+	if s.now == nil {
+		s.now = func() time.Time { return time.Now().UTC() }
+	}
+	s.rollups = newRollupEngine(s, opts.SoleRollupWriter)
 	return s
 }
 

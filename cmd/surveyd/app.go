@@ -31,6 +31,7 @@ import (
 	"github.com/surveyd/surveyd/survey/benchmark"
 	"github.com/surveyd/surveyd/survey/target"
 	"github.com/surveyd/surveyd/survey/intake"
+	"github.com/surveyd/surveyd/survey/rollup"
 	"github.com/surveyd/surveyd/templates"
 )
 
@@ -99,10 +100,8 @@ func initApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, e
 		a.close()
 		return nil, err
 	}
-	a.svc = survey.NewService(st.DB, signer, cfg.BaseURL, salt)
-	if st.Embedded { // served by this process alone
-		a.svc.CacheRollups()
-	}
+	a.svc = survey.NewService(st.DB, survey.Options{Signer: signer, BaseURL: cfg.BaseURL, IPSalt: salt,
+		SoleRollupWriter: st.Embedded}) // an embedded store is served by this process alone (st.Serve above)
 	a.benchmarks, a.targets = benchmark.NewService(st.DB, benchmark.Options{}), target.NewService(st.DB, target.Options{})
 	a.svc.CompareWith(a.benchmarks, a.targets)
 	a.intake = intake.NewService(st.DB, a.svc, cfg.SecretKey)
@@ -328,7 +327,7 @@ func (a *app) rebuildRollups(ctx context.Context, surveys []survey.RollupSurvey)
 	for _, sv := range surveys {
 		a.log.Info("rollups: rebuilding a survey's", "survey_id", sv.ID.Hex(), "name", sv.Name)
 	}
-	if err := a.svc.RebuildRollups(ctx, surveys, survey.RebuildOptions{}); err != nil {
+	if err := a.svc.RebuildRollups(ctx, surveys, rollup.RebuildOptions{}); err != nil {
 		a.log.Error("rollups: rebuild; serve retries at its next start, or run `surveyd rollups rebuild`", "err", err)
 		return
 	}

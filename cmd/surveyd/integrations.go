@@ -42,7 +42,7 @@ func cmdIntegrations(ctx context.Context, args []string, getenv func(string) str
 		return err
 	}
 	defer st.Close(context.Background())
-	core := survey.NewService(st.DB, nil, cfg.BaseURL, nil)
+	core := survey.NewService(st.DB, survey.Options{BaseURL: cfg.BaseURL})
 	svc := intake.NewService(st.DB, core, cfg.SecretKey)
 	ws, err := core.WorkspaceByName(ctx, workspace)
 	if err != nil {

@@ -35,7 +35,7 @@ func cmdKeys(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	defer st.Close(context.Background())
 	// Keys are not links: the service needs no signer or salt to manage them.
-	svc := survey.NewService(st.DB, nil, cfg.BaseURL, nil)
+	svc := survey.NewService(st.DB, survey.Options{BaseURL: cfg.BaseURL})
 
 	switch sub {
 	case "create":

@@ -10,6 +10,7 @@ import (
 
 	"github.com/surveyd/surveyd/internal/store"
 	"github.com/surveyd/surveyd/survey"
+	"github.com/surveyd/surveyd/survey/rollup"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
@@ -38,7 +39,7 @@ func cmdRollups(ctx context.Context, args []string, getenv func(string) string, 
 		return err
 	}
 	defer st.Close(context.Background())
-	svc := survey.NewService(st.DB, nil, cfg.BaseURL, nil)
+	svc := survey.NewService(st.DB, survey.Options{BaseURL: cfg.BaseURL})
 	release, err := st.Serve()
 	if errors.Is(err, store.ErrServed) {
 		fmt.Fprintln(stderr, "surveyd serves this data directory; asking it to rebuild")
@@ -56,7 +57,7 @@ func cmdRollups(ctx context.Context, args []string, getenv func(string) string, 
 	for _, sv := range surveys {
 		fmt.Fprintf(stderr, "rebuilding %s %q\n", sv.ID.Hex(), sv.Name)
 	}
-	if err := svc.RebuildRollups(ctx, surveys, survey.RebuildOptions{Progress: progressBar(stderr)}); err != nil {
+	if err := svc.RebuildRollups(ctx, surveys, rollup.RebuildOptions{Progress: progressBar(stderr)}); err != nil {
 		return fmt.Errorf("rollups: %w", err)
 	}
 	fmt.Fprintf(stdout, "rebuilt the rollups of %d surveys in %s\n", len(surveys), time.Since(start).Round(time.Millisecond))
@@ -93,12 +94,12 @@ func followRebuild(ctx context.Context, svc *survey.Service, id bson.ObjectID, s
 			return fmt.Errorf("rollups: %w", err)
 		}
 		switch req.State {
-		case survey.RebuildDone:
+		case rollup.RebuildDone:
 			fmt.Fprintf(stdout, "rebuilt in %s by the serving process\n", time.Since(start).Round(time.Millisecond))
 			return nil
-		case survey.RebuildFailed:
+		case rollup.RebuildFailed:
 			return fmt.Errorf("rollups: the serving process failed to rebuild: %s", req.Error)
-		case survey.RebuildRunning:
+		case rollup.RebuildRunning:
 			if time.Since(req.UpdatedAt) > rebuildLost {
 				return fmt.Errorf("rollups: request %s has not moved for %s; did the server stop? It is retried when serve starts again", reqID.Hex(), rebuildLost)
 			}

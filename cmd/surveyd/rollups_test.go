@@ -11,6 +11,7 @@ import (
 
 	"github.com/surveyd/surveyd/internal/config"
 	"github.com/surveyd/surveyd/survey"
+	"github.com/surveyd/surveyd/survey/rollup"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
@@ -66,7 +67,7 @@ func TestRollupsRebuildWhileServing(t *testing.T) {
 	if !strings.Contains(errOut.String(), "asking it to rebuild") || !strings.Contains(out.String(), "by the serving process") {
 		t.Errorf("rollups rebuild printed %q / %q, want the serving process to have done it", out.String(), errOut.String())
 	}
-	if n, err := r.store.DB.Collection("rollup_rebuilds").CountDocuments(ctx, bson.D{{Key: "state", Value: survey.RebuildDone}}); err != nil || n != 1 {
+	if n, err := r.store.DB.Collection("rollup_rebuilds").CountDocuments(ctx, bson.D{{Key: "state", Value: rollup.RebuildDone}}); err != nil || n != 1 {
 		t.Errorf("%d rebuild requests done (%v), want 1", n, err)
 	}
 	if after := report(); after != before {

@@ -57,7 +57,7 @@ func newWebhookEnv(t testing.TB, client *http.Client, allow ...netip.Prefix) *wh
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := survey.NewService(db, signer, "http://surveyd.test", []byte("salt"))
+	svc := survey.NewService(db, survey.Options{Signer: signer, BaseURL: "http://surveyd.test", IPSalt: []byte("salt")})
 	log := slog.New(slog.DiscardHandler)
 	master := bytes.Repeat([]byte{42}, 32)
 	wh := New(db, outbox.New(db, time.Minute, log), Options{MasterKey: master, Client: client, AllowPrivate: allow, Log: log})

@@ -1,9 +1,10 @@
-package survey
+package rollup
 
 import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"strconv"
 	"sync"
@@ -35,7 +36,7 @@ import (
 // what keeps its cost independent of the number of responses: a k counted over any period a
 // report might ask for would need every customer's answers at read time.
 //
-// Every document carries the generation it belongs to; a rebuild (RebuildRollups) writes the
+// Every document carries the generation it belongs to; a rebuild (Engine.Rebuild) writes the
 // next generation while the current one serves, then switches.
 //
 // Updates read, merge and write a whole document. MongoDB makes that safe across instances
@@ -50,21 +51,23 @@ const rollupMetaTTL = 2 * time.Second
 // that month (edits within the edit window, late bounces) have landed by then.
 const sealAfter = 48 * time.Hour
 
-type rollupMeta struct {
-	ID          string          `bson:"_id"`
-	WorkspaceID bson.ObjectID   `bson:"workspace_id"`
-	SurveyID    bson.ObjectID   `bson:"survey_id"`
-	TimeZone    string          `bson:"tz"`
-	Gen         int             `bson:"gen"`
-	Building    *rollupBuilding `bson:"building,omitempty"`
+// State is a survey's rollup state: its workspace, the generation that serves its reports
+// and the time zone of that generation's days, and the rebuild under way.
+type State struct {
+	ID          string        `bson:"_id"`
+	WorkspaceID bson.ObjectID `bson:"workspace_id"`
+	SurveyID    bson.ObjectID `bson:"survey_id"`
+	TimeZone    string        `bson:"tz"`
+	Gen         int           `bson:"gen"`
+	Building    *Building     `bson:"building,omitempty"`
 
 	loc, buildingLoc *time.Location // loaded once per read of the document
 }
 
-// rollupBuilding is a generation being rebuilt: events at or after Since are recorded into it
+// Building is a generation being rebuilt: events at or after Since are recorded into it
 // as they happen; the rebuild counts everything before Since from the responses and
 // invitations.
-type rollupBuilding struct {
+type Building struct {
 	Gen      int       `bson:"gen"`
 	TimeZone string    `bson:"tz"`
 	Since    time.Time `bson:"since"`
@@ -74,7 +77,7 @@ type rollupBuilding struct {
 }
 
 // resolve loads the meta's time zones, which every event needs.
-func (m *rollupMeta) resolve() *rollupMeta {
+func (m *State) resolve() *State {
 	m.loc = loadLocation(m.TimeZone)
 	if m.Building != nil {
 		m.buildingLoc = loadLocation(m.Building.TimeZone)
@@ -82,7 +85,7 @@ func (m *rollupMeta) resolve() *rollupMeta {
 	return m
 }
 
-func (m *rollupMeta) location() *time.Location { return m.loc }
+func (m *State) location() *time.Location { return m.loc }
 
 func loadLocation(tz string) *time.Location {
 	if loc, err := time.LoadLocation(tz); err == nil {
@@ -98,7 +101,7 @@ type rollupGen struct {
 }
 
 // gens are the generations an event at `at` is recorded into.
-func (m *rollupMeta) gens(at time.Time) []rollupGen {
+func (m *State) gens(at time.Time) []rollupGen {
 	out := []rollupGen{{m.Gen, m.loc}}
 	if b := m.Building; b != nil && !b.Failed && !at.Before(b.Since) {
 		out = append(out, rollupGen{b.Gen, m.buildingLoc})
@@ -131,78 +134,42 @@ func bucketKey(sv bson.ObjectID, g rollupGen, gran scoring.Granularity, start ti
 	}
 }
 
-// customerHash identifies a customer in rollups without their address.
-func customerHash(c Customer) uint64 {
-	sum := sha256.Sum256([]byte(CustomerKey(c)))
+// Collections the engine owns.
+const (
+	CollRollups     = "rollups"         // bucket documents, and each survey's state (metaKey)
+	CollRespondents = "respondents"     // the months' answer logs (answerMonth)
+	CollRequests    = "rollup_rebuilds" // rebuild requests (RebuildRequest)
+)
+
+// ErrNotFound reports rollups, or a rebuild request, that do not exist.
+var ErrNotFound = errors.New("not found")
+
+// CustomerHash identifies a customer in rollups without their address: key is what tells
+// the survey's customers apart (an id or a normalized address).
+func CustomerHash(key string) uint64 {
+	sum := sha256.Sum256([]byte(key))
 	return binary.BigEndian.Uint64(sum[:8])
 }
 
-func (in Interaction) tuple() scoring.Tuple {
-	return scoring.Tuple{Agent: in.Agent, Team: in.Team, Channel: in.Channel, Country: in.Country}
+// Change is one event to count in a survey's rollups, or an answer in its current state:
+// new, edited or with its flags overridden.
+type Change struct {
+	Workspace, Survey bson.ObjectID
+	At                time.Time       // the event, or the answer's first recording
+	Delta             scoring.Bucket  // an event's counts; nil for an answer
+	Answer            *scoring.Answer // nil for an event; what it replaces is in its month's answers (answerMonth)
 }
 
-// rollupChange is one event to count in a survey's rollups, or an answer in its current
-// state: new, edited or with its flags overridden.
-type rollupChange struct {
-	ws, survey bson.ObjectID
-	at         time.Time      // the event, or the answer's first recording
-	delta      scoring.Bucket // an event's counts; nil for an answer
-	answer     *scoring.Answer
-}
-
-// stageChange counts one funnel event of an invitation.
-func stageChange(inv *Invitation, stage scoring.Stage, at time.Time) rollupChange {
-	b := scoring.Bucket{}
-	b.AddStage(inv.Interaction.tuple(), stage, 1)
-	return rollupChange{ws: inv.WorkspaceID, survey: inv.SurveyID, at: at, delta: b}
-}
-
-// invitationChanges count new invitations and the decision taken on each.
-func invitationChanges(invs []*Invitation) []rollupChange {
-	out := make([]rollupChange, 0, len(invs))
-	for _, inv := range invs {
-		out = append(out, rollupChange{ws: inv.WorkspaceID, survey: inv.SurveyID, at: inv.CreatedAt,
-			delta: createdDelta(inv, inv.Status)})
-	}
-	return out
-}
-
-// createdDelta is what an invitation's creation counts: the interaction invited, the
-// decision taken on it, and what the CRM said of how the interaction went (the service
-// KPIs). The write path and the rebuild both count through it.
-func createdDelta(inv *Invitation, decision string) scoring.Bucket {
-	in := &inv.Interaction
-	t := in.tuple()
-	b := scoring.Bucket{}
-	b.AddStage(t, scoring.StageInvited, 1)
-	if st, ok := scoring.DecisionStage(decision); ok {
-		b.AddStage(t, st, 1)
-	}
-	b.AddService(t, scoring.ServiceFacts{FirstContactResolved: in.FirstContactResolved, HandleSeconds: in.HandleSeconds, Transfers: in.Transfers})
-	return b
-}
-
-// answerChange records a response as it now is; what it replaces is in its month's answers
-// (answerMonth).
-func answerChange(r *Response) (rollupChange, error) {
-	if r.Score < 0 || r.Score > scoring.MaxScore {
-		return rollupChange{}, fmt.Errorf("%w: %d", scoring.ErrScore, r.Score)
-	}
-	ans := answerOf(r)
-	return rollupChange{ws: r.WorkspaceID, survey: r.SurveyID, at: r.CreatedAt, answer: &ans}, nil
-}
-
-func answerOf(r *Response) scoring.Answer {
-	return scoring.Answer{ID: r.ID, Customer: customerHash(r.Customer), At: r.CreatedAt.UnixMilli(),
-		Tuple: r.Interaction.tuple(), Mask: scoring.MaskOfFlags(r.Flags), Score: r.Score, Commented: r.Comment != ""}
-}
-
-// rollups records changes by group commit: changes that arrive while a flush runs are merged
+// Engine records changes by group commit: changes that arrive while a flush runs are merged
 // into the next one, so a burst of answers updates each document once.
-type rollups struct {
-	svc         *Service
+type Engine struct {
+	db          *mongo.Database
 	coll        *mongo.Collection
 	respondents *mongo.Collection
+	requests    *mongo.Collection
+	zones       Zones
+	now         func() time.Time
+	cacheReads  func(hit bool)
 
 	mu       sync.Mutex
 	pending  []*rollupWork
@@ -222,63 +189,101 @@ type rollups struct {
 }
 
 type cachedMeta struct {
-	meta *rollupMeta
+	meta *State
 	at   time.Time
 }
 
 // rollupWork is a caller's changes, or a task that must not interleave with writes.
 type rollupWork struct {
-	changes []rollupChange
+	changes []Change
 	task    func(ctx context.Context) error
 	done    chan error
 }
 
-func newRollups(s *Service) *rollups {
-	return &rollups{svc: s, coll: s.db.Collection("rollups"), respondents: s.db.Collection("respondents"),
-		metas: map[bson.ObjectID]cachedMeta{}, months: map[string]*answerMonth{}}
+// Zones says which time zone a survey's rollups start in: its workspace's. The engine asks
+// when it creates a survey's rollup state, on the survey's first event.
+type Zones interface {
+	Zone(ctx context.Context, ws bson.ObjectID) (*time.Location, error)
 }
 
-// record adds changes to the rollups and returns once they are written.
-func (r *rollups) record(ctx context.Context, changes ...rollupChange) error {
+// Options are what an Engine needs besides its database.
+type Options struct {
+	// Zones gives new rollups their time zone.
+	Zones Zones
+	// SoleWriter says no other process writes this database's rollups: the embedded store,
+	// once this process serves it (store.Serve). It changes how rollups are written, not
+	// only how fast: the engine then keeps the documents it reads and writes in memory
+	// (rollupCache) and writes them blindly from there, where several writers each read,
+	// merge and write with a version check. Set against a shared MongoDB it would lose
+	// other instances' updates.
+	SoleWriter bool
+	// Now is the clock of rebuilds, requests and sealing; nil: time.Now.
+	Now func() time.Time
+	// CacheReads hears of each read through the cache, a hit or a miss; may be nil.
+	CacheReads func(hit bool)
+}
+
+// New makes the rollup engine of db.
+func New(db *mongo.Database, opts Options) *Engine {
+	e := &Engine{db: db, coll: db.Collection(CollRollups), respondents: db.Collection(CollRespondents),
+		requests: db.Collection(CollRequests), zones: opts.Zones, now: opts.Now, cacheReads: opts.CacheReads,
+		metas: map[bson.ObjectID]cachedMeta{}, months: map[string]*answerMonth{}}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	if e.cacheReads == nil {
+		e.cacheReads = func(bool) {}
+	}
+	if opts.SoleWriter {
+		e.cache = newRollupCache(rollupCacheBytes)
+	}
+	return e
+}
+
+// Record adds changes to the rollups and returns once they are written.
+func (e *Engine) Record(ctx context.Context, changes ...Change) error {
 	if len(changes) == 0 {
 		return nil
 	}
-	return r.submit(ctx, &rollupWork{changes: changes, done: make(chan error, 1)})
+	return e.submit(ctx, &rollupWork{changes: changes, done: make(chan error, 1)})
 }
 
-// exclusive runs task between flushes, so it reads and writes rollups alone in this process.
-func (r *rollups) exclusive(ctx context.Context, task func(ctx context.Context) error) error {
-	return r.submit(ctx, &rollupWork{task: task, done: make(chan error, 1)})
+// Exclusive runs task between flushes, so it reads and writes rollups alone in this process.
+// What else is read, changed and written whole the way rollups are (a workspace's customer
+// counts) runs here too: on the embedded store, which cannot check a version, that is what
+// keeps two changes from interleaving.
+func (e *Engine) Exclusive(ctx context.Context, task func(ctx context.Context) error) error {
+	return e.submit(ctx, &rollupWork{task: task, done: make(chan error, 1)})
 }
 
 // submit queues work; the first caller to find no flush running flushes for everyone until
 // the queue is empty, and the others wait for theirs.
-func (r *rollups) submit(ctx context.Context, w *rollupWork) error {
-	r.mu.Lock()
-	r.pending = append(r.pending, w)
-	if r.flushing {
-		r.mu.Unlock()
+func (e *Engine) submit(ctx context.Context, w *rollupWork) error {
+	e.mu.Lock()
+	e.pending = append(e.pending, w)
+	if e.flushing {
+		e.mu.Unlock()
 		return <-w.done
 	}
-	r.flushing = true
-	for len(r.pending) > 0 {
-		batch := r.pending
-		r.pending = nil
-		r.mu.Unlock()
-		r.run(context.WithoutCancel(ctx), batch)
-		r.mu.Lock()
+	e.flushing = true
+	for len(e.pending) > 0 {
+		batch := e.pending
+		e.pending = nil
+		e.mu.Unlock()
+		e.run(context.WithoutCancel(ctx), batch)
+		e.mu.Lock()
 	}
-	r.flushing = false
-	r.mu.Unlock()
+	e.flushing = false
+	e.mu.Unlock()
 	return <-w.done
 }
 
-func (r *rollups) run(ctx context.Context, batch []*rollupWork) {
-	var changes []rollupChange
+func (e *Engine) run(ctx context.Context, batch []*rollupWork) {
+	var changes []Change
 	for _, w := range batch {
 		changes = append(changes, w.changes...)
 	}
-	err := r.flush(ctx, changes)
+	err := e.flush(ctx, changes)
 	for _, w := range batch {
 		if w.task == nil {
 			w.done <- err
@@ -288,69 +293,85 @@ func (r *rollups) run(ctx context.Context, batch []*rollupWork) {
 	}
 }
 
-func (r *rollups) isFerret(ctx context.Context) (bool, error) {
-	r.ferretOnce.Do(func() { r.ferret, r.ferretErr = store.IsFerretDB(ctx, r.svc.db) })
-	return r.ferret, r.ferretErr
+// OnFerretDB says whether the store is the embedded FerretDB, which cannot check a version
+// in a filter (see Exclusive); asked of the store once.
+func (e *Engine) OnFerretDB(ctx context.Context) (bool, error) {
+	e.ferretOnce.Do(func() { e.ferret, e.ferretErr = store.IsFerretDB(ctx, e.db) })
+	return e.ferret, e.ferretErr
 }
 
 // meta is a survey's rollup state, created on first use with the workspace's time zone.
-func (r *rollups) meta(ctx context.Context, ws, sv bson.ObjectID) (*rollupMeta, error) {
+func (e *Engine) meta(ctx context.Context, ws, sv bson.ObjectID) (*State, error) {
 	now := time.Now()
-	r.metaMu.Lock()
-	c, ok := r.metas[sv]
-	r.metaMu.Unlock()
+	e.metaMu.Lock()
+	c, ok := e.metas[sv]
+	e.metaMu.Unlock()
 	if ok && now.Sub(c.at) < rollupMetaTTL {
 		return c.meta, nil
 	}
-	m, err := r.loadMeta(ctx, ws, sv)
+	m, err := e.loadMeta(ctx, ws, sv)
 	if err != nil {
 		return nil, err
 	}
-	r.metaMu.Lock()
-	r.metas[sv] = cachedMeta{m, now}
-	r.metaMu.Unlock()
+	e.metaMu.Lock()
+	e.metas[sv] = cachedMeta{m, now}
+	e.metaMu.Unlock()
 	return m, nil
 }
 
-func (r *rollups) forgetMeta(sv bson.ObjectID) {
-	r.metaMu.Lock()
-	delete(r.metas, sv)
-	r.metaMu.Unlock()
+func (e *Engine) forgetMeta(sv bson.ObjectID) {
+	e.metaMu.Lock()
+	delete(e.metas, sv)
+	e.metaMu.Unlock()
 }
 
 func metaKey(sv bson.ObjectID) string { return sv.Hex() + "|meta" }
 
-// forget lets go of what is kept in memory of a survey's documents.
-func (r *rollups) forget(sv bson.ObjectID) {
-	if r.cache != nil {
-		r.cache.forget(sv.Hex() + "|")
+// State reads a survey's rollup state as stored, past what this process keeps of it; it
+// fails with ErrNotFound when the survey has none.
+func (e *Engine) State(ctx context.Context, sv bson.ObjectID) (*State, error) {
+	var m State
+	err := e.coll.FindOne(ctx, bson.D{{Key: "_id", Value: metaKey(sv)}}).Decode(&m)
+	if store.IsNotFound(err) {
+		return nil, fmt.Errorf("rollup: rollup state of %s: %w", sv.Hex(), ErrNotFound)
 	}
-	r.forgetMonths(sv.Hex() + "|")
+	if err != nil {
+		return nil, fmt.Errorf("rollup: rollup state of %s: %w", sv.Hex(), err)
+	}
+	return &m, nil
 }
 
-func (r *rollups) loadMeta(ctx context.Context, ws, sv bson.ObjectID) (*rollupMeta, error) {
+// forget lets go of what is kept in memory of a survey's documents.
+func (e *Engine) forget(sv bson.ObjectID) {
+	if e.cache != nil {
+		e.cache.forget(sv.Hex() + "|")
+	}
+	e.forgetMonths(sv.Hex() + "|")
+}
+
+func (e *Engine) loadMeta(ctx context.Context, ws, sv bson.ObjectID) (*State, error) {
 	for {
-		var m rollupMeta
-		err := r.coll.FindOne(ctx, bson.D{{Key: "_id", Value: metaKey(sv)}}).Decode(&m)
+		var m State
+		err := e.coll.FindOne(ctx, bson.D{{Key: "_id", Value: metaKey(sv)}}).Decode(&m)
 		if err == nil {
 			if m.WorkspaceID != ws {
-				return nil, fmt.Errorf("survey: rollups of %s: %w", sv.Hex(), ErrNotFound)
+				return nil, fmt.Errorf("rollup: rollups of %s: %w", sv.Hex(), ErrNotFound)
 			}
 			return m.resolve(), nil
 		}
 		if !store.IsNotFound(err) {
-			return nil, fmt.Errorf("survey: rollup state of %s: %w", sv.Hex(), err)
+			return nil, fmt.Errorf("rollup: rollup state of %s: %w", sv.Hex(), err)
 		}
-		w, err := r.svc.cachedWorkspace(ctx, ws)
+		loc, err := e.zones.Zone(ctx, ws)
 		if err != nil {
 			return nil, err
 		}
-		m = rollupMeta{ID: metaKey(sv), WorkspaceID: ws, SurveyID: sv, TimeZone: w.Location().String(), Gen: 1}
-		if _, err := r.coll.InsertOne(ctx, m); err != nil && !store.IsDuplicateKey(err) {
-			return nil, fmt.Errorf("survey: create rollup state of %s: %w", sv.Hex(), err)
+		m = State{ID: metaKey(sv), WorkspaceID: ws, SurveyID: sv, TimeZone: loc.String(), Gen: 1}
+		if _, err := e.coll.InsertOne(ctx, m); err != nil && !store.IsDuplicateKey(err) {
+			return nil, fmt.Errorf("rollup: create rollup state of %s: %w", sv.Hex(), err)
 		}
 		// Rollups started over: nothing kept of any earlier ones is theirs.
-		r.forget(sv)
+		e.forget(sv)
 	}
 }
 
@@ -415,7 +436,7 @@ func (u *docUpdates) recount(ws, sv bson.ObjectID, g rollupGen, old, now scoring
 			}
 			delta := scoring.Bucket{}
 			if err := a.Count(delta, len(from), n); err != nil {
-				return fmt.Errorf("survey: response %x: %w", id, err)
+				return fmt.Errorf("rollup: response %x: %w", id, err)
 			}
 			u.addBucket(ws, sv, g, time.UnixMilli(a.At), delta)
 		}
@@ -427,40 +448,40 @@ func (u *docUpdates) recount(ws, sv bson.ObjectID, g rollupGen, old, now scoring
 	return move(now, old, 1)
 }
 
-func (r *rollups) flush(ctx context.Context, changes []rollupChange) error {
+func (e *Engine) flush(ctx context.Context, changes []Change) error {
 	if len(changes) == 0 {
 		return nil
 	}
 	var docs docUpdates
 	var answers answersByMonth
 	for _, c := range changes {
-		m, err := r.meta(ctx, c.ws, c.survey)
+		m, err := e.meta(ctx, c.Workspace, c.Survey)
 		if err != nil {
 			return err
 		}
-		for _, g := range m.gens(c.at) {
-			if c.delta != nil {
-				docs.addBucket(c.ws, c.survey, g, c.at, c.delta)
+		for _, g := range m.gens(c.At) {
+			if c.Delta != nil {
+				docs.addBucket(c.Workspace, c.Survey, g, c.At, c.Delta)
 			}
-			if c.answer != nil {
-				answers.add(c.ws, c.survey, g, *c.answer)
+			if c.Answer != nil {
+				answers.add(c.Workspace, c.Survey, g, *c.Answer)
 			}
 		}
 	}
-	if err := r.addAnswers(ctx, answers.list(), &docs); err != nil {
+	if err := e.addAnswers(ctx, answers.list(), &docs); err != nil {
 		return err
 	}
-	return r.merge(ctx, docs.list())
+	return e.merge(ctx, docs.list())
 }
 
 // merge adds updates to their documents: as the one writer, all at once from what it holds;
 // otherwise each by read, merge and versioned write.
-func (r *rollups) merge(ctx context.Context, updates []*docUpdate) error {
-	if r.soleWriter() {
-		return r.writeAlone(ctx, updates)
+func (e *Engine) merge(ctx context.Context, updates []*docUpdate) error {
+	if e.soleWriter() {
+		return e.writeAlone(ctx, updates)
 	}
 	for _, u := range updates {
-		if err := r.apply(ctx, u); err != nil {
+		if err := e.apply(ctx, u); err != nil {
 			return err
 		}
 	}
@@ -470,11 +491,11 @@ func (r *rollups) merge(ctx context.Context, updates []*docUpdate) error {
 // writeAlone merges updates into their documents as the rollups' one writer: each document
 // is as this process last read or wrote it, so none is read again and all are written in
 // one command.
-func (r *rollups) writeAlone(ctx context.Context, updates []*docUpdate) error {
+func (e *Engine) writeAlone(ctx context.Context, updates []*docUpdate) error {
 	models := make([]mongo.WriteModel, 0, len(updates))
 	written := make([]rollupDoc, 0, len(updates))
 	for _, u := range updates {
-		doc, missing, err := r.current(ctx, u.key)
+		doc, missing, err := e.current(ctx, u.key)
 		switch {
 		case err != nil:
 			return err
@@ -483,7 +504,7 @@ func (r *rollups) writeAlone(ctx context.Context, updates []*docUpdate) error {
 		}
 		data, err := mergeDoc(doc.Data, u.buckets)
 		if err != nil {
-			return fmt.Errorf("survey: rollup %s: %w", u.key, err)
+			return fmt.Errorf("rollup: rollup %s: %w", u.key, err)
 		}
 		next := rollupDoc{ID: u.key, WorkspaceID: u.ws, SurveyID: u.sv, Gen: u.gen, V: doc.V + 1, Data: data}
 		models = append(models, mongo.NewReplaceOneModel().SetFilter(bson.D{{Key: "_id", Value: u.key}}).SetReplacement(next).SetUpsert(true))
@@ -492,28 +513,28 @@ func (r *rollups) writeAlone(ctx context.Context, updates []*docUpdate) error {
 	if len(models) == 0 {
 		return nil
 	}
-	if _, err := r.coll.BulkWrite(ctx, models); err != nil {
+	if _, err := e.coll.BulkWrite(ctx, models); err != nil {
 		// Which documents were written is unknown: the next write reads them all again.
 		for _, d := range written {
-			r.cache.forget(d.ID)
+			e.cache.forget(d.ID)
 		}
-		return fmt.Errorf("survey: write rollups: %w", err)
+		return fmt.Errorf("rollup: write rollups: %w", err)
 	}
 	for _, d := range written {
-		r.cached(d.ID, d.V, d.Data)
+		e.cached(d.ID, d.V, d.Data)
 	}
 	return nil
 }
 
 // apply merges an update into its document as one of several writers: it reads the document
 // and writes it back if no one wrote it meanwhile (on MongoDB; FerretDB v1 cannot check).
-func (r *rollups) apply(ctx context.Context, u *docUpdate) error {
-	ferret, err := r.isFerret(ctx)
+func (e *Engine) apply(ctx context.Context, u *docUpdate) error {
+	ferret, err := e.OnFerretDB(ctx)
 	if err != nil {
 		return err
 	}
 	for range 20 {
-		doc, missing, err := r.read(ctx, u.key)
+		doc, missing, err := e.read(ctx, u.key)
 		switch {
 		case missing && u.onlyIfExists:
 			return nil
@@ -522,16 +543,16 @@ func (r *rollups) apply(ctx context.Context, u *docUpdate) error {
 		}
 		data, err := mergeDoc(doc.Data, u.buckets)
 		if err != nil {
-			return fmt.Errorf("survey: rollup %s: %w", u.key, err)
+			return fmt.Errorf("rollup: rollup %s: %w", u.key, err)
 		}
 		next := rollupDoc{ID: u.key, WorkspaceID: u.ws, SurveyID: u.sv, Gen: u.gen, V: doc.V + 1, Data: data}
 		if missing {
-			_, err := r.coll.InsertOne(ctx, next)
+			_, err := e.coll.InsertOne(ctx, next)
 			if store.IsDuplicateKey(err) {
 				continue
 			}
 			if err != nil {
-				return fmt.Errorf("survey: write rollup %s: %w", u.key, err)
+				return fmt.Errorf("rollup: write rollup %s: %w", u.key, err)
 			}
 			return nil
 		}
@@ -539,37 +560,37 @@ func (r *rollups) apply(ctx context.Context, u *docUpdate) error {
 		if !ferret {
 			filter = append(filter, bson.E{Key: "v", Value: doc.V})
 		}
-		res, err := r.coll.ReplaceOne(ctx, filter, next)
+		res, err := e.coll.ReplaceOne(ctx, filter, next)
 		if err != nil {
-			return fmt.Errorf("survey: write rollup %s: %w", u.key, err)
+			return fmt.Errorf("rollup: write rollup %s: %w", u.key, err)
 		}
 		if res.MatchedCount == 1 {
 			return nil
 		}
 	}
-	return fmt.Errorf("survey: rollup %s: too many concurrent writers", u.key)
+	return fmt.Errorf("rollup: rollup %s: too many concurrent writers", u.key)
 }
 
 // current is a bucket document as kept in the cache, or else as stored.
-func (r *rollups) current(ctx context.Context, key string) (rollupDoc, bool, error) {
-	if r.cache != nil {
-		v, parts, ok := r.cache.get(key)
-		r.svc.metrics.cacheRead(ok)
+func (e *Engine) current(ctx context.Context, key string) (rollupDoc, bool, error) {
+	if e.cache != nil {
+		v, parts, ok := e.cache.get(key)
+		e.cacheReads(ok)
 		if ok {
 			return rollupDoc{ID: key, V: v, Data: parts}, v == 0, nil
 		}
 	}
-	return r.read(ctx, key)
+	return e.read(ctx, key)
 }
 
 // read reads a bucket document from the store.
-func (r *rollups) read(ctx context.Context, key string) (doc rollupDoc, missing bool, err error) {
-	err = r.coll.FindOne(ctx, bson.D{{Key: "_id", Value: key}}).Decode(&doc)
+func (e *Engine) read(ctx context.Context, key string) (doc rollupDoc, missing bool, err error) {
+	err = e.coll.FindOne(ctx, bson.D{{Key: "_id", Value: key}}).Decode(&doc)
 	if store.IsNotFound(err) {
 		return doc, true, nil
 	}
 	if err != nil {
-		return doc, false, fmt.Errorf("survey: read rollup %s: %w", key, err)
+		return doc, false, fmt.Errorf("rollup: read rollup %s: %w", key, err)
 	}
 	return doc, false, nil
 }
@@ -597,14 +618,14 @@ func mergeDoc(parts [][]byte, deltas []scoring.Bucket) ([][]byte, error) {
 // readBuckets reads a rollup document's buckets, decoded: none for a missing document. The
 // cache keeps them decoded, so a report merges a document it read before without decoding it
 // again; they are shared, and only read.
-func (r *rollups) readBuckets(ctx context.Context, key string) ([]scoring.Bucket, bool, error) {
-	if r.cache != nil {
-		if v, buckets, ok := r.cache.buckets(key); ok {
-			r.svc.metrics.cacheRead(true)
+func (e *Engine) readBuckets(ctx context.Context, key string) ([]scoring.Bucket, bool, error) {
+	if e.cache != nil {
+		if v, buckets, ok := e.cache.buckets(key); ok {
+			e.cacheReads(true)
 			return buckets, v > 0, nil
 		}
 	}
-	doc, missing, err := r.current(ctx, key)
+	doc, missing, err := e.current(ctx, key)
 	if err != nil {
 		return nil, false, err
 	}
@@ -612,36 +633,36 @@ func (r *rollups) readBuckets(ctx context.Context, key string) ([]scoring.Bucket
 	for i, data := range doc.Data {
 		buckets[i] = scoring.Bucket{}
 		if err := buckets[i].UnmarshalBinary(data); err != nil {
-			return nil, false, fmt.Errorf("survey: rollup %s: %w", key, err)
+			return nil, false, fmt.Errorf("rollup: rollup %s: %w", key, err)
 		}
 	}
-	if r.cache != nil {
-		r.cache.put(key, doc.V, doc.Data)
-		r.cache.keepBuckets(key, doc.V, buckets)
+	if e.cache != nil {
+		e.cache.put(key, doc.V, doc.Data)
+		e.cache.keepBuckets(key, doc.V, buckets)
 	}
 	return buckets, !missing, nil
 }
 
 // cached keeps version v of a bucket document in the cache, if there is one.
-func (r *rollups) cached(key string, v int64, parts [][]byte) {
-	if r.cache != nil {
-		r.cache.put(key, v, parts)
+func (e *Engine) cached(key string, v int64, parts [][]byte) {
+	if e.cache != nil {
+		e.cache.put(key, v, parts)
 	}
 }
 
 // seal writes a month's document from its days unless it exists. It runs exclusively, so no
 // change lands in a day between the read of the days and the write of the month.
-func (r *rollups) seal(ctx context.Context, ws, sv bson.ObjectID, g rollupGen, month time.Time) error {
-	return r.exclusive(ctx, func(ctx context.Context) error {
+func (e *Engine) seal(ctx context.Context, ws, sv bson.ObjectID, g rollupGen, month time.Time) error {
+	return e.Exclusive(ctx, func(ctx context.Context) error {
 		key := bucketKey(sv, g, scoring.Month, month)
-		if _, ok, err := r.readBuckets(ctx, key); err != nil || ok {
+		if _, ok, err := e.readBuckets(ctx, key); err != nil || ok {
 			return err
 		}
 		sum := scoring.Bucket{}
 		start := month.In(g.loc)
 		end := scoring.DayStart(start.Year(), start.Month()+1, 1, g.loc)
 		for day := start; day.Before(end); day = scoring.DayStart(day.Year(), day.Month(), day.Day()+1, g.loc) {
-			buckets, _, err := r.readBuckets(ctx, bucketKey(sv, g, scoring.Day, day))
+			buckets, _, err := e.readBuckets(ctx, bucketKey(sv, g, scoring.Day, day))
 			if err != nil {
 				return err
 			}
@@ -653,12 +674,12 @@ func (r *rollups) seal(ctx context.Context, ws, sv bson.ObjectID, g rollupGen, m
 		if err != nil {
 			return err
 		}
-		_, err = r.coll.InsertOne(ctx, rollupDoc{ID: key, WorkspaceID: ws, SurveyID: sv, Gen: g.n, V: 1, Data: [][]byte{data}})
+		_, err = e.coll.InsertOne(ctx, rollupDoc{ID: key, WorkspaceID: ws, SurveyID: sv, Gen: g.n, V: 1, Data: [][]byte{data}})
 		switch {
 		case err == nil:
-			r.cached(key, 1, [][]byte{data})
+			e.cached(key, 1, [][]byte{data})
 		case !store.IsDuplicateKey(err):
-			return fmt.Errorf("survey: seal rollup %s: %w", key, err)
+			return fmt.Errorf("rollup: seal rollup %s: %w", key, err)
 		}
 		return nil
 	})

@@ -1,4 +1,4 @@
-package survey
+package rollup
 
 import (
 	"bytes"
@@ -116,35 +116,35 @@ func (b *answersByMonth) chunks(n int) []*monthAnswers {
 // move the buckets: each answer counts under the number of its customer's answers in its
 // month, so when one arrives every earlier one moves from k to k+1; an edit moves only the
 // edited answer. It runs inside a flush (or exclusively), the one place months change.
-func (r *rollups) addAnswers(ctx context.Context, writes []*monthAnswers, docs *docUpdates) error {
+func (e *Engine) addAnswers(ctx context.Context, writes []*monthAnswers, docs *docUpdates) error {
 	for _, w := range writes {
-		if err := r.addMonthAnswers(ctx, w, docs); err != nil {
+		if err := e.addMonthAnswers(ctx, w, docs); err != nil {
 			return err
 		}
 	}
-	r.trimMonths(writes)
+	e.trimMonths(writes)
 	return nil
 }
 
-func (r *rollups) addMonthAnswers(ctx context.Context, w *monthAnswers, docs *docUpdates) error {
+func (e *Engine) addMonthAnswers(ctx context.Context, w *monthAnswers, docs *docUpdates) error {
 	data, err := w.answers.MarshalBinary()
 	if err != nil {
 		return err
 	}
-	m, err := r.month(ctx, w.key)
+	m, err := e.month(ctx, w.key)
 	if err != nil {
 		return err
 	}
 	for range 20 {
-		_, err := r.respondents.InsertOne(ctx, rollupDoc{ID: m.entryKey(m.next), WorkspaceID: w.ws, SurveyID: w.sv, Gen: w.g.n, V: 1, Data: [][]byte{data}})
+		_, err := e.respondents.InsertOne(ctx, rollupDoc{ID: m.entryKey(m.next), WorkspaceID: w.ws, SurveyID: w.sv, Gen: w.g.n, V: 1, Data: [][]byte{data}})
 		if store.IsDuplicateKey(err) { // another writer got there first: read what it wrote
-			if err := r.readEntries(ctx, m); err != nil {
+			if err := e.readEntries(ctx, m); err != nil {
 				return err
 			}
 			continue
 		}
 		if err != nil {
-			return fmt.Errorf("survey: store answers of %s: %w", m.key, err)
+			return fmt.Errorf("rollup: store answers of %s: %w", m.key, err)
 		}
 		m.next++
 		now := map[uint64]scoring.Answers{}
@@ -167,45 +167,45 @@ func (r *rollups) addMonthAnswers(ctx context.Context, w *monthAnswers, docs *do
 		m.add(w.answers)
 		return nil
 	}
-	return fmt.Errorf("survey: answers of %s: too many concurrent writers", m.key)
+	return fmt.Errorf("rollup: answers of %s: too many concurrent writers", m.key)
 }
 
 // month is a month's answers, read from its entries when not in memory.
-func (r *rollups) month(ctx context.Context, key string) (*answerMonth, error) {
-	r.monthsMu.Lock()
-	m := r.months[key]
-	r.monthsMu.Unlock()
+func (e *Engine) month(ctx context.Context, key string) (*answerMonth, error) {
+	e.monthsMu.Lock()
+	m := e.months[key]
+	e.monthsMu.Unlock()
 	if m != nil {
 		return m, nil
 	}
 	m = &answerMonth{key: key, next: 1, customers: map[uint64]scoring.Answers{}}
-	if err := r.readEntries(ctx, m); err != nil {
+	if err := e.readEntries(ctx, m); err != nil {
 		return nil, err
 	}
-	r.monthsMu.Lock()
-	r.months[key] = m
-	r.monthsMu.Unlock()
+	e.monthsMu.Lock()
+	e.months[key] = m
+	e.monthsMu.Unlock()
 	return m, nil
 }
 
 // readEntries adds to m the entries written since it was last read, by number: the embedded
 // store finds a document from an index only by its _id.
-func (r *rollups) readEntries(ctx context.Context, m *answerMonth) error {
+func (e *Engine) readEntries(ctx context.Context, m *answerMonth) error {
 	for {
 		var doc rollupDoc
-		err := r.respondents.FindOne(ctx, bson.D{{Key: "_id", Value: m.entryKey(m.next)}}).Decode(&doc)
+		err := e.respondents.FindOne(ctx, bson.D{{Key: "_id", Value: m.entryKey(m.next)}}).Decode(&doc)
 		if store.IsNotFound(err) {
 			return nil
 		}
 		if err != nil {
-			return fmt.Errorf("survey: read answers %s: %w", m.entryKey(m.next), err)
+			return fmt.Errorf("rollup: read answers %s: %w", m.entryKey(m.next), err)
 		}
 		if len(doc.Data) != 1 {
-			return fmt.Errorf("survey: answers %s: %w", doc.ID, scoring.ErrRollupEncoding)
+			return fmt.Errorf("rollup: answers %s: %w", doc.ID, scoring.ErrRollupEncoding)
 		}
 		entry := scoring.Answers{}
 		if err := entry.UnmarshalBinary(doc.Data[0]); err != nil {
-			return fmt.Errorf("survey: answers %s: %w", doc.ID, err)
+			return fmt.Errorf("rollup: answers %s: %w", doc.ID, err)
 		}
 		m.add(entry)
 		m.next++
@@ -213,11 +213,11 @@ func (r *rollups) readEntries(ctx context.Context, m *answerMonth) error {
 }
 
 // trimMonths lets go of the months not just written once too many answers are held.
-func (r *rollups) trimMonths(keep []*monthAnswers) {
-	r.monthsMu.Lock()
-	defer r.monthsMu.Unlock()
+func (e *Engine) trimMonths(keep []*monthAnswers) {
+	e.monthsMu.Lock()
+	defer e.monthsMu.Unlock()
 	held := 0
-	for _, m := range r.months {
+	for _, m := range e.months {
 		held += m.answers
 	}
 	if held <= maxHeldAnswers {
@@ -227,12 +227,12 @@ func (r *rollups) trimMonths(keep []*monthAnswers) {
 	for _, w := range keep {
 		kept[w.key] = true
 	}
-	maps.DeleteFunc(r.months, func(key string, _ *answerMonth) bool { return !kept[key] })
+	maps.DeleteFunc(e.months, func(key string, _ *answerMonth) bool { return !kept[key] })
 }
 
 // forgetMonths lets go of a survey's months, whose keys start with prefix.
-func (r *rollups) forgetMonths(prefix string) {
-	r.monthsMu.Lock()
-	defer r.monthsMu.Unlock()
-	maps.DeleteFunc(r.months, func(key string, _ *answerMonth) bool { return strings.HasPrefix(key, prefix) })
+func (e *Engine) forgetMonths(prefix string) {
+	e.monthsMu.Lock()
+	defer e.monthsMu.Unlock()
+	maps.DeleteFunc(e.months, func(key string, _ *answerMonth) bool { return strings.HasPrefix(key, prefix) })
 }

@@ -1,4 +1,4 @@
-package survey
+package rollup
 
 import (
 	"context"
@@ -39,46 +39,44 @@ type RebuildRequest struct {
 // progress stands still for much longer was left by a server that stopped.
 const rebuildHeartbeat = time.Second
 
-// RequestRebuild files a request to rebuild one survey's rollups, or every survey's when id
-// is zero.
-func (s *Service) RequestRebuild(ctx context.Context, id bson.ObjectID) (bson.ObjectID, error) {
-	if !id.IsZero() {
-		if _, err := s.RollupSurveys(ctx, id); err != nil {
-			return bson.ObjectID{}, err
-		}
-	}
-	req := RebuildRequest{ID: bson.NewObjectID(), SurveyID: id, State: RebuildPending, UpdatedAt: s.now()}
-	if _, err := s.db.Collection("rollup_rebuilds").InsertOne(ctx, req); err != nil {
-		return bson.ObjectID{}, fmt.Errorf("survey: request a rollup rebuild: %w", err)
+// FileRequest files a request to rebuild one survey's rollups, or every survey's when sv
+// is zero; the caller has checked that the survey exists.
+func (e *Engine) FileRequest(ctx context.Context, sv bson.ObjectID) (bson.ObjectID, error) {
+	req := RebuildRequest{ID: bson.NewObjectID(), SurveyID: sv, State: RebuildPending, UpdatedAt: e.now()}
+	if _, err := e.requests.InsertOne(ctx, req); err != nil {
+		return bson.ObjectID{}, fmt.Errorf("rollup: request a rollup rebuild: %w", err)
 	}
 	return req.ID, nil
 }
 
-// RebuildRequestByID reads a request as it stands.
-func (s *Service) RebuildRequestByID(ctx context.Context, id bson.ObjectID) (*RebuildRequest, error) {
+// Request reads a request as it stands.
+func (e *Engine) Request(ctx context.Context, id bson.ObjectID) (*RebuildRequest, error) {
 	var req RebuildRequest
-	err := s.db.Collection("rollup_rebuilds").FindOne(ctx, byID(id)).Decode(&req)
+	err := e.requests.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&req)
 	if store.IsNotFound(err) {
-		return nil, fmt.Errorf("survey: rebuild request %s: %w", id.Hex(), ErrNotFound)
+		return nil, fmt.Errorf("rollup: rebuild request %s: %w", id.Hex(), ErrNotFound)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("survey: rebuild request %s: %w", id.Hex(), err)
+		return nil, fmt.Errorf("rollup: rebuild request %s: %w", id.Hex(), err)
 	}
 	return &req, nil
 }
 
-// ServeRebuildRequests carries out filed requests, one at a time, looking for them every
-// interval, until ctx ends. Several instances may serve them: each request is claimed by one.
-func (s *Service) ServeRebuildRequests(ctx context.Context, interval time.Duration) {
+// ServeRequests carries out filed requests, one at a time, looking for them every interval,
+// until ctx ends: rebuild rebuilds one survey's rollups, or every survey's when sv is zero,
+// and tells progress how it goes. Several instances may serve them: each request is claimed
+// by one.
+func (e *Engine) ServeRequests(ctx context.Context, interval time.Duration,
+	rebuild func(ctx context.Context, sv bson.ObjectID, progress func(stage string, done, total int)) error) {
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	for {
 		for {
-			req, err := s.claimRebuild(ctx)
+			req, err := e.claimRequest(ctx)
 			if err != nil || req == nil {
 				break
 			}
-			s.carryOut(ctx, req)
+			e.carryOut(ctx, req, rebuild)
 		}
 		select {
 		case <-ctx.Done():
@@ -88,30 +86,30 @@ func (s *Service) ServeRebuildRequests(ctx context.Context, interval time.Durati
 	}
 }
 
-// claimRebuild marks the oldest pending request running and returns it; nil when none is
+// claimRequest marks the oldest pending request running and returns it; nil when none is
 // pending. The collection holds a handful of requests, so the query costs nothing even where
 // the store reads them all.
-func (s *Service) claimRebuild(ctx context.Context) (*RebuildRequest, error) {
+func (e *Engine) claimRequest(ctx context.Context) (*RebuildRequest, error) {
 	var req RebuildRequest
-	err := s.db.Collection("rollup_rebuilds").FindOneAndUpdate(ctx,
+	err := e.requests.FindOneAndUpdate(ctx,
 		bson.D{{Key: "state", Value: RebuildPending}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "state", Value: RebuildRunning}, {Key: "updated_at", Value: s.now()}}}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "state", Value: RebuildRunning}, {Key: "updated_at", Value: e.now()}}}},
 		options.FindOneAndUpdate().SetSort(bson.D{{Key: "_id", Value: 1}}).SetReturnDocument(options.After)).Decode(&req)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("survey: claim a rebuild request: %w", err)
+		return nil, fmt.Errorf("rollup: claim a rebuild request: %w", err)
 	}
 	return &req, nil
 }
 
 // carryOut rebuilds what req asks, writing its progress as it goes and how it ended.
-func (s *Service) carryOut(ctx context.Context, req *RebuildRequest) {
-	coll := s.db.Collection("rollup_rebuilds")
+func (e *Engine) carryOut(ctx context.Context, req *RebuildRequest,
+	rebuild func(ctx context.Context, sv bson.ObjectID, progress func(stage string, done, total int)) error) {
 	set := func(ctx context.Context, fields bson.D) {
-		fields = append(fields, bson.E{Key: "updated_at", Value: s.now()})
-		_, _ = coll.UpdateOne(ctx, byID(req.ID), bson.D{{Key: "$set", Value: fields}})
+		fields = append(fields, bson.E{Key: "updated_at", Value: e.now()})
+		_, _ = e.requests.UpdateOne(ctx, bson.D{{Key: "_id", Value: req.ID}}, bson.D{{Key: "$set", Value: fields}})
 	}
 	var last time.Time
 	progress := func(stage string, done, total int) {
@@ -121,10 +119,7 @@ func (s *Service) carryOut(ctx context.Context, req *RebuildRequest) {
 		last = time.Now()
 		set(ctx, bson.D{{Key: "stage", Value: stage}, {Key: "done", Value: done}, {Key: "total", Value: total}})
 	}
-	surveys, err := s.RollupSurveys(ctx, req.SurveyID)
-	if err == nil {
-		err = s.RebuildRollups(ctx, surveys, RebuildOptions{Progress: progress})
-	}
+	err := rebuild(ctx, req.SurveyID, progress)
 	// A server stopping still says how the request ended.
 	end := context.WithoutCancel(ctx)
 	if err != nil {

@@ -1,9 +1,10 @@
-package survey
+package rollup
 
 import (
-	"github.com/surveyd/surveyd/scoring"
 	"strings"
 	"sync"
+
+	"github.com/surveyd/surveyd/scoring"
 )
 
 // rollupCache keeps rollup documents this process has read or written, so a report reads
@@ -122,10 +123,5 @@ func (c *rollupCache) forget(prefix string) {
 	}
 }
 
-// CacheRollups keeps the rollup documents this process reads and writes in memory (see
-// rollupCache). Call it only when no other process writes this database's rollups: on the
-// embedded store, once store.Serve holds it.
-func (s *Service) CacheRollups() { s.rollups.cache = newRollupCache(rollupCacheBytes) }
-
-// soleWriter says this process writes the rollups alone: it caches them.
-func (r *rollups) soleWriter() bool { return r.cache != nil }
+// soleWriter says this process writes the rollups alone (Options.SoleWriter): it caches them.
+func (e *Engine) soleWriter() bool { return e.cache != nil }
