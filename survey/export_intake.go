@@ -19,9 +19,6 @@ import (
 // Now is the service's clock, which features built on the core keep time by.
 func (s *Service) Now() time.Time { return s.now() }
 
-// SetClock replaces the service's clock; tests start it from a fixed time.
-func (s *Service) SetClock(now func() time.Time) { s.now = now }
-
 // CachedWorkspace is WorkspaceByID through the respondent pages' cache.
 func (s *Service) CachedWorkspace(ctx context.Context, id bson.ObjectID) (*Workspace, error) {
 	return s.cachedWorkspace(ctx, id)

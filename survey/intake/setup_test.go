@@ -74,11 +74,10 @@ func newEnv(t testing.TB) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	core := survey.NewService(db, signer, "http://surveyd.test", []byte("salt"))
-	core.CacheRollups() // as the one process serving an embedded store does
 	// A fixed start, so no test depends on the day it runs: a Wednesday in June, 08:00 UTC.
 	clock := &fakeClock{t: time.Date(2026, 6, 17, 8, 0, 0, 0, time.UTC)}
-	core.SetClock(clock.now)
+	core := survey.NewService(db, survey.Options{Signer: signer, BaseURL: "http://surveyd.test", IPSalt: []byte("salt"), Now: clock.now,
+		SoleRollupWriter: true}) // as the one process serving an embedded store is
 	svc := NewService(db, core, []byte("secret-key-for-tests"))
 
 	log := slog.New(slog.DiscardHandler)
