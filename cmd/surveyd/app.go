@@ -29,9 +29,9 @@ import (
 	"github.com/surveyd/surveyd/migrations"
 	"github.com/surveyd/surveyd/survey"
 	"github.com/surveyd/surveyd/survey/benchmark"
-	"github.com/surveyd/surveyd/survey/target"
 	"github.com/surveyd/surveyd/survey/intake"
 	"github.com/surveyd/surveyd/survey/rollup"
+	"github.com/surveyd/surveyd/survey/target"
 	"github.com/surveyd/surveyd/templates"
 )
 
