@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v5"
 	"github.com/surveyd/surveyd/internal/httpx"
 	"github.com/surveyd/surveyd/survey"
+	"github.com/surveyd/surveyd/survey/apikey"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
@@ -33,9 +34,9 @@ func NewAdmin(o *Outbox, svc *survey.Service, r *Renderer) *Admin {
 
 // Register adds the routes to the authenticated /api/v1 group.
 func (a *Admin) Register(g *echo.Group) {
-	g.GET("/outbox/failed", a.failed, survey.RequireScope(survey.ScopeRead))
-	g.POST("/outbox/:id/retry", a.retry, survey.RequireScope(survey.ScopeWrite))
-	g.GET("/surveys/:id/preview", a.preview, survey.RequireScope(survey.ScopeRead))
+	g.GET("/outbox/failed", a.failed, apikey.RequireScope(apikey.ScopeRead))
+	g.POST("/outbox/:id/retry", a.retry, apikey.RequireScope(apikey.ScopeWrite))
+	g.GET("/surveys/:id/preview", a.preview, apikey.RequireScope(apikey.ScopeRead))
 }
 
 func (a *Admin) failed(c *echo.Context) error {
@@ -47,7 +48,7 @@ func (a *Admin) failed(c *echo.Context) error {
 		}
 		limit = n
 	}
-	msgs, err := a.outbox.Failed(c.Request().Context(), survey.WorkspaceOf(c), limit)
+	msgs, err := a.outbox.Failed(c.Request().Context(), apikey.WorkspaceOf(c), limit)
 	if err != nil {
 		return err
 	}
@@ -62,7 +63,7 @@ func (a *Admin) retry(c *echo.Context) error {
 	if err != nil {
 		return ErrNotFound
 	}
-	m, err := a.outbox.Retry(c.Request().Context(), survey.WorkspaceOf(c), id)
+	m, err := a.outbox.Retry(c.Request().Context(), apikey.WorkspaceOf(c), id)
 	if err != nil {
 		return err
 	}
@@ -77,7 +78,7 @@ func (a *Admin) preview(c *echo.Context) error {
 		return survey.ErrNotFound
 	}
 	ctx := c.Request().Context()
-	ws := survey.WorkspaceOf(c)
+	ws := apikey.WorkspaceOf(c)
 	sv, err := a.svc.Survey(ctx, ws, id)
 	if err != nil {
 		return err

@@ -18,6 +18,7 @@ import (
 	"github.com/surveyd/surveyd/internal/httpx"
 	"github.com/surveyd/surveyd/internal/smtptest"
 	"github.com/surveyd/surveyd/survey"
+	"github.com/surveyd/surveyd/survey/apikey"
 	"github.com/surveyd/surveyd/templates"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -77,12 +78,12 @@ func newMailEnv(t testing.TB) *mailEnv {
 	t.Cleanup(func() { cancel(); <-done })
 
 	supp := NewSuppressions(db)
-	e := echo.NewWithConfig(echo.Config{Logger: log, HTTPErrorHandler: httpx.ErrorHandler(log, survey.ErrorStatus, ErrorStatus)})
+	e := echo.NewWithConfig(echo.Config{Logger: log, HTTPErrorHandler: httpx.ErrorHandler(log, survey.ErrorStatus, apikey.ErrorStatus, ErrorStatus)})
 	e.Use(httpx.SecureHeaders)
 	survey.NewPages(svc, w, mailPages, mailCatalog).Register(e)
 	NewUnsubscribe(svc, supp, mailPages, mailCatalog).Register(e)
 	h := survey.NewHandler(svc, mailCatalog)
-	g := e.Group("/api/v1", h.Authenticate)
+	g := e.Group("/api/v1", apikey.NewStore(db).Authenticate)
 	h.Register(g)
 	supp.RegisterAPI(g)
 
@@ -98,12 +99,12 @@ func (en *mailEnv) workspace(name string) (*survey.Workspace, string) {
 	if err := en.svc.CreateWorkspace(context.Background(), ws); err != nil {
 		en.t.Fatal(err)
 	}
-	return ws, en.keyFor(ws, survey.ScopeAdmin)
+	return ws, en.keyFor(ws, apikey.ScopeAdmin)
 }
 
-func (en *mailEnv) keyFor(ws *survey.Workspace, scope survey.Scope) string {
+func (en *mailEnv) keyFor(ws *survey.Workspace, scope apikey.Scope) string {
 	en.t.Helper()
-	_, secret, err := en.svc.CreateAPIKey(context.Background(), ws.ID, "test", scope)
+	_, secret, err := apikey.NewStore(en.db).Create(context.Background(), ws.ID, "test", scope)
 	if err != nil {
 		en.t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package survey
 
 import (
 	"github.com/surveyd/surveyd/internal/apitest"
+	"github.com/surveyd/surveyd/survey/apikey"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -92,13 +93,13 @@ func TestSurveyCreateRejectsBadInput(t *testing.T) {
 
 func TestAuthAndScopes(t *testing.T) {
 	en := newEnv(t)
-	read := en.keyFor(en.ws, ScopeRead)
-	write := en.keyFor(en.ws, ScopeWrite)
-	revoked := en.keyFor(en.ws, ScopeAdmin)
-	keys, _ := en.svc.ListAPIKeys(t.Context(), en.ws.ID)
+	read := en.keyFor(en.ws, apikey.ScopeRead)
+	write := en.keyFor(en.ws, apikey.ScopeWrite)
+	revoked := en.keyFor(en.ws, apikey.ScopeAdmin)
+	keys, _ := en.keys.List(t.Context(), en.ws.ID)
 	for _, k := range keys {
 		if strings.HasPrefix(revoked, k.Prefix) {
-			if err := en.svc.RevokeAPIKey(t.Context(), en.ws.ID, k.ID.Hex()); err != nil {
+			if err := en.keys.Revoke(t.Context(), en.ws.ID, k.ID.Hex()); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -275,8 +276,8 @@ func TestFlagOverridesAndFilters(t *testing.T) {
 	en.do("POST", "/s/"+tok, "", formAnswer("1", "comment", "great help, thank you", "interacted", "1"))
 	other, tok2 := en.invite(sv, `{"email":"b@example.com","locale":"en"}`)
 	en.do("POST", "/s/"+tok2, "", formAnswer("2", "reason", "price", "interacted", "1"))
-	write := en.keyFor(en.ws, ScopeWrite)
-	read := en.keyFor(en.ws, ScopeRead)
+	write := en.keyFor(en.ws, apikey.ScopeWrite)
+	read := en.keyFor(en.ws, apikey.ScopeRead)
 	_, rival := en.workspace("Rival")
 	u := "/api/v1/responses/" + inv.ID.Hex() + "/flags"
 	en.run(t, []scenario{

@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v5"
 	"github.com/surveyd/surveyd/internal/httpx"
 	"github.com/surveyd/surveyd/scoring"
+	"github.com/surveyd/surveyd/survey/apikey"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
@@ -40,7 +41,7 @@ func (h *Handler) createBenchmarkSet(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	set.WorkspaceID = WorkspaceOf(c)
+	set.WorkspaceID = apikey.WorkspaceOf(c)
 	if err := h.svc.CreateBenchmarkSet(c.Request().Context(), set); err != nil {
 		return err
 	}
@@ -53,7 +54,7 @@ func (h *Handler) updateBenchmarkSet(c *echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	set, err := h.svc.BenchmarkSet(ctx, WorkspaceOf(c), id)
+	set, err := h.svc.BenchmarkSet(ctx, apikey.WorkspaceOf(c), id)
 	if err != nil {
 		return err
 	}
@@ -151,7 +152,7 @@ func (h *Handler) importBenchmarkSet(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	set := &BenchmarkSet{WorkspaceID: WorkspaceOf(c), Name: name, Description: description, Values: values}
+	set := &BenchmarkSet{WorkspaceID: apikey.WorkspaceOf(c), Name: name, Description: description, Values: values}
 	if err := h.svc.CreateBenchmarkSet(req.Context(), set); err != nil {
 		return err
 	}
@@ -163,7 +164,7 @@ func (h *Handler) getBenchmarkSet(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	set, err := h.svc.BenchmarkSet(c.Request().Context(), WorkspaceOf(c), id)
+	set, err := h.svc.BenchmarkSet(c.Request().Context(), apikey.WorkspaceOf(c), id)
 	if err != nil {
 		return err
 	}
@@ -175,7 +176,7 @@ func (h *Handler) listBenchmarkSets(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	rows, err := h.svc.ListBenchmarkSets(c.Request().Context(), WorkspaceOf(c), p)
+	rows, err := h.svc.ListBenchmarkSets(c.Request().Context(), apikey.WorkspaceOf(c), p)
 	if err != nil {
 		return err
 	}
@@ -187,7 +188,7 @@ func (h *Handler) deleteBenchmarkSet(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.svc.DeleteBenchmarkSet(c.Request().Context(), WorkspaceOf(c), id); err != nil {
+	if err := h.svc.DeleteBenchmarkSet(c.Request().Context(), apikey.WorkspaceOf(c), id); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

@@ -12,8 +12,6 @@ var (
 	ErrTokenExpired     = errors.New("survey link has expired")
 	ErrEditWindowClosed = errors.New("response can no longer be changed")
 	ErrWorkspaceExists  = errors.New("workspace already exists")
-	ErrUnauthorized     = errors.New("missing or unknown API key")
-	ErrForbidden        = errors.New("API key lacks the scope for this request")
 	ErrWriterClosed     = errors.New("response writer is shutting down")
 )
 
@@ -22,10 +20,6 @@ func ErrorStatus(err error) (int, string, bool) {
 	switch {
 	case errors.Is(err, ErrNotFound):
 		return http.StatusNotFound, "No such resource in this workspace.", true
-	case errors.Is(err, ErrUnauthorized):
-		return http.StatusUnauthorized, "Send a valid API key as Authorization: Bearer <key>.", true
-	case errors.Is(err, ErrForbidden):
-		return http.StatusForbidden, "This API key's scope does not allow this request.", true
 	case errors.Is(err, ErrStarterSet):
 		// The set exists and every workspace reads it, but no key of any scope may change it:
 		// a permission no one has, not a conflict a client could resolve.

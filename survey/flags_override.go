@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v5"
 	"github.com/surveyd/surveyd/internal/httpx"
 	"github.com/surveyd/surveyd/scoring"
+	"github.com/surveyd/surveyd/survey/apikey"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
@@ -61,7 +62,7 @@ type overrideRequest struct {
 
 // OverrideFlags changes one response's flags for a manager and records why. The audit record
 // is written first: an override without its audit must not exist.
-func (s *Service) OverrideFlags(ctx context.Context, key *APIKey, id bson.ObjectID, add, remove []string, reason string) (*Response, error) {
+func (s *Service) OverrideFlags(ctx context.Context, key *apikey.Key, id bson.ObjectID, add, remove []string, reason string) (*Response, error) {
 	r, err := s.responseFor(ctx, id)
 	if err != nil {
 		return nil, err
@@ -147,7 +148,7 @@ func (h *Handler) overrideFlags(c *echo.Context) error {
 	if len(req.Add)+len(req.Remove) == 0 {
 		return httpx.Invalid(httpx.FieldError{Field: "add", Message: "add or remove must name a flag"})
 	}
-	r, err := h.svc.OverrideFlags(c.Request().Context(), apiKey(c), id, req.Add, req.Remove, strings.TrimSpace(req.Reason))
+	r, err := h.svc.OverrideFlags(c.Request().Context(), apikey.KeyOf(c), id, req.Add, req.Remove, strings.TrimSpace(req.Reason))
 	if err != nil {
 		return err
 	}
@@ -159,7 +160,7 @@ func (h *Handler) listFlagAudits(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	rows, err := h.svc.FlagAudits(c.Request().Context(), WorkspaceOf(c), id)
+	rows, err := h.svc.FlagAudits(c.Request().Context(), apikey.WorkspaceOf(c), id)
 	if err != nil {
 		return err
 	}

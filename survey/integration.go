@@ -16,6 +16,7 @@ import (
 	"github.com/labstack/echo/v5"
 	"github.com/surveyd/surveyd/internal/httpx"
 	"github.com/surveyd/surveyd/internal/store"
+	"github.com/surveyd/surveyd/survey/apikey"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
@@ -227,7 +228,7 @@ func (h *Handler) createIntegration(c *echo.Context) error {
 	if err := httpx.BindJSON(c, &req); err != nil {
 		return err
 	}
-	in, err := h.svc.CreateIntegration(c.Request().Context(), WorkspaceOf(c), strings.TrimSpace(req.Name))
+	in, err := h.svc.CreateIntegration(c.Request().Context(), apikey.WorkspaceOf(c), strings.TrimSpace(req.Name))
 	if err != nil {
 		return err
 	}
@@ -235,7 +236,7 @@ func (h *Handler) createIntegration(c *echo.Context) error {
 }
 
 func (h *Handler) listIntegrations(c *echo.Context) error {
-	rows, err := h.svc.ListIntegrations(c.Request().Context(), WorkspaceOf(c))
+	rows, err := h.svc.ListIntegrations(c.Request().Context(), apikey.WorkspaceOf(c))
 	if err != nil {
 		return err
 	}
@@ -257,7 +258,7 @@ func (h *Handler) rotateIntegration(c *echo.Context) error {
 	if req.OverlapHours != nil {
 		overlap = time.Duration(*req.OverlapHours) * time.Hour
 	}
-	in, err := h.svc.RotateIntegration(c.Request().Context(), WorkspaceOf(c), id, overlap)
+	in, err := h.svc.RotateIntegration(c.Request().Context(), apikey.WorkspaceOf(c), id, overlap)
 	if err != nil {
 		return err
 	}
@@ -269,7 +270,7 @@ func (h *Handler) revokeIntegration(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.svc.RevokeIntegration(c.Request().Context(), WorkspaceOf(c), id); err != nil {
+	if err := h.svc.RevokeIntegration(c.Request().Context(), apikey.WorkspaceOf(c), id); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

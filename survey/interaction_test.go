@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/surveyd/surveyd/internal/store"
+	"github.com/surveyd/surveyd/survey/apikey"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
@@ -656,8 +657,8 @@ func TestRulesAPI(t *testing.T) {
 	rivalSurvey := h.do("POST", "/api/v1/surveys", rivalKey, `{"kind":"csat","name":"Theirs"}`)
 	var rsv Survey
 	decode(t, rivalSurvey, &rsv)
-	read := h.keyFor(h.ws, ScopeRead)
-	write := h.keyFor(h.ws, ScopeWrite)
+	read := h.keyFor(h.ws, apikey.ScopeRead)
+	write := h.keyFor(h.ws, apikey.ScopeWrite)
 	rule := "/api/v1/rules/" + h.rule.ID.Hex()
 	rule2 := func(extra string) string { return `{"name":"R","survey_id":"` + sv + `"` + extra + `}` }
 
@@ -705,8 +706,8 @@ func TestRulesAPI(t *testing.T) {
 
 func TestIntegrationsAPI(t *testing.T) {
 	en := newEnv(t)
-	read := en.keyFor(en.ws, ScopeRead)
-	write := en.keyFor(en.ws, ScopeWrite)
+	read := en.keyFor(en.ws, apikey.ScopeRead)
+	write := en.keyFor(en.ws, apikey.ScopeWrite)
 	in := en.createIntegration(en.key, "Helpdesk")
 	revoked := en.createIntegration(en.key, "Old")
 	_, rivalKey := en.workspace("Rival")

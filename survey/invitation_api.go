@@ -12,6 +12,7 @@ import (
 
 	"github.com/labstack/echo/v5"
 	"github.com/surveyd/surveyd/internal/httpx"
+	"github.com/surveyd/surveyd/survey/apikey"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
@@ -64,7 +65,7 @@ func (h *Handler) createInvitation(c *echo.Context) error {
 	if err := httpx.Validate(&req); err != nil {
 		return err
 	}
-	invs, err := h.prepare(c.Request().Context(), WorkspaceOf(c), []invitationRequest{req}, "")
+	invs, err := h.prepare(c.Request().Context(), apikey.WorkspaceOf(c), []invitationRequest{req}, "")
 	if err != nil {
 		return err
 	}
@@ -85,7 +86,7 @@ func (h *Handler) createInvitationBatch(c *echo.Context) error {
 	if err := httpx.Validate(&req); err != nil {
 		return err
 	}
-	invs, err := h.prepare(c.Request().Context(), WorkspaceOf(c), req.Invitations, "invitations")
+	invs, err := h.prepare(c.Request().Context(), apikey.WorkspaceOf(c), req.Invitations, "invitations")
 	if err != nil {
 		return err
 	}
@@ -167,7 +168,7 @@ func (h *Handler) getInvitation(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	inv, err := h.svc.Invitation(c.Request().Context(), WorkspaceOf(c), id)
+	inv, err := h.svc.Invitation(c.Request().Context(), apikey.WorkspaceOf(c), id)
 	if err != nil {
 		return err
 	}
@@ -189,7 +190,7 @@ func (h *Handler) listInvitations(c *echo.Context) error {
 	if f.Status = c.QueryParam("status"); f.Status != "" && !slices.Contains(invitationStatuses, f.Status) {
 		return httpx.BadField("status", "must be one of: "+strings.Join(invitationStatuses, ", "))
 	}
-	page, err := h.svc.ListInvitations(c.Request().Context(), WorkspaceOf(c), f, p)
+	page, err := h.svc.ListInvitations(c.Request().Context(), apikey.WorkspaceOf(c), f, p)
 	if err != nil {
 		return err
 	}
@@ -201,7 +202,7 @@ func (h *Handler) listVisits(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	visits, err := h.svc.Visits(c.Request().Context(), WorkspaceOf(c), id)
+	visits, err := h.svc.Visits(c.Request().Context(), apikey.WorkspaceOf(c), id)
 	if err != nil {
 		return err
 	}
@@ -240,7 +241,7 @@ func (h *Handler) listResponses(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	rows, err := h.svc.ListResponses(c.Request().Context(), WorkspaceOf(c), f, p)
+	rows, err := h.svc.ListResponses(c.Request().Context(), apikey.WorkspaceOf(c), f, p)
 	if err != nil {
 		return err
 	}

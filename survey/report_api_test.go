@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/surveyd/surveyd/scoring"
+	"github.com/surveyd/surveyd/survey/apikey"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 )
@@ -94,7 +95,7 @@ func TestReport(t *testing.T) {
 	u := "/api/v1/surveys/" + sv.ID.Hex() + "/report"
 
 	t.Run("defaults", func(t *testing.T) {
-		rep := en.report(u, en.keyFor(en.ws, ScopeRead))
+		rep := en.report(u, en.keyFor(en.ws, apikey.ScopeRead))
 		// The 30 days up to today, 22 October to 20 November in Ho Chi Minh City.
 		if rep.TimeZone != "Asia/Ho_Chi_Minh" || !rep.From.Equal(time.Date(2026, 10, 21, 17, 0, 0, 0, time.UTC)) ||
 			!rep.To.Equal(time.Date(2026, 11, 20, 17, 0, 0, 0, time.UTC)) {

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/surveyd/surveyd/scoring"
+	"github.com/surveyd/surveyd/survey/apikey"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
@@ -87,7 +88,7 @@ func playProperty(t *testing.T, seed uint64) {
 	en := newEnv(t)
 	ctx := context.Background()
 	p := &prop{t: t, ctx: ctx, en: en, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), ws: en.ws,
-		key: &APIKey{ID: bson.NewObjectID(), WorkspaceID: en.ws.ID, Name: "property test"}}
+		key: &apikey.Key{ID: bson.NewObjectID(), WorkspaceID: en.ws.ID, Name: "property test"}}
 
 	// The rollups take the workspace's zone when their survey's first event is recorded.
 	p.ws.TimeZone = propZones[p.rng.IntN(len(propZones))]
@@ -340,7 +341,7 @@ type prop struct {
 	en      *env
 	rng     *rand.Rand
 	w       *Writer
-	key     *APIKey
+	key     *apikey.Key
 	ws      *Workspace
 	surveys []*Survey
 	invs    []*propInv

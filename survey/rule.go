@@ -16,6 +16,7 @@ import (
 	"github.com/labstack/echo/v5"
 	"github.com/surveyd/surveyd/internal/httpx"
 	"github.com/surveyd/surveyd/internal/store"
+	"github.com/surveyd/surveyd/survey/apikey"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
@@ -134,7 +135,7 @@ type ruleRequest struct {
 }
 
 func (h *Handler) listRules(c *echo.Context) error {
-	rows, err := h.svc.rules(c.Request().Context(), WorkspaceOf(c))
+	rows, err := h.svc.rules(c.Request().Context(), apikey.WorkspaceOf(c))
 	if err != nil {
 		return err
 	}
@@ -143,7 +144,7 @@ func (h *Handler) listRules(c *echo.Context) error {
 
 func (h *Handler) createRule(c *echo.Context) error {
 	now := h.svc.now()
-	r := &Rule{ID: bson.NewObjectID(), WorkspaceID: WorkspaceOf(c), Enabled: true, SamplePercent: 100, FrequencyDays: 30,
+	r := &Rule{ID: bson.NewObjectID(), WorkspaceID: apikey.WorkspaceOf(c), Enabled: true, SamplePercent: 100, FrequencyDays: 30,
 		Channels: []string{}, Types: []string{}, CreatedAt: now, UpdatedAt: now}
 	if err := h.applyRule(c, r, true); err != nil {
 		return err
@@ -187,7 +188,7 @@ func (h *Handler) rule(c *echo.Context) (*Rule, error) {
 	}
 	var r Rule
 	err = h.svc.db.Collection("rules").FindOne(c.Request().Context(), byID(id)).Decode(&r)
-	if store.IsNotFound(err) || (err == nil && r.WorkspaceID != WorkspaceOf(c)) {
+	if store.IsNotFound(err) || (err == nil && r.WorkspaceID != apikey.WorkspaceOf(c)) {
 		return nil, fmt.Errorf("survey: rule %s: %w", id.Hex(), ErrNotFound)
 	}
 	return &r, err

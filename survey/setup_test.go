@@ -18,6 +18,7 @@ import (
 	"github.com/surveyd/surveyd/internal/config"
 	"github.com/surveyd/surveyd/internal/httpx"
 	"github.com/surveyd/surveyd/internal/storetest"
+	"github.com/surveyd/surveyd/survey/apikey"
 	"github.com/surveyd/surveyd/templates"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
@@ -38,6 +39,7 @@ var testKey = config.LinkKey{ID: "t1", Secret: bytes.Repeat([]byte{7}, 32)}
 type env struct {
 	t     testing.TB
 	svc   *Service
+	keys  *apikey.Store
 	e     *echo.Echo
 	ws    *Workspace
 	key   string // admin key of ws
@@ -90,14 +92,15 @@ func newEnv(t testing.TB) *env {
 	go func() { defer close(done); w.Run(ctx) }()
 	t.Cleanup(func() { cancel(); <-done })
 
-	e := echo.NewWithConfig(echo.Config{Logger: log, HTTPErrorHandler: httpx.ErrorHandler(log, ErrorStatus)})
+	e := echo.NewWithConfig(echo.Config{Logger: log, HTTPErrorHandler: httpx.ErrorHandler(log, ErrorStatus, apikey.ErrorStatus)})
 	e.Use(httpx.SecureHeaders)
 	NewPages(svc, w, pages, catalog).Register(e, middleware.BodyLimit(64<<10))
+	keys := apikey.NewStore(db)
 	h := NewHandler(svc, catalog)
-	h.Register(e.Group("/api/v1", h.Authenticate))
+	h.Register(e.Group("/api/v1", keys.Authenticate))
 	h.RegisterWebhooks(e)
 
-	en := &env{t: t, svc: svc, e: e, clock: clock}
+	en := &env{t: t, svc: svc, keys: keys, e: e, clock: clock}
 	en.ws, en.key = en.workspace("Acme")
 	return en
 }
@@ -110,12 +113,12 @@ func (en *env) workspace(name string) (*Workspace, string) {
 	if err := en.svc.CreateWorkspace(context.Background(), ws); err != nil {
 		en.t.Fatal(err)
 	}
-	return ws, en.keyFor(ws, ScopeAdmin)
+	return ws, en.keyFor(ws, apikey.ScopeAdmin)
 }
 
-func (en *env) keyFor(ws *Workspace, scope Scope) string {
+func (en *env) keyFor(ws *Workspace, scope apikey.Scope) string {
 	en.t.Helper()
-	_, secret, err := en.svc.CreateAPIKey(context.Background(), ws.ID, "test", scope)
+	_, secret, err := en.keys.Create(context.Background(), ws.ID, "test", scope)
 	if err != nil {
 		en.t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v5"
 	"github.com/surveyd/surveyd/internal/httpx"
 	"github.com/surveyd/surveyd/scoring"
+	"github.com/surveyd/surveyd/survey/apikey"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
@@ -27,7 +28,7 @@ type targetRequest struct {
 }
 
 func (h *Handler) createTarget(c *echo.Context) error {
-	t := &Target{WorkspaceID: WorkspaceOf(c)}
+	t := &Target{WorkspaceID: apikey.WorkspaceOf(c)}
 	if err := h.applyTarget(c, t); err != nil {
 		return err
 	}
@@ -43,7 +44,7 @@ func (h *Handler) updateTarget(c *echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	t, err := h.svc.Target(ctx, WorkspaceOf(c), id)
+	t, err := h.svc.Target(ctx, apikey.WorkspaceOf(c), id)
 	if err != nil {
 		return err
 	}
@@ -131,7 +132,7 @@ func (h *Handler) getTarget(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	t, err := h.svc.Target(c.Request().Context(), WorkspaceOf(c), id)
+	t, err := h.svc.Target(c.Request().Context(), apikey.WorkspaceOf(c), id)
 	if err != nil {
 		return err
 	}
@@ -165,7 +166,7 @@ func (h *Handler) listTargets(c *echo.Context) error {
 		}
 		f.Dimension, f.Group = string(d), groupValue(d, f.Group)
 	}
-	rows, err := h.svc.ListTargets(c.Request().Context(), WorkspaceOf(c), f, p)
+	rows, err := h.svc.ListTargets(c.Request().Context(), apikey.WorkspaceOf(c), f, p)
 	if err != nil {
 		return err
 	}
@@ -177,7 +178,7 @@ func (h *Handler) deleteTarget(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.svc.DeleteTarget(c.Request().Context(), WorkspaceOf(c), id); err != nil {
+	if err := h.svc.DeleteTarget(c.Request().Context(), apikey.WorkspaceOf(c), id); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

@@ -2,6 +2,9 @@ package survey
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"time"
 
@@ -46,4 +49,12 @@ func (s *Service) Visits(ctx context.Context, ws, invitation bson.ObjectID) ([]V
 		return []Visit{}, nil
 	}
 	return inv.Visits, nil
+}
+
+// hashIP stands in for a respondent's IP address: stable within an install (so repeats can be
+// spotted) but not reversible without the install's salt.
+func (s *Service) hashIP(ip string) string {
+	m := hmac.New(sha256.New, s.ipSalt)
+	m.Write([]byte(ip))
+	return hex.EncodeToString(m.Sum(nil)[:12])
 }

@@ -109,12 +109,11 @@ func (s *Service) UpdateWorkspace(ctx context.Context, w *Workspace) error {
 	return nil
 }
 
-// Service is the survey domain over the database: workspaces, keys, surveys, invitations
+// Service is the survey domain over the database: workspaces, surveys, invitations
 // and responses.
 type Service struct {
 	db          *mongo.Database
 	workspaces  *mongo.Collection
-	apiKeys     *mongo.Collection
 	surveys     *mongo.Collection
 	invitations *mongo.Collection
 	responses   *mongo.Collection
@@ -149,7 +148,6 @@ func NewService(db *mongo.Database, signer *Signer, baseURL string, ipSalt, secr
 	s := &Service{
 		db:          db,
 		workspaces:  db.Collection("workspaces"),
-		apiKeys:     db.Collection("api_keys"),
 		surveys:     db.Collection("surveys"),
 		invitations: db.Collection("invitations"),
 		responses:   db.Collection("responses"),

@@ -26,6 +26,7 @@ import (
 	"github.com/surveyd/surveyd/mailer"
 	"github.com/surveyd/surveyd/migrations"
 	"github.com/surveyd/surveyd/survey"
+	"github.com/surveyd/surveyd/survey/apikey"
 	"github.com/surveyd/surveyd/templates"
 )
 
@@ -37,6 +38,7 @@ type app struct {
 	store        *store.Store
 	unserve      func() // lets another process serve the embedded store
 	svc          *survey.Service
+	keys         *apikey.Store
 	writer       *survey.Writer
 	catalog      *templates.Catalog
 	pages        *templates.Pages
@@ -81,6 +83,7 @@ func initApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, e
 		return nil, err
 	}
 	a.svc = survey.NewService(st.DB, signer, cfg.BaseURL, salt, cfg.SecretKey)
+	a.keys = apikey.NewStore(st.DB)
 	if st.Embedded { // served by this process alone
 		a.svc.CacheRollups()
 	}
@@ -162,7 +165,7 @@ func (a *app) close() {
 func (a *app) routes(reg *prometheus.Registry) *echo.Echo {
 	e := echo.NewWithConfig(echo.Config{
 		Logger:           a.log,
-		HTTPErrorHandler: httpx.ErrorHandler(a.log, survey.ErrorStatus, mailer.ErrorStatus),
+		HTTPErrorHandler: httpx.ErrorHandler(a.log, survey.ErrorStatus, apikey.ErrorStatus, mailer.ErrorStatus),
 		IPExtractor:      clientIP(a.cfg.TrustedProxies),
 		// An unknown path under /api/v1 is a 404 and a known one asked with another method a
 		// 405, not a catch-all route that runs the group's authentication.
@@ -214,7 +217,7 @@ func (a *app) routes(reg *prometheus.Registry) *echo.Echo {
 	bounces := mailer.NewBounces(a.svc, a.suppressions)
 	bounces.Metrics = a.mailer.Metrics
 	bounces.Register(e)
-	g := e.Group("/api/v1", api.Authenticate)
+	g := e.Group("/api/v1", a.keys.Authenticate)
 	api.Register(g)
 	a.suppressions.RegisterAPI(g)
 	a.webhooks.Register(g)
