@@ -19,6 +19,7 @@ import (
 	"github.com/surveyd/surveyd/internal/smtptest"
 	"github.com/surveyd/surveyd/survey"
 	"github.com/surveyd/surveyd/survey/apikey"
+	"github.com/surveyd/surveyd/survey/respondent"
 	"github.com/surveyd/surveyd/templates"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -71,7 +72,7 @@ func newMailEnv(t testing.TB) *mailEnv {
 	svc := survey.NewService(db, signer, "http://surveyd.test", []byte("salt"), bytes.Repeat([]byte{9}, 32))
 	log := slog.New(slog.DiscardHandler)
 
-	w := survey.NewWriter(svc, log)
+	w := survey.NewRecorder(svc, log)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); w.Run(ctx) }()
@@ -80,7 +81,7 @@ func newMailEnv(t testing.TB) *mailEnv {
 	supp := NewSuppressions(db)
 	e := echo.NewWithConfig(echo.Config{Logger: log, HTTPErrorHandler: httpx.ErrorHandler(log, survey.ErrorStatus, apikey.ErrorStatus, ErrorStatus)})
 	e.Use(httpx.SecureHeaders)
-	survey.NewPages(svc, w, mailPages, mailCatalog).Register(e)
+	respondent.NewPages(svc, w, mailPages, mailCatalog).Register(e)
 	NewUnsubscribe(svc, supp, mailPages, mailCatalog).Register(e)
 	h := survey.NewHandler(svc, mailCatalog)
 	g := e.Group("/api/v1", apikey.NewStore(db).Authenticate)

@@ -129,9 +129,7 @@ func TestWorkspaceIsolation(t *testing.T) {
 	en := newEnv(t)
 	sv := en.createSurvey(`{"kind":"csat","name":"Ours"}`)
 	inv, tok := en.invite(sv, `{"email":"a@example.com"}`)
-	if rec := en.do("POST", "/s/"+tok, "", formAnswer("5")); rec.Code != http.StatusSeeOther {
-		t.Fatalf("answer: %d", rec.Code)
-	}
+	en.respond(tok, formAnswer("5"))
 	_, other := en.workspace("Rival")
 	id := sv.ID.Hex()
 	en.run(t, []scenario{
@@ -273,9 +271,9 @@ func TestFlagOverridesAndFilters(t *testing.T) {
 	en := newEnv(t)
 	sv := en.createSurvey(`{"kind":"csat","name":"a","reasons":[{"code":"price","label":{"en":"Price"},"about":"price"}],"edit_window_hours":48}`)
 	inv, tok := en.invite(sv, `{"email":"a@example.com","locale":"en"}`)
-	en.do("POST", "/s/"+tok, "", formAnswer("1", "comment", "great help, thank you", "interacted", "1"))
+	en.respond(tok, formAnswer("1", "comment", "great help, thank you", "interacted", "1"))
 	other, tok2 := en.invite(sv, `{"email":"b@example.com","locale":"en"}`)
-	en.do("POST", "/s/"+tok2, "", formAnswer("2", "reason", "price", "interacted", "1"))
+	en.respond(tok2, formAnswer("2", "reason", "price", "interacted", "1"))
 	write := en.keyFor(en.ws, apikey.ScopeWrite)
 	read := en.keyFor(en.ws, apikey.ScopeRead)
 	_, rival := en.workspace("Rival")
@@ -299,7 +297,7 @@ func TestFlagOverridesAndFilters(t *testing.T) {
 		{"audit of another workspace's response", "GET", u + "/audit", rival, nil, nil, 404, nil},
 	})
 	// The customer edits the answer: the filters run again, the manager's decisions stand.
-	en.do("POST", "/s/"+tok, "", formAnswer("1", "comment", "great help, thank you!", "interacted", "1"))
+	en.respond(tok, formAnswer("1", "comment", "great help, thank you!", "interacted", "1"))
 	var r Response
 	if err := en.svc.responses.FindOne(t.Context(), bson.D{{Key: "_id", Value: inv.ID}}).Decode(&r); err != nil {
 		t.Fatal(err)

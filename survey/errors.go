@@ -12,7 +12,7 @@ var (
 	ErrTokenExpired     = errors.New("survey link has expired")
 	ErrEditWindowClosed = errors.New("response can no longer be changed")
 	ErrWorkspaceExists  = errors.New("workspace already exists")
-	ErrWriterClosed     = errors.New("response writer is shutting down")
+	ErrRecorderClosed   = errors.New("response recorder is shutting down")
 )
 
 // ErrorStatus classifies this package's errors for httpx.ErrorHandler.
@@ -25,7 +25,7 @@ func ErrorStatus(err error) (int, string, bool) {
 		// a permission no one has, not a conflict a client could resolve.
 		return http.StatusForbidden, "Starter benchmark sets ship with surveyd and are read-only; " +
 			"to change one, create a set of your own (POST /api/v1/benchmark-sets) with its values.", true
-	case errors.Is(err, ErrWriterClosed):
+	case errors.Is(err, ErrRecorderClosed):
 		return http.StatusServiceUnavailable, "The server is shutting down; retry shortly.", true
 	}
 	return 0, "", false

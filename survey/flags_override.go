@@ -63,11 +63,11 @@ type overrideRequest struct {
 // OverrideFlags changes one response's flags for a manager and records why. The audit record
 // is written first: an override without its audit must not exist.
 func (s *Service) OverrideFlags(ctx context.Context, key *apikey.Key, id bson.ObjectID, add, remove []string, reason string) (*Response, error) {
-	r, err := s.responseFor(ctx, id)
+	r, err := s.ResponseFor(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	if r == nil || r.WorkspaceID != key.WorkspaceID {
+	if r.WorkspaceID != key.WorkspaceID {
 		return nil, fmt.Errorf("survey: response %s: %w", id.Hex(), ErrNotFound)
 	}
 	o := r.FlagOverrides
@@ -109,11 +109,11 @@ func (s *Service) OverrideFlags(ctx context.Context, key *apikey.Key, id bson.Ob
 
 // FlagAudits lists the overrides of a response, oldest first.
 func (s *Service) FlagAudits(ctx context.Context, ws, id bson.ObjectID) ([]FlagAudit, error) {
-	r, err := s.responseFor(ctx, id)
+	r, err := s.ResponseFor(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	if r == nil || r.WorkspaceID != ws {
+	if r.WorkspaceID != ws {
 		return nil, fmt.Errorf("survey: response %s: %w", id.Hex(), ErrNotFound)
 	}
 	cur, err := s.db.Collection("flag_audit").Find(ctx, bson.D{{Key: "response_id", Value: id}})

@@ -104,7 +104,7 @@ func playProperty(t *testing.T, seed uint64) {
 		en.createSurvey(fmt.Sprintf(`{"kind":"ces","name":"CES","points":%d,"edit_window_hours":504}`, []int{5, 7}[p.rng.IntN(2)])),
 	}
 
-	p.w = NewWriter(en.svc, slog.New(slog.DiscardHandler))
+	p.w = NewRecorder(en.svc, slog.New(slog.DiscardHandler))
 	wctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { defer close(done); p.w.Run(wctx) }()
@@ -340,7 +340,7 @@ type prop struct {
 	ctx     context.Context
 	en      *env
 	rng     *rand.Rand
-	w       *Writer
+	w       *Recorder
 	key     *apikey.Key
 	ws      *Workspace
 	surveys []*Survey

@@ -25,9 +25,9 @@ type Visit struct {
 // returns fit; a link posted somewhere public does not grow the document without end.
 const maxVisits = 30
 
-// logVisit records a visit on the invitation itself, so the answer, which reads the
+// LogVisit records a visit on the invitation itself, so the answer, which reads the
 // invitation anyway, has its visits at no extra cost (and the embedded store no scan).
-func (s *Service) logVisit(ctx context.Context, inv *Invitation, score *int, userAgent, ip string) error {
+func (s *Service) LogVisit(ctx context.Context, inv *Invitation, score *int, userAgent, ip string) error {
 	if len(inv.Visits) >= maxVisits {
 		return nil
 	}

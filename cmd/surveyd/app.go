@@ -27,10 +27,11 @@ import (
 	"github.com/surveyd/surveyd/migrations"
 	"github.com/surveyd/surveyd/survey"
 	"github.com/surveyd/surveyd/survey/apikey"
+	"github.com/surveyd/surveyd/survey/respondent"
 	"github.com/surveyd/surveyd/templates"
 )
 
-// app is surveyd assembled: the store, the survey domain, its background writer, and the
+// app is surveyd assembled: the store, the survey domain, its background recorder, and the
 // mailer with its outbox.
 type app struct {
 	cfg          *config.Config
@@ -39,7 +40,7 @@ type app struct {
 	unserve      func() // lets another process serve the embedded store
 	svc          *survey.Service
 	keys         *apikey.Store
-	writer       *survey.Writer
+	recorder     *survey.Recorder
 	catalog      *templates.Catalog
 	pages        *templates.Pages
 	outbox       *mailer.Outbox
@@ -87,7 +88,7 @@ func initApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, e
 	if st.Embedded { // served by this process alone
 		a.svc.CacheRollups()
 	}
-	a.writer = survey.NewWriter(a.svc, log)
+	a.recorder = survey.NewRecorder(a.svc, log)
 	if err := a.initMail(); err != nil {
 		a.close()
 		return nil, err
@@ -142,7 +143,7 @@ func (a *app) initMail() error {
 			a.log.Error("notify invitation.failed", "err", err)
 		}
 	}
-	a.writer.OnRecorded = func(ctx context.Context, r *survey.Response, created bool) error {
+	a.recorder.OnRecorded = func(ctx context.Context, r *survey.Response, created bool) error {
 		event := "response.updated"
 		if created {
 			event = "response.created"
@@ -210,7 +211,7 @@ func (a *app) routes(reg *prometheus.Registry) *echo.Echo {
 	})
 
 	publicPost := []echo.MiddlewareFunc{middleware.BodyLimit(64 << 10), httpx.RateLimit(a.cfg.RateLimit, reg)}
-	survey.NewPages(a.svc, a.writer, a.pages, a.catalog).Register(e, publicPost...)
+	respondent.NewPages(a.svc, a.recorder, a.pages, a.catalog).Register(e, publicPost...)
 	mailer.NewUnsubscribe(a.svc, a.suppressions, a.pages, a.catalog).Register(e, publicPost...)
 	api := survey.NewHandler(a.svc, a.catalog)
 	api.RegisterWebhooks(e)
@@ -253,7 +254,7 @@ func (a *app) ready(c *echo.Context) error {
 }
 
 // serve runs HTTP until ctx ends, then lets in-flight requests finish, drains the response
-// writer, and closes the store.
+// recorder, and closes the store.
 func (a *app) serve(ctx context.Context, ready func(addr string)) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -261,11 +262,11 @@ func (a *app) serve(ctx context.Context, ready func(addr string)) error {
 	e := a.routes(reg)
 	outboxMetrics := a.mailer.Metrics
 
-	// The writer and the outbox workers outlive the HTTP server: in-flight requests still
+	// The recorder and the outbox workers outlive the HTTP server: in-flight requests still
 	// record answers and queue messages while it drains.
 	bg, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	var background sync.WaitGroup
-	background.Go(func() { a.writer.Run(bg) })
+	background.Go(func() { a.recorder.Run(bg) })
 	background.Go(func() { a.outbox.Work(bg, mailer.KindEmail, a.mailer, 2*time.Second, outboxMetrics) })
 	background.Go(func() { a.outbox.Work(bg, mailer.KindWebhook, a.webhooks, 2*time.Second, outboxMetrics) })
 	// Before the first request can give a survey fresh rollups, find the ones that lost theirs.
