@@ -35,7 +35,7 @@ var (
 
 // mailEnv is one test's surveyd as cmd/surveyd wires it for email: its own database, the
 // survey service with a fixed link key, the real Echo router with the survey API, the
-// respondent and unsubscribe pages and the suppression API, a running response writer, and
+// respondent and unsubscribe pages and the suppression API, a running response recorder, and
 // a workspace with an admin key.
 type mailEnv struct {
 	t      testing.TB

@@ -28,7 +28,7 @@ import (
 )
 
 const (
-	// benchClients is how many customers submit at once. It is what lets the writer batch:
+	// benchClients is how many customers submit at once. It is what lets the recorder batch:
 	// with one client every batch would hold one answer.
 	benchClients = 64
 	// benchRawInserts is the size of the single-insert baseline: enough round trips for a
@@ -39,7 +39,7 @@ const (
 )
 
 // BenchmarkSubmit measures answer submission end to end — HTTP POST, token check, lookups,
-// the batching writer, the store — with 64 concurrent clients, one answer per invitation.
+// the batching recorder, the store — with 64 concurrent clients, one answer per invitation.
 // ns/op is wall time per answer, so it is the inverse of the throughput, not a latency; the
 // latency percentiles are reported separately.
 //
@@ -178,8 +178,8 @@ func benchSubmit(b *testing.B, noRollups bool) float64 {
 	return rate
 }
 
-// benchRouter is newEnv's respondent pages with a writer of their own, whose rollups are off
-// when noRollups is set (newEnv's writer is not reachable from here).
+// benchRouter is newEnv's respondent pages with a recorder of their own, whose rollups are off
+// when noRollups is set (newEnv's recorder is not reachable from here).
 func benchRouter(b *testing.B, en *env, noRollups bool) http.Handler {
 	log := slog.New(slog.DiscardHandler)
 	w := survey.NewRecorder(en.svc, log)
@@ -198,7 +198,7 @@ func benchRouter(b *testing.B, en *env, noRollups bool) http.Handler {
 }
 
 // submitOnce posts one answer and checks it was accepted: a 303 to the thank-you page.
-// A 200 would be the form again (a validation error), a 503 the writer giving up.
+// A 200 would be the form again (a validation error), a 503 the recorder giving up.
 func submitOnce(client *http.Client, base, token, body string) error {
 	resp, err := client.Post(base+"/s/"+token, "application/x-www-form-urlencoded", strings.NewReader(body))
 	if err != nil {
