@@ -20,6 +20,8 @@ import (
 	"github.com/surveyd/surveyd/mailer/internal/mailtest"
 	"github.com/surveyd/surveyd/mailer/outbox"
 	"github.com/surveyd/surveyd/survey"
+	"github.com/surveyd/surveyd/survey/apikey"
+	"github.com/surveyd/surveyd/survey/respondent"
 	"github.com/surveyd/surveyd/templates"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -35,7 +37,7 @@ var (
 
 // mailEnv is one test's surveyd as cmd/surveyd wires it for email: its own database, the
 // survey service with a fixed link key, the real Echo router with the survey API, the
-// respondent and unsubscribe pages and the suppression API, a running response writer, and
+// respondent and unsubscribe pages and the suppression API, a running response recorder, and
 // a workspace with an admin key.
 type mailEnv struct {
 	t      testing.TB
@@ -72,19 +74,19 @@ func newMailEnv(t testing.TB) *mailEnv {
 	svc := survey.NewService(db, survey.Options{Signer: signer, BaseURL: "http://surveyd.test", IPSalt: []byte("salt")})
 	log := slog.New(slog.DiscardHandler)
 
-	w := survey.NewWriter(svc, log)
+	w := survey.NewRecorder(svc, log)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); w.Run(ctx) }()
 	t.Cleanup(func() { cancel(); <-done })
 
 	supp := NewSuppressions(db)
-	e := echo.NewWithConfig(echo.Config{Logger: log, HTTPErrorHandler: httpx.ErrorHandler(log, survey.ErrorStatus, ErrorStatus)})
+	e := echo.NewWithConfig(echo.Config{Logger: log, HTTPErrorHandler: httpx.ErrorHandler(log, survey.ErrorStatus, apikey.ErrorStatus, ErrorStatus)})
 	e.Use(httpx.SecureHeaders)
-	survey.NewPages(svc, w, mailPages, mailCatalog).Register(e)
+	respondent.NewPages(svc, w, mailPages, mailCatalog).Register(e)
 	NewUnsubscribe(svc, supp, mailPages, mailCatalog).Register(e)
 	h := survey.NewHandler(svc, mailCatalog)
-	g := e.Group("/api/v1", h.Authenticate)
+	g := e.Group("/api/v1", apikey.NewStore(db).Authenticate)
 	h.Register(g)
 	supp.RegisterAPI(g)
 
@@ -100,12 +102,12 @@ func (en *mailEnv) workspace(name string) (*survey.Workspace, string) {
 	if err := en.svc.CreateWorkspace(context.Background(), ws); err != nil {
 		en.t.Fatal(err)
 	}
-	return ws, en.keyFor(ws, survey.ScopeAdmin)
+	return ws, en.keyFor(ws, apikey.ScopeAdmin)
 }
 
-func (en *mailEnv) keyFor(ws *survey.Workspace, scope survey.Scope) string {
+func (en *mailEnv) keyFor(ws *survey.Workspace, scope apikey.Scope) string {
 	en.t.Helper()
-	_, secret, err := en.svc.CreateAPIKey(context.Background(), ws.ID, "test", scope)
+	_, secret, err := apikey.NewStore(en.db).Create(context.Background(), ws.ID, "test", scope)
 	if err != nil {
 		en.t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v5"
 	"github.com/surveyd/surveyd/internal/httpx"
 	"github.com/surveyd/surveyd/survey"
+	"github.com/surveyd/surveyd/survey/apikey"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
@@ -31,7 +32,7 @@ func NewPreview(svc Previews, r *Renderer) *Preview {
 
 // Register adds the route to the authenticated /api/v1 group.
 func (a *Preview) Register(g *echo.Group) {
-	g.GET("/surveys/:id/preview", a.preview, survey.RequireScope(survey.ScopeRead))
+	g.GET("/surveys/:id/preview", a.preview, apikey.RequireScope(apikey.ScopeRead))
 }
 
 // preview renders exactly what would be sent for the survey in a locale, through the same
@@ -42,7 +43,7 @@ func (a *Preview) preview(c *echo.Context) error {
 		return survey.ErrNotFound
 	}
 	ctx := c.Request().Context()
-	ws := survey.WorkspaceOf(c)
+	ws := apikey.WorkspaceOf(c)
 	sv, err := a.svc.Survey(ctx, ws, id)
 	if err != nil {
 		return err

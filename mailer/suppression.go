@@ -15,6 +15,7 @@ import (
 	"github.com/surveyd/surveyd/internal/httpx"
 	"github.com/surveyd/surveyd/internal/store"
 	"github.com/surveyd/surveyd/survey"
+	"github.com/surveyd/surveyd/survey/apikey"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -116,9 +117,9 @@ func (s *Suppressions) List(ctx context.Context, ws bson.ObjectID, after string,
 
 // RegisterAPI adds the suppression list API to the authenticated /api/v1 group.
 func (s *Suppressions) RegisterAPI(g *echo.Group) {
-	g.GET("/suppressions", s.list, survey.RequireScope(survey.ScopeRead))
-	g.POST("/suppressions", s.add, survey.RequireScope(survey.ScopeWrite))
-	g.DELETE("/suppressions/:email", s.remove, survey.RequireScope(survey.ScopeWrite))
+	g.GET("/suppressions", s.list, apikey.RequireScope(apikey.ScopeRead))
+	g.POST("/suppressions", s.add, apikey.RequireScope(apikey.ScopeWrite))
+	g.DELETE("/suppressions/:email", s.remove, apikey.RequireScope(apikey.ScopeWrite))
 }
 
 func (s *Suppressions) list(c *echo.Context) error {
@@ -138,7 +139,7 @@ func (s *Suppressions) list(c *echo.Context) error {
 		}
 		after = string(b)
 	}
-	rows, err := s.List(c.Request().Context(), survey.WorkspaceOf(c), after, limit+1)
+	rows, err := s.List(c.Request().Context(), apikey.WorkspaceOf(c), after, limit+1)
 	if err != nil {
 		return err
 	}
@@ -163,7 +164,7 @@ func (s *Suppressions) add(c *echo.Context) error {
 	if req.Reason == "" {
 		req.Reason = ReasonManual
 	}
-	sp, err := s.Add(c.Request().Context(), survey.WorkspaceOf(c), req.Email, req.Reason)
+	sp, err := s.Add(c.Request().Context(), apikey.WorkspaceOf(c), req.Email, req.Reason)
 	if err != nil {
 		return err
 	}
@@ -176,7 +177,7 @@ func (s *Suppressions) remove(c *echo.Context) error {
 		return ErrNotFound
 	}
 	email = strings.TrimSpace(email)
-	if err := s.Remove(c.Request().Context(), survey.WorkspaceOf(c), email); err != nil {
+	if err := s.Remove(c.Request().Context(), apikey.WorkspaceOf(c), email); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

@@ -3,15 +3,17 @@ package mailer
 import (
 	"context"
 	"encoding/base64"
-	"github.com/surveyd/surveyd/internal/apitest"
-	"github.com/surveyd/surveyd/mailer/internal/mailtest"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 
+	"github.com/surveyd/surveyd/internal/apitest"
+	"github.com/surveyd/surveyd/mailer/internal/mailtest"
+
 	"github.com/surveyd/surveyd/survey"
+	"github.com/surveyd/surveyd/survey/apikey"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
@@ -111,8 +113,8 @@ func TestUnsubscribeTokenIsNotASurveyLink(t *testing.T) {
 
 func TestSuppressionAPI(t *testing.T) {
 	en := newMailEnv(t)
-	read := en.keyFor(en.ws, survey.ScopeRead)
-	write := en.keyFor(en.ws, survey.ScopeWrite)
+	read := en.keyFor(en.ws, apikey.ScopeRead)
+	write := en.keyFor(en.ws, apikey.ScopeWrite)
 	rival, rivalKey := en.workspace("Rival")
 	const u = "/api/v1/suppressions"
 	en.runPages(t, []apitest.Scenario{

@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v5"
 	"github.com/surveyd/surveyd/internal/httpx"
 	"github.com/surveyd/surveyd/scoring"
+	"github.com/surveyd/surveyd/survey/apikey"
 	"github.com/surveyd/surveyd/templates"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
@@ -22,9 +23,9 @@ func NewHandler(svc *Service, catalog *templates.Catalog) *Handler {
 	return &Handler{svc: svc, catalog: catalog}
 }
 
-// Register adds the API routes to g, the /api/v1 group behind Authenticate.
+// Register adds the API routes to g, the /api/v1 group behind apikey.Store.Authenticate.
 func (h *Handler) Register(g *echo.Group) {
-	read, write, admin := RequireScope(ScopeRead), RequireScope(ScopeWrite), RequireScope(ScopeAdmin)
+	read, write, admin := apikey.RequireScope(apikey.ScopeRead), apikey.RequireScope(apikey.ScopeWrite), apikey.RequireScope(apikey.ScopeAdmin)
 
 	g.GET("/workspace", h.getWorkspace, read)
 	g.PATCH("/workspace", h.updateWorkspace, admin)
@@ -53,45 +54,6 @@ func (h *Handler) Register(g *echo.Group) {
 	g.GET("/customer-counts", h.listCustomerCounts, read)
 	g.DELETE("/customer-counts/:id", h.deleteCustomerCount, write)
 }
-
-const ctxKey = "survey.apikey"
-
-// Authenticate resolves the bearer key; every handler behind it acts in the key's workspace
-// (WorkspaceOf).
-func (h *Handler) Authenticate(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c *echo.Context) error {
-		auth := c.Request().Header.Get(echo.HeaderAuthorization)
-		scheme, secret, ok := strings.Cut(auth, " ")
-		if !ok || !strings.EqualFold(scheme, "Bearer") {
-			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="surveyd"`)
-			return ErrUnauthorized
-		}
-		k, err := h.svc.Authenticate(c.Request().Context(), strings.TrimSpace(secret))
-		if err != nil {
-			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="surveyd", error="invalid_token"`)
-			return err
-		}
-		c.Set(ctxKey, k)
-		return next(c)
-	}
-}
-
-// RequireScope lets through requests whose key has at least scope.
-func RequireScope(scope Scope) echo.MiddlewareFunc {
-	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c *echo.Context) error {
-			if !apiKey(c).Scope.Allows(scope) {
-				return ErrForbidden
-			}
-			return next(c)
-		}
-	}
-}
-
-func apiKey(c *echo.Context) *APIKey { return c.Get(ctxKey).(*APIKey) }
-
-// WorkspaceOf is the workspace every query of an authenticated request is scoped to.
-func WorkspaceOf(c *echo.Context) bson.ObjectID { return apiKey(c).WorkspaceID }
 
 // pathID parses the :id path parameter; a malformed id is a 404, like an unknown one.
 func pathID(c *echo.Context) (bson.ObjectID, error) {
@@ -129,7 +91,7 @@ type workspaceRequest struct {
 }
 
 func (h *Handler) getWorkspace(c *echo.Context) error {
-	w, err := h.svc.WorkspaceByID(c.Request().Context(), WorkspaceOf(c))
+	w, err := h.svc.WorkspaceByID(c.Request().Context(), apikey.WorkspaceOf(c))
 	if err != nil {
 		return err
 	}
@@ -155,7 +117,7 @@ func (h *Handler) updateWorkspace(c *echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	w, err := h.svc.WorkspaceByID(ctx, WorkspaceOf(c))
+	w, err := h.svc.WorkspaceByID(ctx, apikey.WorkspaceOf(c))
 	if err != nil {
 		return err
 	}

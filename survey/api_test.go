@@ -1,11 +1,13 @@
 package survey
 
 import (
-	"github.com/surveyd/surveyd/internal/apitest"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/surveyd/surveyd/internal/apitest"
+	"github.com/surveyd/surveyd/survey/apikey"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
@@ -92,13 +94,13 @@ func TestSurveyCreateRejectsBadInput(t *testing.T) {
 
 func TestAuthAndScopes(t *testing.T) {
 	en := newEnv(t)
-	read := en.keyFor(en.ws, ScopeRead)
-	write := en.keyFor(en.ws, ScopeWrite)
-	revoked := en.keyFor(en.ws, ScopeAdmin)
-	keys, _ := en.svc.ListAPIKeys(t.Context(), en.ws.ID)
+	read := en.keyFor(en.ws, apikey.ScopeRead)
+	write := en.keyFor(en.ws, apikey.ScopeWrite)
+	revoked := en.keyFor(en.ws, apikey.ScopeAdmin)
+	keys, _ := en.keys.List(t.Context(), en.ws.ID)
 	for _, k := range keys {
 		if strings.HasPrefix(revoked, k.Prefix) {
-			if err := en.svc.RevokeAPIKey(t.Context(), en.ws.ID, k.ID.Hex()); err != nil {
+			if err := en.keys.Revoke(t.Context(), en.ws.ID, k.ID.Hex()); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -128,9 +130,7 @@ func TestWorkspaceIsolation(t *testing.T) {
 	en := newEnv(t)
 	sv := en.createSurvey(`{"kind":"csat","name":"Ours"}`)
 	inv, tok := en.invite(sv, `{"email":"a@example.com"}`)
-	if rec := en.do("POST", "/s/"+tok, "", formAnswer("5")); rec.Code != http.StatusSeeOther {
-		t.Fatalf("answer: %d", rec.Code)
-	}
+	en.respond(tok, formAnswer("5"))
 	_, other := en.workspace("Rival")
 	id := sv.ID.Hex()
 	en.run(t, []scenario{
@@ -272,11 +272,11 @@ func TestFlagOverridesAndFilters(t *testing.T) {
 	en := newEnv(t)
 	sv := en.createSurvey(`{"kind":"csat","name":"a","reasons":[{"code":"price","label":{"en":"Price"},"about":"price"}],"edit_window_hours":48}`)
 	inv, tok := en.invite(sv, `{"email":"a@example.com","locale":"en"}`)
-	en.do("POST", "/s/"+tok, "", formAnswer("1", "comment", "great help, thank you", "interacted", "1"))
+	en.respond(tok, formAnswer("1", "comment", "great help, thank you", "interacted", "1"))
 	other, tok2 := en.invite(sv, `{"email":"b@example.com","locale":"en"}`)
-	en.do("POST", "/s/"+tok2, "", formAnswer("2", "reason", "price", "interacted", "1"))
-	write := en.keyFor(en.ws, ScopeWrite)
-	read := en.keyFor(en.ws, ScopeRead)
+	en.respond(tok2, formAnswer("2", "reason", "price", "interacted", "1"))
+	write := en.keyFor(en.ws, apikey.ScopeWrite)
+	read := en.keyFor(en.ws, apikey.ScopeRead)
 	_, rival := en.workspace("Rival")
 	u := "/api/v1/responses/" + inv.ID.Hex() + "/flags"
 	en.run(t, []scenario{
@@ -298,7 +298,7 @@ func TestFlagOverridesAndFilters(t *testing.T) {
 		{"audit of another workspace's response", "GET", u + "/audit", rival, nil, nil, 404, nil},
 	})
 	// The customer edits the answer: the filters run again, the manager's decisions stand.
-	en.do("POST", "/s/"+tok, "", formAnswer("1", "comment", "great help, thank you!", "interacted", "1"))
+	en.respond(tok, formAnswer("1", "comment", "great help, thank you!", "interacted", "1"))
 	var r Response
 	if err := en.svc.responses.FindOne(t.Context(), bson.D{{Key: "_id", Value: inv.ID}}).Decode(&r); err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v5"
 	"github.com/surveyd/surveyd/internal/httpx"
 	"github.com/surveyd/surveyd/scoring"
+	"github.com/surveyd/surveyd/survey/apikey"
 )
 
 // customerCountRequest is the body of POST /api/v1/customer-counts. Counts are pointers so
@@ -29,7 +30,7 @@ func (h *Handler) putCustomerCount(c *echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	w, err := h.svc.WorkspaceByID(ctx, WorkspaceOf(c))
+	w, err := h.svc.WorkspaceByID(ctx, apikey.WorkspaceOf(c))
 	if err != nil {
 		return err
 	}
@@ -95,7 +96,7 @@ func (h *Handler) listCustomerCounts(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	page, err := h.svc.ListCustomerCounts(c.Request().Context(), WorkspaceOf(c), p)
+	page, err := h.svc.ListCustomerCounts(c.Request().Context(), apikey.WorkspaceOf(c), p)
 	if err != nil {
 		return err
 	}
@@ -107,7 +108,7 @@ func (h *Handler) deleteCustomerCount(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.svc.DeleteCustomerCount(c.Request().Context(), WorkspaceOf(c), id); err != nil {
+	if err := h.svc.DeleteCustomerCount(c.Request().Context(), apikey.WorkspaceOf(c), id); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/surveyd/surveyd/scoring"
+	"github.com/surveyd/surveyd/survey/apikey"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
@@ -62,7 +63,7 @@ func TestCustomerCountsAPI(t *testing.T) {
 	}
 
 	rival, rivalKey := en.workspace("Rival")
-	read := en.keyFor(en.ws, ScopeRead)
+	read := en.keyFor(en.ws, apikey.ScopeRead)
 	u := countsURL + "/"
 	en.run(t, []scenario{
 		{"list", "GET", countsURL, read, nil, nil, 200, []string{`"id":"` + chat.ID.Hex() + `"`, `"customers_end":181`, `"dimension":"team","value":"Billing"`}},
@@ -245,7 +246,7 @@ func TestDemoShowsServiceKPIs(t *testing.T) {
 	if err := en.svc.surveys.FindOne(t.Context(), bson.D{{Key: "workspace_id", Value: demo.Workspace.ID}, {Key: "name", Value: "Support CSAT"}}).Decode(&sv); err != nil {
 		t.Fatal(err)
 	}
-	key := en.keyFor(demo.Workspace, ScopeRead)
+	key := en.keyFor(demo.Workspace, apikey.ScopeRead)
 	// The months of the demo's 90 days that have ended.
 	now := en.clock.now().In(demo.Workspace.Location())
 	first := now.AddDate(0, 0, -90)

@@ -14,9 +14,7 @@ var (
 	ErrTokenExpired     = errors.New("survey link has expired")
 	ErrEditWindowClosed = errors.New("response can no longer be changed")
 	ErrWorkspaceExists  = errors.New("workspace already exists")
-	ErrUnauthorized     = errors.New("missing or unknown API key")
-	ErrForbidden        = errors.New("API key lacks the scope for this request")
-	ErrWriterClosed     = errors.New("response writer is shutting down")
+	ErrRecorderClosed   = errors.New("response recorder is shutting down")
 )
 
 // ErrorStatus classifies this package's errors for httpx.ErrorHandler.
@@ -24,11 +22,7 @@ func ErrorStatus(err error) (int, string, bool) {
 	switch {
 	case errors.Is(err, ErrNotFound), errors.Is(err, rollup.ErrNotFound):
 		return http.StatusNotFound, "No such resource in this workspace.", true
-	case errors.Is(err, ErrUnauthorized):
-		return http.StatusUnauthorized, "Send a valid API key as Authorization: Bearer <key>.", true
-	case errors.Is(err, ErrForbidden):
-		return http.StatusForbidden, "This API key's scope does not allow this request.", true
-	case errors.Is(err, ErrWriterClosed):
+	case errors.Is(err, ErrRecorderClosed):
 		return http.StatusServiceUnavailable, "The server is shutting down; retry shortly.", true
 	}
 	return 0, "", false

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v5"
+	"github.com/surveyd/surveyd/survey/apikey"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
@@ -107,7 +108,7 @@ func (h *Handler) exportResponses(c *echo.Context) error {
 	res := csvAttachment(c, fmt.Sprintf("responses-%s.csv", h.svc.now().Format("2006-01-02")))
 	// Once rows have gone out a failure can only cut the file short; it is logged, and the
 	// missing final newline tells a careful reader.
-	if err := h.svc.ExportResponses(c.Request().Context(), res, WorkspaceOf(c), f); err != nil {
+	if err := h.svc.ExportResponses(c.Request().Context(), res, apikey.WorkspaceOf(c), f); err != nil {
 		c.Logger().Error("export responses", "err", err)
 	}
 	return nil

@@ -11,8 +11,8 @@ func TestExportResponsesCSV(t *testing.T) {
 	sv := en.createSurvey(`{"kind":"csat","name":"a"}`)
 	_, tokA := en.invite(sv, `{"email":"a@example.com","name":"Nguyễn Thị Lan","locale":"vi"}`)
 	_, tokB := en.invite(sv, `{"email":"b@example.com","locale":"en"}`)
-	en.do("POST", "/s/"+tokA, "", formAnswer("5", "comment", "Nhân viên rất nhiệt tình, cảm ơn!", "interacted", "1"))
-	en.do("POST", "/s/"+tokB, "", formAnswer("2", "comment", `=HYPERLINK("http://evil.example","click")`, "interacted", "1"))
+	en.respond(tokA, formAnswer("5", "comment", "Nhân viên rất nhiệt tình, cảm ơn!", "interacted", "1"))
+	en.respond(tokB, formAnswer("2", "comment", `=HYPERLINK("http://evil.example","click")`, "interacted", "1"))
 
 	rec := en.do("GET", "/api/v1/responses/export?survey_id="+sv.ID.Hex(), en.key, nil)
 	body := rec.Body.String()

@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v5"
 	"github.com/surveyd/surveyd/internal/httpx"
 	"github.com/surveyd/surveyd/scoring"
+	"github.com/surveyd/surveyd/survey/apikey"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
@@ -61,12 +62,12 @@ type overrideRequest struct {
 
 // OverrideFlags changes one response's flags for a manager and records why. The audit record
 // is written first: an override without its audit must not exist.
-func (s *Service) OverrideFlags(ctx context.Context, key *APIKey, id bson.ObjectID, add, remove []string, reason string) (*Response, error) {
-	r, err := s.responseFor(ctx, id)
+func (s *Service) OverrideFlags(ctx context.Context, key *apikey.Key, id bson.ObjectID, add, remove []string, reason string) (*Response, error) {
+	r, err := s.ResponseFor(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	if r == nil || r.WorkspaceID != key.WorkspaceID {
+	if r.WorkspaceID != key.WorkspaceID {
 		return nil, fmt.Errorf("survey: response %s: %w", id.Hex(), ErrNotFound)
 	}
 	o := r.FlagOverrides
@@ -108,11 +109,11 @@ func (s *Service) OverrideFlags(ctx context.Context, key *APIKey, id bson.Object
 
 // FlagAudits lists the overrides of a response, oldest first.
 func (s *Service) FlagAudits(ctx context.Context, ws, id bson.ObjectID) ([]FlagAudit, error) {
-	r, err := s.responseFor(ctx, id)
+	r, err := s.ResponseFor(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	if r == nil || r.WorkspaceID != ws {
+	if r.WorkspaceID != ws {
 		return nil, fmt.Errorf("survey: response %s: %w", id.Hex(), ErrNotFound)
 	}
 	cur, err := s.db.Collection("flag_audit").Find(ctx, bson.D{{Key: "response_id", Value: id}})
@@ -147,7 +148,7 @@ func (h *Handler) overrideFlags(c *echo.Context) error {
 	if len(req.Add)+len(req.Remove) == 0 {
 		return httpx.Invalid(httpx.FieldError{Field: "add", Message: "add or remove must name a flag"})
 	}
-	r, err := h.svc.OverrideFlags(c.Request().Context(), apiKey(c), id, req.Add, req.Remove, strings.TrimSpace(req.Reason))
+	r, err := h.svc.OverrideFlags(c.Request().Context(), apikey.KeyOf(c), id, req.Add, req.Remove, strings.TrimSpace(req.Reason))
 	if err != nil {
 		return err
 	}
@@ -159,7 +160,7 @@ func (h *Handler) listFlagAudits(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	rows, err := h.svc.FlagAudits(c.Request().Context(), WorkspaceOf(c), id)
+	rows, err := h.svc.FlagAudits(c.Request().Context(), apikey.WorkspaceOf(c), id)
 	if err != nil {
 		return err
 	}

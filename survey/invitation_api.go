@@ -12,6 +12,7 @@ import (
 
 	"github.com/labstack/echo/v5"
 	"github.com/surveyd/surveyd/internal/httpx"
+	"github.com/surveyd/surveyd/survey/apikey"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
@@ -65,7 +66,7 @@ func (h *Handler) createInvitation(c *echo.Context) error {
 	if err := httpx.Validate(&req); err != nil {
 		return err
 	}
-	invs, err := h.prepare(c.Request().Context(), WorkspaceOf(c), []invitationRequest{req}, "")
+	invs, err := h.prepare(c.Request().Context(), apikey.WorkspaceOf(c), []invitationRequest{req}, "")
 	if err != nil {
 		return err
 	}
@@ -86,7 +87,7 @@ func (h *Handler) createInvitationBatch(c *echo.Context) error {
 	if err := httpx.Validate(&req); err != nil {
 		return err
 	}
-	invs, err := h.prepare(c.Request().Context(), WorkspaceOf(c), req.Invitations, "invitations")
+	invs, err := h.prepare(c.Request().Context(), apikey.WorkspaceOf(c), req.Invitations, "invitations")
 	if err != nil {
 		return err
 	}
@@ -168,7 +169,7 @@ func (h *Handler) getInvitation(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	inv, err := h.svc.Invitation(c.Request().Context(), WorkspaceOf(c), id)
+	inv, err := h.svc.Invitation(c.Request().Context(), apikey.WorkspaceOf(c), id)
 	if err != nil {
 		return err
 	}
@@ -190,7 +191,7 @@ func (h *Handler) listInvitations(c *echo.Context) error {
 	if f.Status = c.QueryParam("status"); f.Status != "" && !slices.Contains(invitationStatuses, f.Status) {
 		return httpx.BadField("status", "must be one of: "+strings.Join(invitationStatuses, ", "))
 	}
-	page, err := h.svc.ListInvitations(c.Request().Context(), WorkspaceOf(c), f, p)
+	page, err := h.svc.ListInvitations(c.Request().Context(), apikey.WorkspaceOf(c), f, p)
 	if err != nil {
 		return err
 	}
@@ -202,7 +203,7 @@ func (h *Handler) listVisits(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	visits, err := h.svc.Visits(c.Request().Context(), WorkspaceOf(c), id)
+	visits, err := h.svc.Visits(c.Request().Context(), apikey.WorkspaceOf(c), id)
 	if err != nil {
 		return err
 	}
@@ -241,7 +242,7 @@ func (h *Handler) listResponses(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	rows, err := h.svc.ListResponses(c.Request().Context(), WorkspaceOf(c), f, p)
+	rows, err := h.svc.ListResponses(c.Request().Context(), apikey.WorkspaceOf(c), f, p)
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v5"
 	"github.com/surveyd/surveyd/internal/httpx"
 	"github.com/surveyd/surveyd/scoring"
+	"github.com/surveyd/surveyd/survey/apikey"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
@@ -60,7 +61,7 @@ func (h *Handler) report(c *echo.Context) (*Report, ReportQuery, error) {
 	if err != nil {
 		return nil, q, err
 	}
-	rep, err := h.svc.Report(c.Request().Context(), WorkspaceOf(c), id, q)
+	rep, err := h.svc.Report(c.Request().Context(), apikey.WorkspaceOf(c), id, q)
 	switch {
 	case errors.Is(err, scoring.ErrUnaligned):
 		return nil, q, httpx.BadField("tz", "puts midnight of the period's days off the quarter-hour, which reports cannot split; choose other dates or another time zone")
@@ -160,7 +161,7 @@ func reportCompare(params []string, groupBy scoring.Dimension) (CompareQuery, er
 
 // reportLocation is the tz parameter's time zone, or the workspace's.
 func (h *Handler) reportLocation(c *echo.Context) (*time.Location, error) {
-	return h.svc.ReportLocation(c.Request().Context(), WorkspaceOf(c), c.QueryParam("tz"))
+	return h.svc.ReportLocation(c.Request().Context(), apikey.WorkspaceOf(c), c.QueryParam("tz"))
 }
 
 // reportPeriod reads from and to as the instants [from, to). Dates are days of loc, to

@@ -222,9 +222,6 @@ func benchCatalog() *templates.Catalog {
 		if catalog, err = templates.LoadCatalog(); err != nil {
 			panic(err)
 		}
-		if pages, err = templates.LoadPages(); err != nil {
-			panic(err)
-		}
 	})
 	return catalog
 }

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/surveyd/surveyd/scoring"
+	"github.com/surveyd/surveyd/survey/apikey"
 	"github.com/surveyd/surveyd/survey/rollup"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
@@ -88,7 +89,7 @@ func playProperty(t *testing.T, seed uint64) {
 	en := newEnv(t)
 	ctx := context.Background()
 	p := &prop{t: t, ctx: ctx, en: en, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), ws: en.ws,
-		key: &APIKey{ID: bson.NewObjectID(), WorkspaceID: en.ws.ID, Name: "property test"}}
+		key: &apikey.Key{ID: bson.NewObjectID(), WorkspaceID: en.ws.ID, Name: "property test"}}
 
 	// The rollups take the workspace's zone when their survey's first event is recorded.
 	p.ws.TimeZone = propZones[p.rng.IntN(len(propZones))]
@@ -104,7 +105,7 @@ func playProperty(t *testing.T, seed uint64) {
 		en.createSurvey(fmt.Sprintf(`{"kind":"ces","name":"CES","points":%d,"edit_window_hours":504}`, []int{5, 7}[p.rng.IntN(2)])),
 	}
 
-	p.w = NewWriter(en.svc, slog.New(slog.DiscardHandler))
+	p.w = NewRecorder(en.svc, slog.New(slog.DiscardHandler))
 	wctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { defer close(done); p.w.Run(wctx) }()
@@ -340,8 +341,8 @@ type prop struct {
 	ctx     context.Context
 	en      *env
 	rng     *rand.Rand
-	w       *Writer
-	key     *APIKey
+	w       *Recorder
+	key     *apikey.Key
 	ws      *Workspace
 	surveys []*Survey
 	invs    []*propInv

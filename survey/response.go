@@ -72,12 +72,13 @@ func (r *Response) Event() ResponseEvent {
 		Interaction: r.Interaction, Revision: r.Revision, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 }
 
-// responseFor finds the answer already given to an invitation, or nil.
-func (s *Service) responseFor(ctx context.Context, inv bson.ObjectID) (*Response, error) {
+// ResponseFor finds the answer already given to an invitation, in any workspace; an
+// invitation not answered yet is ErrNotFound.
+func (s *Service) ResponseFor(ctx context.Context, inv bson.ObjectID) (*Response, error) {
 	var r Response
 	err := s.responses.FindOne(ctx, bson.D{{Key: "_id", Value: inv}}).Decode(&r)
 	if store.IsNotFound(err) {
-		return nil, nil
+		return nil, fmt.Errorf("survey: response for %s: %w", inv.Hex(), ErrNotFound)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("survey: find response for %s: %w", inv.Hex(), err)

@@ -4,20 +4,23 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"github.com/surveyd/surveyd/internal/apitest"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/surveyd/surveyd/internal/apitest"
+
 	"github.com/labstack/echo/v5"
-	"github.com/labstack/echo/v5/middleware"
 	"github.com/surveyd/surveyd/internal/config"
 	"github.com/surveyd/surveyd/internal/httpx"
 	"github.com/surveyd/surveyd/internal/storetest"
+	"github.com/surveyd/surveyd/survey/apikey"
 	"github.com/surveyd/surveyd/survey/benchmark"
 	"github.com/surveyd/surveyd/survey/target"
 	"github.com/surveyd/surveyd/templates"
@@ -29,17 +32,19 @@ func TestMain(m *testing.M) { storetest.Main(m) }
 var (
 	loadOnce sync.Once
 	catalog  *templates.Catalog
-	pages    *templates.Pages
 )
 
 // testKey is a fixed link-signing key, so tests can forge and re-sign tokens.
 var testKey = config.LinkKey{ID: "t1", Secret: bytes.Repeat([]byte{7}, 32)}
 
 // env is one test's surveyd: its own database, the real Echo router with the survey routes,
-// and a running response writer.
+// and a running response recorder. The respondent pages are survey/respondent's, which the
+// core's tests cannot import: respond records a form's answer the way they do.
 type env struct {
 	t     testing.TB
 	svc   *Service
+	rec   *Recorder
+	keys  *apikey.Store
 	e     *echo.Echo
 	ws    *Workspace
 	key   string // admin key of ws
@@ -70,9 +75,6 @@ func newEnv(t testing.TB) *env {
 		if catalog, err = templates.LoadCatalog(); err != nil {
 			panic(err)
 		}
-		if pages, err = templates.LoadPages(); err != nil {
-			panic(err)
-		}
 	})
 	db := storetest.DB(t)
 	signer, err := NewSigner([]config.LinkKey{testKey}, testKey.ID)
@@ -88,23 +90,23 @@ func newEnv(t testing.TB) *env {
 	svc.CompareWith(benchmarks, targets)
 
 	log := slog.New(slog.DiscardHandler)
-	w := NewWriter(svc, log)
+	w := NewRecorder(svc, log)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); w.Run(ctx) }()
 	t.Cleanup(func() { cancel(); <-done })
 
-	e := echo.NewWithConfig(echo.Config{Logger: log, HTTPErrorHandler: httpx.ErrorHandler(log, ErrorStatus, benchmark.ErrorStatus, target.ErrorStatus)})
+	e := echo.NewWithConfig(echo.Config{Logger: log, HTTPErrorHandler: httpx.ErrorHandler(log, ErrorStatus, apikey.ErrorStatus, benchmark.ErrorStatus, target.ErrorStatus)})
 	e.Use(httpx.SecureHeaders)
-	NewPages(svc, w, pages, catalog).Register(e, middleware.BodyLimit(64<<10))
+	keys := apikey.NewStore(db)
 	h := NewHandler(svc, catalog)
-	api := e.Group("/api/v1", h.Authenticate)
+	api := e.Group("/api/v1", keys.Authenticate)
 	h.Register(api)
-	read, write := RequireScope(ScopeRead), RequireScope(ScopeWrite)
-	benchmark.NewHandler(benchmarks, WorkspaceOf).Register(api, read, write)
-	target.NewHandler(targets, svc, WorkspaceOf).Register(api, read, write)
+	read, write := apikey.RequireScope(apikey.ScopeRead), apikey.RequireScope(apikey.ScopeWrite)
+	benchmark.NewHandler(benchmarks, apikey.WorkspaceOf).Register(api, read, write)
+	target.NewHandler(targets, svc, apikey.WorkspaceOf).Register(api, read, write)
 
-	en := &env{t: t, svc: svc, e: e, clock: clock}
+	en := &env{t: t, svc: svc, rec: w, keys: keys, e: e, clock: clock}
 	en.ws, en.key = en.workspace("Acme")
 	return en
 }
@@ -117,12 +119,12 @@ func (en *env) workspace(name string) (*Workspace, string) {
 	if err := en.svc.CreateWorkspace(context.Background(), ws); err != nil {
 		en.t.Fatal(err)
 	}
-	return ws, en.keyFor(ws, ScopeAdmin)
+	return ws, en.keyFor(ws, apikey.ScopeAdmin)
 }
 
-func (en *env) keyFor(ws *Workspace, scope Scope) string {
+func (en *env) keyFor(ws *Workspace, scope apikey.Scope) string {
 	en.t.Helper()
-	_, secret, err := en.svc.CreateAPIKey(context.Background(), ws.ID, "test", scope)
+	_, secret, err := en.keys.Create(context.Background(), ws.ID, "test", scope)
 	if err != nil {
 		en.t.Fatal(err)
 	}
@@ -159,6 +161,53 @@ func (en *env) invite(sv *Survey, customer string) (*Invitation, string) {
 	var inv Invitation
 	decode(en.t, rec, &inv)
 	return &inv, inv.Link[strings.LastIndex(inv.Link, "/")+1:]
+}
+
+func formAnswer(score string, kv ...string) url.Values {
+	v := url.Values{"score": {score}}
+	for i := 0; i+1 < len(kv); i += 2 {
+		v.Set(kv[i], kv[i+1])
+	}
+	return v
+}
+
+// respond records the answer of a form posted to the link tok, as survey/respondent does: in
+// the invitation's language (or the workspace's), from a client without a User-Agent.
+func (en *env) respond(tok string, form url.Values) {
+	en.t.Helper()
+	ctx := context.Background()
+	claims, err := en.svc.VerifyLink(tok)
+	if err != nil {
+		en.t.Fatal(err)
+	}
+	inv, err := en.svc.invitationByID(ctx, claims.InvitationID)
+	if err != nil {
+		en.t.Fatal(err)
+	}
+	sv, err := en.svc.Survey(ctx, inv.WorkspaceID, inv.SurveyID)
+	if err != nil {
+		en.t.Fatal(err)
+	}
+	ws, err := en.svc.WorkspaceByID(ctx, inv.WorkspaceID)
+	if err != nil {
+		en.t.Fatal(err)
+	}
+	lang := catalog.Match(inv.Customer.Locale)
+	if lang == "" {
+		lang = catalog.Match(ws.DefaultLocale)
+	}
+	score, err := strconv.Atoi(form.Get("score"))
+	if err != nil {
+		en.t.Fatalf("respond: score %q", form.Get("score"))
+	}
+	renderedAt, _ := strconv.ParseInt(form.Get("rendered_at"), 10, 64)
+	r := en.svc.NewResponse(sv, inv, Answer{
+		Score: score, Comment: strings.TrimSpace(form.Get("comment")), Reason: form.Get("reason"), Locale: lang,
+		IP: "192.0.2.1", Interacted: form.Get("interacted") == "1", AutoConfirmed: form.Get("confirm") == "auto", RenderedAt: renderedAt,
+	})
+	if err := en.rec.Submit(ctx, r, sv.EditWindow()); err != nil {
+		en.t.Fatalf("respond: %v", err)
+	}
 }
 
 func (en *env) count(coll string, filter bson.D) int64 {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v5"
 	"github.com/surveyd/surveyd/internal/httpx"
+	"github.com/surveyd/surveyd/survey/apikey"
 	"github.com/surveyd/surveyd/templates"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
@@ -55,7 +56,7 @@ func (h *Handler) createSurvey(c *echo.Context) error {
 	if len(errs) > 0 {
 		return httpx.Invalid(errs...)
 	}
-	sv := &Survey{WorkspaceID: WorkspaceOf(c), Kind: Kind(*req.Kind), LinkValidDays: defaultLinkValidDays, EditWindowHours: defaultEditWindowHours}
+	sv := &Survey{WorkspaceID: apikey.WorkspaceOf(c), Kind: Kind(*req.Kind), LinkValidDays: defaultLinkValidDays, EditWindowHours: defaultEditWindowHours}
 	switch sv.Kind {
 	case CSAT:
 		sv.Points, sv.Scale = 5, "stars"
@@ -83,7 +84,7 @@ func (h *Handler) updateSurvey(c *echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	sv, err := h.svc.Survey(ctx, WorkspaceOf(c), id)
+	sv, err := h.svc.Survey(ctx, apikey.WorkspaceOf(c), id)
 	if err != nil {
 		return err
 	}
@@ -185,7 +186,7 @@ func (h *Handler) getSurvey(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	sv, err := h.svc.Survey(c.Request().Context(), WorkspaceOf(c), id)
+	sv, err := h.svc.Survey(c.Request().Context(), apikey.WorkspaceOf(c), id)
 	if err != nil {
 		return err
 	}
@@ -206,7 +207,7 @@ func (h *Handler) listSurveys(c *echo.Context) error {
 	default:
 		return httpx.BadField("archived", "must be true or false")
 	}
-	rows, err := h.svc.ListSurveys(c.Request().Context(), WorkspaceOf(c), f, p)
+	rows, err := h.svc.ListSurveys(c.Request().Context(), apikey.WorkspaceOf(c), f, p)
 	if err != nil {
 		return err
 	}
@@ -221,7 +222,7 @@ func (h *Handler) setArchived(c *echo.Context, archived bool) error {
 	if err != nil {
 		return err
 	}
-	sv, err := h.svc.SetArchived(c.Request().Context(), WorkspaceOf(c), id, archived)
+	sv, err := h.svc.SetArchived(c.Request().Context(), apikey.WorkspaceOf(c), id, archived)
 	if err != nil {
 		return err
 	}

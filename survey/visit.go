@@ -2,6 +2,9 @@ package survey
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"time"
 
@@ -22,9 +25,9 @@ type Visit struct {
 // returns fit; a link posted somewhere public does not grow the document without end.
 const maxVisits = 30
 
-// logVisit records a visit on the invitation itself, so the answer, which reads the
+// LogVisit records a visit on the invitation itself, so the answer, which reads the
 // invitation anyway, has its visits at no extra cost (and the embedded store no scan).
-func (s *Service) logVisit(ctx context.Context, inv *Invitation, score *int, userAgent, ip string) error {
+func (s *Service) LogVisit(ctx context.Context, inv *Invitation, score *int, userAgent, ip string) error {
 	if len(inv.Visits) >= maxVisits {
 		return nil
 	}
@@ -46,4 +49,12 @@ func (s *Service) Visits(ctx context.Context, ws, invitation bson.ObjectID) ([]V
 		return []Visit{}, nil
 	}
 	return inv.Visits, nil
+}
+
+// hashIP stands in for a respondent's IP address: stable within an install (so repeats can be
+// spotted) but not reversible without the install's salt.
+func (s *Service) hashIP(ip string) string {
+	m := hmac.New(sha256.New, s.ipSalt)
+	m.Write([]byte(ip))
+	return hex.EncodeToString(m.Sum(nil)[:12])
 }

@@ -111,12 +111,11 @@ func (s *Service) UpdateWorkspace(ctx context.Context, w *Workspace) error {
 	return nil
 }
 
-// Service is the survey domain over the database: workspaces, keys, surveys, invitations
+// Service is the survey domain over the database: workspaces, surveys, invitations
 // and responses.
 type Service struct {
 	db          *mongo.Database
 	workspaces  *mongo.Collection
-	apiKeys     *mongo.Collection
 	surveys     *mongo.Collection
 	invitations *mongo.Collection
 	responses   *mongo.Collection
@@ -165,7 +164,6 @@ func NewService(db *mongo.Database, opts Options) *Service {
 	s := &Service{
 		db:          db,
 		workspaces:  db.Collection("workspaces"),
-		apiKeys:     db.Collection("api_keys"),
 		surveys:     db.Collection("surveys"),
 		invitations: db.Collection("invitations"),
 		responses:   db.Collection("responses"),

@@ -28,14 +28,16 @@ import (
 	"github.com/surveyd/surveyd/mailer/webhook"
 	"github.com/surveyd/surveyd/migrations"
 	"github.com/surveyd/surveyd/survey"
+	"github.com/surveyd/surveyd/survey/apikey"
 	"github.com/surveyd/surveyd/survey/benchmark"
 	"github.com/surveyd/surveyd/survey/intake"
+	"github.com/surveyd/surveyd/survey/respondent"
 	"github.com/surveyd/surveyd/survey/rollup"
 	"github.com/surveyd/surveyd/survey/target"
 	"github.com/surveyd/surveyd/templates"
 )
 
-// app is surveyd assembled: the store, the survey domain, its background writer, and the
+// app is surveyd assembled: the store, the survey domain, its background recorder, and the
 // mailer with its outbox.
 type app struct {
 	cfg          *config.Config
@@ -44,9 +46,10 @@ type app struct {
 	unserve      func() // lets another process serve the embedded store
 	svc          *survey.Service
 	intake       *intake.Service
-	writer       *survey.Writer
 	benchmarks   *benchmark.Service
 	targets      *target.Service
+	keys         *apikey.Store
+	recorder     *survey.Recorder
 	catalog      *templates.Catalog
 	pages        *templates.Pages
 	outbox       *outbox.Outbox
@@ -105,7 +108,8 @@ func initApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, e
 	a.benchmarks, a.targets = benchmark.NewService(st.DB, benchmark.Options{}), target.NewService(st.DB, target.Options{})
 	a.svc.CompareWith(a.benchmarks, a.targets)
 	a.intake = intake.NewService(st.DB, a.svc, cfg.SecretKey)
-	a.writer = survey.NewWriter(a.svc, log)
+	a.keys = apikey.NewStore(st.DB)
+	a.recorder = survey.NewRecorder(a.svc, log)
 	if err := a.initMail(); err != nil {
 		a.close()
 		return nil, err
@@ -161,7 +165,7 @@ func (a *app) initMail() error {
 			a.log.Error("notify invitation.failed", "err", err)
 		}
 	}
-	a.writer.OnRecorded = func(ctx context.Context, r *survey.Response, created bool) error {
+	a.recorder.OnRecorded = func(ctx context.Context, r *survey.Response, created bool) error {
 		return a.webhooks.Notify(ctx, r.WorkspaceID, webhook.ResponseRecorded(r, created))
 	}
 	return nil
@@ -180,7 +184,7 @@ func (a *app) close() {
 func (a *app) routes(reg *prometheus.Registry) *echo.Echo {
 	e := echo.NewWithConfig(echo.Config{
 		Logger:           a.log,
-		HTTPErrorHandler: httpx.ErrorHandler(a.log, survey.ErrorStatus, intake.ErrorStatus, benchmark.ErrorStatus, target.ErrorStatus, mailer.ErrorStatus, outbox.ErrorStatus),
+		HTTPErrorHandler: httpx.ErrorHandler(a.log, survey.ErrorStatus, apikey.ErrorStatus, intake.ErrorStatus, benchmark.ErrorStatus, target.ErrorStatus, mailer.ErrorStatus, outbox.ErrorStatus),
 		IPExtractor:      clientIP(a.cfg.TrustedProxies),
 		// An unknown path under /api/v1 is a 404 and a known one asked with another method a
 		// 405, not a catch-all route that runs the group's authentication.
@@ -225,7 +229,7 @@ func (a *app) routes(reg *prometheus.Registry) *echo.Echo {
 	})
 
 	publicPost := []echo.MiddlewareFunc{middleware.BodyLimit(64 << 10), httpx.RateLimit(a.cfg.RateLimit, reg)}
-	survey.NewPages(a.svc, a.writer, a.pages, a.catalog).Register(e, publicPost...)
+	respondent.NewPages(a.svc, a.recorder, a.pages, a.catalog).Register(e, publicPost...)
 	mailer.NewUnsubscribe(a.svc, a.suppressions, a.pages, a.catalog).Register(e, publicPost...)
 	api := survey.NewHandler(a.svc, a.catalog)
 	crm := intake.NewHandler(a.intake)
@@ -233,11 +237,11 @@ func (a *app) routes(reg *prometheus.Registry) *echo.Echo {
 	bounces := mailer.NewBounces(a.svc, a.intake, a.suppressions)
 	bounces.Metrics = a.mailer.Metrics
 	bounces.Register(e)
-	g := e.Group("/api/v1", api.Authenticate)
+	g := e.Group("/api/v1", a.keys.Authenticate)
 	api.Register(g)
-	read, write := survey.RequireScope(survey.ScopeRead), survey.RequireScope(survey.ScopeWrite)
-	benchmark.NewHandler(a.benchmarks, survey.WorkspaceOf).Register(g, read, write)
-	target.NewHandler(a.targets, a.svc, survey.WorkspaceOf).Register(g, read, write)
+	read, write := apikey.RequireScope(apikey.ScopeRead), apikey.RequireScope(apikey.ScopeWrite)
+	benchmark.NewHandler(a.benchmarks, apikey.WorkspaceOf).Register(g, read, write)
+	target.NewHandler(a.targets, a.svc, apikey.WorkspaceOf).Register(g, read, write)
 	crm.Register(g)
 	a.suppressions.RegisterAPI(g)
 	a.webhooks.Register(g)
@@ -274,18 +278,18 @@ func (a *app) ready(c *echo.Context) error {
 }
 
 // serve runs HTTP until ctx ends, then lets in-flight requests finish, drains the response
-// writer, and closes the store.
+// recorder, and closes the store.
 func (a *app) serve(ctx context.Context, ready func(addr string)) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.instrument(reg)
 	e := a.routes(reg)
 
-	// The writer and the outbox workers outlive the HTTP server: in-flight requests still
+	// The recorder and the outbox workers outlive the HTTP server: in-flight requests still
 	// record answers and queue messages while it drains.
 	bg, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	var background sync.WaitGroup
-	background.Go(func() { a.writer.Run(bg) })
+	background.Go(func() { a.recorder.Run(bg) })
 	background.Go(func() { a.outbox.Work(bg, outbox.KindEmail, a.mailer, 2*time.Second, a.queueMetrics) })
 	background.Go(func() { a.outbox.Work(bg, outbox.KindWebhook, a.webhooks, 2*time.Second, a.queueMetrics) })
 	// Before the first request can give a survey fresh rollups, find the ones that lost theirs.

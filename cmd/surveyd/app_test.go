@@ -25,6 +25,7 @@ import (
 	"github.com/surveyd/surveyd/internal/config"
 	"github.com/surveyd/surveyd/mailer/outbox"
 	"github.com/surveyd/surveyd/survey"
+	"github.com/surveyd/surveyd/survey/apikey"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.yaml.in/yaml/v3"
 )
@@ -271,7 +272,7 @@ func TestOpenAPIOutboxMessages(t *testing.T) {
 	if err := a.svc.CreateWorkspace(ctx, ws); err != nil {
 		t.Fatal(err)
 	}
-	_, key, err := a.svc.CreateAPIKey(ctx, ws.ID, "contract", survey.ScopeAdmin)
+	_, key, err := a.keys.Create(ctx, ws.ID, "contract", apikey.ScopeAdmin)
 	if err != nil {
 		t.Fatal(err)
 	}

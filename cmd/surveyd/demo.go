@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"github.com/surveyd/surveyd/survey"
+	"github.com/surveyd/surveyd/survey/apikey"
 	"github.com/surveyd/surveyd/survey/intake"
 )
 
@@ -44,10 +45,10 @@ func cmdDemo(ctx context.Context, args []string, getenv func(string) string, std
 		fmt.Fprintln(stderr, "  already seeded; nothing added")
 	}
 	// The key is shown once, so each run makes a new one and retires the previous demo keys.
-	if err := a.svc.RevokeAPIKeysNamed(ctx, demo.Workspace.ID, "demo"); err != nil {
+	if err := a.keys.RevokeNamed(ctx, demo.Workspace.ID, "demo"); err != nil {
 		return err
 	}
-	_, secret, err := a.svc.CreateAPIKey(ctx, demo.Workspace.ID, "demo", survey.ScopeAdmin)
+	_, secret, err := a.keys.Create(ctx, demo.Workspace.ID, "demo", apikey.ScopeAdmin)
 	if err != nil {
 		return err
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/surveyd/surveyd/internal/smtptest"
 	"github.com/surveyd/surveyd/mailer/webhook"
 	"github.com/surveyd/surveyd/survey"
+	"github.com/surveyd/surveyd/survey/apikey"
 	"github.com/surveyd/surveyd/survey/intake"
 )
 
@@ -191,7 +192,7 @@ func TestEndToEndDistribution(t *testing.T) {
 	if err := r.svc.CreateWorkspace(ctx, ws); err != nil {
 		t.Fatal(err)
 	}
-	_, key, err := r.svc.CreateAPIKey(ctx, ws.ID, "e2e", survey.ScopeAdmin)
+	_, key, err := r.keys.Create(ctx, ws.ID, "e2e", apikey.ScopeAdmin)
 	if err != nil {
 		t.Fatal(err)
 	}

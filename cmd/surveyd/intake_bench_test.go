@@ -12,6 +12,7 @@ import (
 	"github.com/surveyd/surveyd/internal/config"
 	"github.com/surveyd/surveyd/internal/smtptest"
 	"github.com/surveyd/surveyd/survey"
+	"github.com/surveyd/surveyd/survey/apikey"
 	"github.com/surveyd/surveyd/survey/intake"
 )
 
@@ -28,7 +29,7 @@ func BenchmarkWebhookIntake(b *testing.B) {
 	if err := r.svc.CreateWorkspace(ctx, ws); err != nil {
 		b.Fatal(err)
 	}
-	_, key, _ := r.svc.CreateAPIKey(ctx, ws.ID, "bench", survey.ScopeAdmin)
+	_, key, _ := r.keys.Create(ctx, ws.ID, "bench", apikey.ScopeAdmin)
 	var sv survey.Survey
 	r.apiB(b, "POST", "/api/v1/surveys", key, map[string]any{"kind": "nps", "name": "NPS"}, &sv)
 	var integ intake.Integration

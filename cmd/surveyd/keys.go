@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/surveyd/surveyd/survey"
+	"github.com/surveyd/surveyd/survey/apikey"
 )
 
 // cmdKeys manages API keys: create (making the workspace if it is new), list and revoke.
@@ -34,12 +35,13 @@ func cmdKeys(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	defer st.Close(context.Background())
-	// Keys are not links: the service needs no signer or salt to manage them.
+	// Workspaces are not links: the service needs no signer or salt to find or make one.
 	svc := survey.NewService(st.DB, survey.Options{BaseURL: cfg.BaseURL})
+	keys := apikey.NewStore(st.DB)
 
 	switch sub {
 	case "create":
-		sc, err := survey.ParseScope(scope)
+		sc, err := apikey.ParseScope(scope)
 		if err != nil {
 			return fmt.Errorf("keys: --scope: %w", err)
 		}
@@ -53,7 +55,7 @@ func cmdKeys(ctx context.Context, args []string, getenv func(string) string, std
 		if err != nil {
 			return err
 		}
-		k, secret, err := svc.CreateAPIKey(ctx, ws.ID, name, sc)
+		k, secret, err := keys.Create(ctx, ws.ID, name, sc)
 		if err != nil {
 			return err
 		}
@@ -69,19 +71,19 @@ func cmdKeys(ctx context.Context, args []string, getenv func(string) string, std
 			if fs.NArg() != 1 {
 				return errors.New("keys revoke: name the key by its id or prefix")
 			}
-			if err := svc.RevokeAPIKey(ctx, ws.ID, fs.Arg(0)); err != nil {
+			if err := keys.Revoke(ctx, ws.ID, fs.Arg(0)); err != nil {
 				return err
 			}
 			fmt.Fprintf(stdout, "revoked %s\n", fs.Arg(0))
 			return nil
 		}
-		keys, err := svc.ListAPIKeys(ctx, ws.ID)
+		list, err := keys.List(ctx, ws.ID)
 		if err != nil {
 			return err
 		}
 		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "ID\tPREFIX\tNAME\tSCOPE\tCREATED\tREVOKED")
-		for _, k := range keys {
+		for _, k := range list {
 			revoked := "-"
 			if k.RevokedAt != nil {
 				revoked = k.RevokedAt.Format("2006-01-02 15:04")

@@ -14,6 +14,7 @@ import (
 	"github.com/surveyd/surveyd/internal/smtptest"
 	"github.com/surveyd/surveyd/mailer/outbox"
 	"github.com/surveyd/surveyd/survey"
+	"github.com/surveyd/surveyd/survey/apikey"
 	"github.com/surveyd/surveyd/survey/intake"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
@@ -32,7 +33,7 @@ func TestMetricsCountEvents(t *testing.T) {
 	if err := r.svc.CreateWorkspace(ctx, ws); err != nil {
 		t.Fatal(err)
 	}
-	_, key, err := r.svc.CreateAPIKey(ctx, ws.ID, "ops", survey.ScopeAdmin)
+	_, key, err := r.keys.Create(ctx, ws.ID, "ops", apikey.ScopeAdmin)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/surveyd/surveyd/internal/config"
 	"github.com/surveyd/surveyd/survey"
+	"github.com/surveyd/surveyd/survey/apikey"
 	"github.com/surveyd/surveyd/survey/rollup"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
@@ -26,7 +27,7 @@ func TestRollupsRebuildWhileServing(t *testing.T) {
 	if err := r.svc.CreateWorkspace(ctx, ws); err != nil {
 		t.Fatal(err)
 	}
-	_, key, err := r.svc.CreateAPIKey(ctx, ws.ID, "rebuild", survey.ScopeAdmin)
+	_, key, err := r.keys.Create(ctx, ws.ID, "rebuild", apikey.ScopeAdmin)
 	if err != nil {
 		t.Fatal(err)
 	}

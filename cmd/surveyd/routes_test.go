@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/surveyd/surveyd/internal/apitest"
 	"github.com/surveyd/surveyd/survey"
+	"github.com/surveyd/surveyd/survey/apikey"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
@@ -29,7 +30,7 @@ func TestClientErrorsCountedUnderTheirStatus(t *testing.T) {
 	if err := a.svc.CreateWorkspace(ctx, ws); err != nil {
 		t.Fatal(err)
 	}
-	_, readKey, err := a.svc.CreateAPIKey(ctx, ws.ID, "reader", survey.ScopeRead)
+	_, readKey, err := a.keys.Create(ctx, ws.ID, "reader", apikey.ScopeRead)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,7 @@ import (
 
 	"github.com/labstack/echo/v5"
 	"github.com/surveyd/surveyd/internal/httpx"
-	"github.com/surveyd/surveyd/survey"
+	"github.com/surveyd/surveyd/survey/apikey"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
@@ -22,8 +22,8 @@ func ErrorStatus(err error) (int, string, bool) {
 // RegisterAPI adds the API over the workspace's failed messages to the authenticated /api/v1
 // group.
 func (o *Outbox) RegisterAPI(g *echo.Group) {
-	g.GET("/outbox/failed", o.failed, survey.RequireScope(survey.ScopeRead))
-	g.POST("/outbox/:id/retry", o.retry, survey.RequireScope(survey.ScopeWrite))
+	g.GET("/outbox/failed", o.failed, apikey.RequireScope(apikey.ScopeRead))
+	g.POST("/outbox/:id/retry", o.retry, apikey.RequireScope(apikey.ScopeWrite))
 }
 
 func (o *Outbox) failed(c *echo.Context) error {
@@ -35,7 +35,7 @@ func (o *Outbox) failed(c *echo.Context) error {
 		}
 		limit = n
 	}
-	msgs, err := o.Failed(c.Request().Context(), survey.WorkspaceOf(c), limit)
+	msgs, err := o.Failed(c.Request().Context(), apikey.WorkspaceOf(c), limit)
 	if err != nil {
 		return err
 	}
@@ -50,7 +50,7 @@ func (o *Outbox) retry(c *echo.Context) error {
 	if err != nil {
 		return ErrNotFound
 	}
-	m, err := o.Retry(c.Request().Context(), survey.WorkspaceOf(c), id)
+	m, err := o.Retry(c.Request().Context(), apikey.WorkspaceOf(c), id)
 	if err != nil {
 		return err
 	}

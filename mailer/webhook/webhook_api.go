@@ -7,15 +7,15 @@ import (
 
 	"github.com/labstack/echo/v5"
 	"github.com/surveyd/surveyd/internal/httpx"
-	"github.com/surveyd/surveyd/survey"
+	"github.com/surveyd/surveyd/survey/apikey"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 // Register adds the webhook endpoint API to g, the /api/v1 group behind
-// survey.(*Handler).Authenticate: reading needs the read scope, anything that changes an
+// apikey.Store.Authenticate: reading needs the read scope, anything that changes an
 // endpoint or sends to it the write scope.
 func (w *Service) Register(g *echo.Group) {
-	read, write := survey.RequireScope(survey.ScopeRead), survey.RequireScope(survey.ScopeWrite)
+	read, write := apikey.RequireScope(apikey.ScopeRead), apikey.RequireScope(apikey.ScopeWrite)
 
 	g.POST("/webhook-endpoints", w.createEndpoint, write)
 	g.GET("/webhook-endpoints", w.listEndpoints, read)
@@ -58,7 +58,7 @@ func (w *Service) createEndpoint(c *echo.Context) error {
 		return err
 	}
 	e := &Endpoint{
-		WorkspaceID: survey.WorkspaceOf(c), URL: req.URL, Description: req.Description,
+		WorkspaceID: apikey.WorkspaceOf(c), URL: req.URL, Description: req.Description,
 		Events: req.Events, Enabled: req.Enabled == nil || *req.Enabled,
 	}
 	secret, err := w.CreateEndpoint(c.Request().Context(), e)
@@ -73,7 +73,7 @@ func (w *Service) listEndpoints(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	rows, err := w.ListEndpoints(c.Request().Context(), survey.WorkspaceOf(c), p)
+	rows, err := w.ListEndpoints(c.Request().Context(), apikey.WorkspaceOf(c), p)
 	if err != nil {
 		return err
 	}
@@ -85,7 +85,7 @@ func (w *Service) getEndpoint(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	e, err := w.Endpoint(c.Request().Context(), survey.WorkspaceOf(c), id)
+	e, err := w.Endpoint(c.Request().Context(), apikey.WorkspaceOf(c), id)
 	if err != nil {
 		return endpointError(err)
 	}
@@ -109,7 +109,7 @@ func (w *Service) updateEndpoint(c *echo.Context) error {
 	if err := w.validateEndpoint(&req, req.URL); err != nil {
 		return err
 	}
-	e, err := w.UpdateEndpoint(c.Request().Context(), survey.WorkspaceOf(c), id, EndpointPatch(req))
+	e, err := w.UpdateEndpoint(c.Request().Context(), apikey.WorkspaceOf(c), id, EndpointPatch(req))
 	if err != nil {
 		return endpointError(err)
 	}
@@ -121,7 +121,7 @@ func (w *Service) deleteEndpoint(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := w.DeleteEndpoint(c.Request().Context(), survey.WorkspaceOf(c), id); err != nil {
+	if err := w.DeleteEndpoint(c.Request().Context(), apikey.WorkspaceOf(c), id); err != nil {
 		return endpointError(err)
 	}
 	return c.NoContent(http.StatusNoContent)
@@ -132,7 +132,7 @@ func (w *Service) rotateSecret(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	e, secret, err := w.RotateSecret(c.Request().Context(), survey.WorkspaceOf(c), id)
+	e, secret, err := w.RotateSecret(c.Request().Context(), apikey.WorkspaceOf(c), id)
 	if err != nil {
 		return endpointError(err)
 	}
@@ -146,7 +146,7 @@ func (w *Service) testEndpoint(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	res, err := w.SendTest(c.Request().Context(), survey.WorkspaceOf(c), id)
+	res, err := w.SendTest(c.Request().Context(), apikey.WorkspaceOf(c), id)
 	if err != nil {
 		return endpointError(err)
 	}

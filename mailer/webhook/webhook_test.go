@@ -27,6 +27,7 @@ import (
 	"github.com/surveyd/surveyd/mailer/internal/mailtest"
 	"github.com/surveyd/surveyd/mailer/outbox"
 	"github.com/surveyd/surveyd/survey"
+	"github.com/surveyd/surveyd/survey/apikey"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -62,13 +63,12 @@ func newWebhookEnv(t testing.TB, client *http.Client, allow ...netip.Prefix) *wh
 	master := bytes.Repeat([]byte{42}, 32)
 	wh := New(db, outbox.New(db, time.Minute, log), Options{MasterKey: master, Client: client, AllowPrivate: allow, Log: log})
 
-	e := echo.NewWithConfig(echo.Config{Logger: log, HTTPErrorHandler: httpx.ErrorHandler(log, survey.ErrorStatus)})
-	h := survey.NewHandler(svc, nil) // only its Authenticate is used
-	wh.Register(e.Group("/api/v1", h.Authenticate))
+	e := echo.NewWithConfig(echo.Config{Logger: log, HTTPErrorHandler: httpx.ErrorHandler(log, survey.ErrorStatus, apikey.ErrorStatus)})
+	wh.Register(e.Group("/api/v1", apikey.NewStore(db).Authenticate))
 
 	en := &whEnv{t: t, db: db, svc: svc, wh: wh, e: e, master: master}
 	en.ws = en.workspace("Acme")
-	en.key = en.keyFor(en.ws, survey.ScopeWrite)
+	en.key = en.keyFor(en.ws, apikey.ScopeWrite)
 	return en
 }
 
@@ -81,9 +81,9 @@ func (en *whEnv) workspace(name string) *survey.Workspace {
 	return ws
 }
 
-func (en *whEnv) keyFor(ws *survey.Workspace, scope survey.Scope) string {
+func (en *whEnv) keyFor(ws *survey.Workspace, scope apikey.Scope) string {
 	en.t.Helper()
-	_, secret, err := en.svc.CreateAPIKey(context.Background(), ws.ID, "test", scope)
+	_, secret, err := apikey.NewStore(en.db).Create(context.Background(), ws.ID, "test", scope)
 	if err != nil {
 		en.t.Fatal(err)
 	}
@@ -339,9 +339,9 @@ func TestWebhookEndpointScopesAndIsolation(t *testing.T) {
 	en := newWebhookEnv(t, nil, allowLoopback...)
 	crm := newCRM(t)
 	ep := en.createEndpoint(en.key, `{"url":"`+crm.URL+`"}`)
-	read := en.keyFor(en.ws, survey.ScopeRead)
+	read := en.keyFor(en.ws, apikey.ScopeRead)
 	other := en.workspace("Other")
-	otherKey := en.keyFor(other, survey.ScopeAdmin)
+	otherKey := en.keyFor(other, apikey.ScopeAdmin)
 	theirs := en.createEndpoint(otherKey, `{"url":"https://other.example.com/h"}`)
 	one := "/api/v1/webhook-endpoints/" + ep.ID
 
@@ -427,7 +427,7 @@ func TestWebhookNotifyTargetsSubscribedEnabledEndpoints(t *testing.T) {
 	en.createEndpoint(k, `{"url":"https://c.example.com/h","events":["response.updated","invitation.failed"]}`)
 	en.createEndpoint(k, `{"url":"https://d.example.com/h","enabled":false}`)
 	other := en.workspace("Other")
-	en.createEndpoint(en.keyFor(other, survey.ScopeWrite), `{"url":"https://e.example.com/h"}`)
+	en.createEndpoint(en.keyFor(other, apikey.ScopeWrite), `{"url":"https://e.example.com/h"}`)
 
 	ctx := context.Background()
 	resp := ResponseCreated{survey.ResponseEvent{ID: bson.NewObjectID(), SurveyID: bson.NewObjectID(), Kind: "csat", Points: 5, Score: 4, Comment: "quick", Locale: "en"}}

@@ -22,7 +22,7 @@ type Handler struct {
 }
 
 // NewHandler builds the API over svc; workspace is the workspace of a request's API key, as
-// the authentication middleware in front of Register's group found it (survey.WorkspaceOf).
+// the authentication middleware in front of Register's group found it (apikey.WorkspaceOf).
 func NewHandler(svc *Service, workspace func(*echo.Context) bson.ObjectID) *Handler {
 	return &Handler{svc: svc, workspace: workspace}
 }

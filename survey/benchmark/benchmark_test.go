@@ -12,7 +12,7 @@ import (
 	"github.com/surveyd/surveyd/internal/httpx"
 	"github.com/surveyd/surveyd/migrations/benchmarks"
 	"github.com/surveyd/surveyd/scoring"
-	"github.com/surveyd/surveyd/survey"
+	"github.com/surveyd/surveyd/survey/apikey"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
@@ -60,7 +60,7 @@ func TestBenchmarkSets(t *testing.T) {
 	}
 	u := "/api/v1/benchmark-sets/" + set.ID.Hex()
 	starter := "/api/v1/benchmark-sets/" + benchmarks.StarterSetID.Hex()
-	read := en.keyFor(en.ws, survey.ScopeRead)
+	read := en.keyFor(en.ws, apikey.ScopeRead)
 	_, other := en.workspace("Rival")
 	replaced := `{"name":"Peers 2026","values":[{"metric":"nps","scale":"nps","value":-6.1,"segment":{"industry":"Consumer payments"},"source":"XM Institute","year":2023}]}`
 	// Reports read sets through a cache, which this instance's changes clear.
@@ -208,7 +208,8 @@ func TestBenchmarkImportRejectsBadFiles(t *testing.T) {
 		{"too many problems", "POST", u, k, manyBad.String(), csv, 422, []string{"25 problem(s); the first 20 are listed", `"field":"line 21: value"`}},
 		{"too many rows", "POST", u, k, tooMany.String(), csv, 413, []string{"more than 5000 rows"}},
 		{"too large", "POST", u, k, header + strings.Repeat("nps,nps,1,"+strings.Repeat("s", 1000)+",2024\n", 1100), csv, 413, []string{"larger than"}},
-		{"read key cannot import", "POST", u, en.keyFor(en.ws, survey.ScopeRead), goodCSV, csv, 403, nil},
+		{"read key cannot import", "POST", u, en.keyFor(en.ws, apikey.ScopeRead), goodCSV, csv, 403, nil},
+		{"read key cannot import", "POST", u, en.keyFor(en.ws, apikey.ScopeRead), goodCSV, csv, 403, nil},
 	})
 	if n := en.count(bson.D{{Key: "workspace_id", Value: en.ws.ID}}); n != 0 {
 		t.Fatalf("failed imports stored %d sets", n)

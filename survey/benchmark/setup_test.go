@@ -18,6 +18,7 @@ import (
 	"github.com/surveyd/surveyd/internal/httpx"
 	"github.com/surveyd/surveyd/internal/storetest"
 	"github.com/surveyd/surveyd/survey"
+	"github.com/surveyd/surveyd/survey/apikey"
 	"github.com/surveyd/surveyd/templates"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
@@ -35,6 +36,7 @@ type env struct {
 	t     testing.TB
 	svc   *Service
 	core  *survey.Service
+	keys  *apikey.Store
 	e     *echo.Echo
 	ws    *survey.Workspace
 	key   string // admin key of ws
@@ -67,13 +69,14 @@ func newEnv(t testing.TB) *env {
 		t.Fatal(err)
 	}
 	core := survey.NewService(db, survey.Options{Signer: signer, BaseURL: "http://surveyd.test", IPSalt: []byte("salt")})
+	keys := apikey.NewStore(db)
 	// A fixed start, so no test depends on the day it runs: a Wednesday in June, 08:00 UTC.
 	clock := &fakeClock{t: time.Date(2026, 6, 17, 8, 0, 0, 0, time.UTC)}
 	svc := NewService(db, Options{Now: clock.now})
 	core.CompareWith(svc, nil) // these tests compare reports with benchmark sets only
 
 	log := slog.New(slog.DiscardHandler)
-	w := survey.NewWriter(core, log)
+	w := survey.NewRecorder(core, log)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); w.Run(ctx) }()
@@ -81,11 +84,11 @@ func newEnv(t testing.TB) *env {
 
 	e := echo.NewWithConfig(echo.Config{Logger: log, HTTPErrorHandler: httpx.ErrorHandler(log, survey.ErrorStatus, ErrorStatus)})
 	h := survey.NewHandler(core, catalog)
-	api := e.Group("/api/v1", h.Authenticate)
+	api := e.Group("/api/v1", keys.Authenticate)
 	h.Register(api)
-	NewHandler(svc, survey.WorkspaceOf).Register(api, survey.RequireScope(survey.ScopeRead), survey.RequireScope(survey.ScopeWrite))
+	NewHandler(svc, apikey.WorkspaceOf).Register(api, apikey.RequireScope(apikey.ScopeRead), apikey.RequireScope(apikey.ScopeWrite))
 
-	en := &env{t: t, svc: svc, core: core, e: e, clock: clock}
+	en := &env{t: t, svc: svc, core: core, keys: keys, e: e, clock: clock}
 	en.ws, en.key = en.workspace("Acme")
 	return en
 }
@@ -98,12 +101,12 @@ func (en *env) workspace(name string) (*survey.Workspace, string) {
 	if err := en.core.CreateWorkspace(context.Background(), ws); err != nil {
 		en.t.Fatal(err)
 	}
-	return ws, en.keyFor(ws, survey.ScopeAdmin)
+	return ws, en.keyFor(ws, apikey.ScopeAdmin)
 }
 
-func (en *env) keyFor(ws *survey.Workspace, scope survey.Scope) string {
+func (en *env) keyFor(ws *survey.Workspace, scope apikey.Scope) string {
 	en.t.Helper()
-	_, secret, err := en.core.CreateAPIKey(context.Background(), ws.ID, "test", scope)
+	_, secret, err := en.keys.Create(context.Background(), ws.ID, "test", scope)
 	if err != nil {
 		en.t.Fatal(err)
 	}

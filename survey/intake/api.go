@@ -2,7 +2,7 @@ package intake
 
 import (
 	"github.com/labstack/echo/v5"
-	"github.com/surveyd/surveyd/survey"
+	"github.com/surveyd/surveyd/survey/apikey"
 )
 
 // Handler serves the intake's REST API (integrations and rules) and the CRM's webhook.
@@ -15,7 +15,7 @@ func NewHandler(svc *Service) *Handler { return &Handler{svc: svc} }
 
 // Register adds the API routes to g, the /api/v1 group behind survey's Authenticate.
 func (h *Handler) Register(g *echo.Group) {
-	read, write, admin := survey.RequireScope(survey.ScopeRead), survey.RequireScope(survey.ScopeWrite), survey.RequireScope(survey.ScopeAdmin)
+	read, write, admin := apikey.RequireScope(apikey.ScopeRead), apikey.RequireScope(apikey.ScopeWrite), apikey.RequireScope(apikey.ScopeAdmin)
 
 	g.POST("/integrations", h.createIntegration, admin)
 	g.GET("/integrations", h.listIntegrations, read)

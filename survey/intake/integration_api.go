@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v5"
 	"github.com/surveyd/surveyd/internal/httpx"
 	"github.com/surveyd/surveyd/survey"
+	"github.com/surveyd/surveyd/survey/apikey"
 )
 
 type integrationRequest struct {
@@ -23,7 +24,7 @@ func (h *Handler) createIntegration(c *echo.Context) error {
 	if err := httpx.BindJSON(c, &req); err != nil {
 		return err
 	}
-	in, err := h.svc.CreateIntegration(c.Request().Context(), survey.WorkspaceOf(c), strings.TrimSpace(req.Name))
+	in, err := h.svc.CreateIntegration(c.Request().Context(), apikey.WorkspaceOf(c), strings.TrimSpace(req.Name))
 	if err != nil {
 		return err
 	}
@@ -31,7 +32,7 @@ func (h *Handler) createIntegration(c *echo.Context) error {
 }
 
 func (h *Handler) listIntegrations(c *echo.Context) error {
-	rows, err := h.svc.ListIntegrations(c.Request().Context(), survey.WorkspaceOf(c))
+	rows, err := h.svc.ListIntegrations(c.Request().Context(), apikey.WorkspaceOf(c))
 	if err != nil {
 		return err
 	}
@@ -53,7 +54,7 @@ func (h *Handler) rotateIntegration(c *echo.Context) error {
 	if req.OverlapHours != nil {
 		overlap = time.Duration(*req.OverlapHours) * time.Hour
 	}
-	in, err := h.svc.RotateIntegration(c.Request().Context(), survey.WorkspaceOf(c), id, overlap)
+	in, err := h.svc.RotateIntegration(c.Request().Context(), apikey.WorkspaceOf(c), id, overlap)
 	if err != nil {
 		return err
 	}
@@ -65,7 +66,7 @@ func (h *Handler) revokeIntegration(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.svc.RevokeIntegration(c.Request().Context(), survey.WorkspaceOf(c), id); err != nil {
+	if err := h.svc.RevokeIntegration(c.Request().Context(), apikey.WorkspaceOf(c), id); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

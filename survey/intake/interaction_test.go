@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/surveyd/surveyd/survey"
+	"github.com/surveyd/surveyd/survey/apikey"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
@@ -612,8 +613,8 @@ func TestRulesAPI(t *testing.T) {
 	rivalSurvey := h.do("POST", "/api/v1/surveys", rivalKey, `{"kind":"csat","name":"Theirs"}`)
 	var rsv survey.Survey
 	decode(t, rivalSurvey, &rsv)
-	read := h.keyFor(h.ws, survey.ScopeRead)
-	write := h.keyFor(h.ws, survey.ScopeWrite)
+	read := h.keyFor(h.ws, apikey.ScopeRead)
+	write := h.keyFor(h.ws, apikey.ScopeWrite)
 	rule := "/api/v1/rules/" + h.rule.ID.Hex()
 	rule2 := func(extra string) string { return `{"name":"R","survey_id":"` + sv + `"` + extra + `}` }
 
@@ -661,8 +662,8 @@ func TestRulesAPI(t *testing.T) {
 
 func TestIntegrationsAPI(t *testing.T) {
 	en := newEnv(t)
-	read := en.keyFor(en.ws, survey.ScopeRead)
-	write := en.keyFor(en.ws, survey.ScopeWrite)
+	read := en.keyFor(en.ws, apikey.ScopeRead)
+	write := en.keyFor(en.ws, apikey.ScopeWrite)
 	in := en.createIntegration(en.key, "Helpdesk")
 	revoked := en.createIntegration(en.key, "Old")
 	_, rivalKey := en.workspace("Rival")

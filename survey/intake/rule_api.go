@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v5"
 	"github.com/surveyd/surveyd/internal/httpx"
 	"github.com/surveyd/surveyd/survey"
+	"github.com/surveyd/surveyd/survey/apikey"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
@@ -27,7 +28,7 @@ type ruleRequest struct {
 }
 
 func (h *Handler) listRules(c *echo.Context) error {
-	rows, err := h.svc.rules.List(c.Request().Context(), survey.WorkspaceOf(c))
+	rows, err := h.svc.rules.List(c.Request().Context(), apikey.WorkspaceOf(c))
 	if err != nil {
 		return err
 	}
@@ -36,7 +37,7 @@ func (h *Handler) listRules(c *echo.Context) error {
 
 func (h *Handler) createRule(c *echo.Context) error {
 	now := h.svc.now()
-	r := &Rule{ID: bson.NewObjectID(), WorkspaceID: survey.WorkspaceOf(c), Enabled: true, SamplePercent: 100, FrequencyDays: 30,
+	r := &Rule{ID: bson.NewObjectID(), WorkspaceID: apikey.WorkspaceOf(c), Enabled: true, SamplePercent: 100, FrequencyDays: 30,
 		Channels: []string{}, Types: []string{}, CreatedAt: now, UpdatedAt: now}
 	if err := h.applyRule(c, r, true); err != nil {
 		return err
@@ -78,7 +79,7 @@ func (h *Handler) rule(c *echo.Context) (*Rule, error) {
 	if err != nil {
 		return nil, err
 	}
-	return h.svc.rules.Get(c.Request().Context(), survey.WorkspaceOf(c), id)
+	return h.svc.rules.Get(c.Request().Context(), apikey.WorkspaceOf(c), id)
 }
 
 // applyRule reads a rule request onto r; a new rule needs a name and a survey.

@@ -19,6 +19,7 @@ import (
 	"github.com/surveyd/surveyd/internal/store"
 	"github.com/surveyd/surveyd/internal/storetest"
 	"github.com/surveyd/surveyd/survey"
+	"github.com/surveyd/surveyd/survey/apikey"
 	"github.com/surveyd/surveyd/templates"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -36,6 +37,7 @@ var (
 type env struct {
 	t     testing.TB
 	core  *survey.Service
+	keys  *apikey.Store
 	svc   *Service
 	db    *mongo.Database
 	e     *echo.Echo
@@ -78,19 +80,20 @@ func newEnv(t testing.TB) *env {
 	clock := &fakeClock{t: time.Date(2026, 6, 17, 8, 0, 0, 0, time.UTC)}
 	core := survey.NewService(db, survey.Options{Signer: signer, BaseURL: "http://surveyd.test", IPSalt: []byte("salt"), Now: clock.now,
 		SoleRollupWriter: true}) // as the one process serving an embedded store is
+	keys := apikey.NewStore(db)
 	svc := NewService(db, core, []byte("secret-key-for-tests"))
 
 	log := slog.New(slog.DiscardHandler)
 	e := echo.NewWithConfig(echo.Config{Logger: log, HTTPErrorHandler: httpx.ErrorHandler(log, survey.ErrorStatus, ErrorStatus)})
 	e.Use(httpx.SecureHeaders)
 	api := survey.NewHandler(core, catalog)
-	g := e.Group("/api/v1", api.Authenticate)
+	g := e.Group("/api/v1", keys.Authenticate)
 	api.Register(g)
 	h := NewHandler(svc)
 	h.Register(g)
 	h.RegisterWebhooks(e)
 
-	en := &env{t: t, core: core, svc: svc, db: db, e: e, clock: clock}
+	en := &env{t: t, core: core, keys: keys, svc: svc, db: db, e: e, clock: clock}
 	en.ws, en.key = en.workspace("Acme")
 	return en
 }
@@ -103,12 +106,12 @@ func (en *env) workspace(name string) (*survey.Workspace, string) {
 	if err := en.core.CreateWorkspace(context.Background(), ws); err != nil {
 		en.t.Fatal(err)
 	}
-	return ws, en.keyFor(ws, survey.ScopeAdmin)
+	return ws, en.keyFor(ws, apikey.ScopeAdmin)
 }
 
-func (en *env) keyFor(ws *survey.Workspace, scope survey.Scope) string {
+func (en *env) keyFor(ws *survey.Workspace, scope apikey.Scope) string {
 	en.t.Helper()
-	_, secret, err := en.core.CreateAPIKey(context.Background(), ws.ID, "test", scope)
+	_, secret, err := en.keys.Create(context.Background(), ws.ID, "test", scope)
 	if err != nil {
 		en.t.Fatal(err)
 	}

@@ -36,7 +36,7 @@ type Handler struct {
 
 // NewHandler builds the API over svc; periods reads a target's period; workspace is the
 // workspace of a request's API key, as the authentication middleware in front of Register's
-// group found it (survey.WorkspaceOf).
+// group found it (apikey.WorkspaceOf).
 func NewHandler(svc *Service, periods Periods, workspace func(*echo.Context) bson.ObjectID) *Handler {
 	return &Handler{svc: svc, periods: periods, workspace: workspace}
 }

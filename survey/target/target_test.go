@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/surveyd/surveyd/scoring"
-	"github.com/surveyd/surveyd/survey"
+	"github.com/surveyd/surveyd/survey/apikey"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
@@ -58,7 +58,7 @@ func TestTargets(t *testing.T) {
 		t.Fatalf("targets %+v %+v %+v", team, chat, ces)
 	}
 	u := "/api/v1/targets/" + team.ID.Hex()
-	read := en.keyFor(en.ws, survey.ScopeRead)
+	read := en.keyFor(en.ws, apikey.ScopeRead)
 	_, other := en.workspace("Rival")
 	en.run(t, []scenario{
 		{"get", "GET", u, read, nil, nil, 200, []string{`"dimension":"team"`, `"group":"Billing"`, `"points":5`, `"from":"2026-10-01T00:00:00Z"`}},

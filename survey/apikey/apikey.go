@@ -1,19 +1,19 @@
-package survey
+package apikey
 
 import (
 	"context"
-	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
-	"encoding/hex"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/surveyd/surveyd/internal/store"
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
 // Scope is what an API key may do; each scope includes the ones below it.
@@ -38,9 +38,9 @@ func ParseScope(s string) (Scope, error) {
 // Allows reports whether a key with scope s may act at need.
 func (s Scope) Allows(need Scope) bool { return scopeRank[s] >= scopeRank[need] }
 
-// APIKey is a stored key: only the SHA-256 of the secret is kept, so a leaked database does not
+// Key is a stored key: only the SHA-256 of the secret is kept, so a leaked database does not
 // leak working keys. Keys are 192 random bits, so a fast hash is enough; no password stretching.
-type APIKey struct {
+type Key struct {
 	ID          bson.ObjectID `bson:"_id" json:"id"`
 	WorkspaceID bson.ObjectID `bson:"workspace_id" json:"-"`
 	Name        string        `bson:"name" json:"name"`
@@ -53,68 +53,93 @@ type APIKey struct {
 
 const keyPrefix = "sd_"
 
-// CreateAPIKey makes a key for the workspace and returns it with its secret, which is shown
-// this once and never stored.
-func (s *Service) CreateAPIKey(ctx context.Context, ws bson.ObjectID, name string, scope Scope) (*APIKey, string, error) {
+// Collection holds the keys.
+const Collection = "api_keys"
+
+// Store keeps the API keys of every workspace.
+type Store struct {
+	keys *mongo.Collection
+	now  func() time.Time
+}
+
+// NewStore binds the key store to db.
+func NewStore(db *mongo.Database) *Store {
+	return &Store{keys: db.Collection(Collection), now: func() time.Time { return time.Now().UTC() }}
+}
+
+// Create makes a key for the workspace and returns it with its secret, which is shown this
+// once and never stored.
+func (s *Store) Create(ctx context.Context, ws bson.ObjectID, name string, scope Scope) (*Key, string, error) {
 	raw := make([]byte, 24)
 	if _, err := rand.Read(raw); err != nil {
 		return nil, "", err
 	}
 	secret := keyPrefix + base64.RawURLEncoding.EncodeToString(raw)
-	k := &APIKey{
+	k := &Key{
 		ID: bson.NewObjectID(), WorkspaceID: ws, Name: name, Prefix: secret[:len(keyPrefix)+6],
 		Hash: hashKey(secret), Scope: scope, CreatedAt: s.now(),
 	}
-	if _, err := s.apiKeys.InsertOne(ctx, k); err != nil {
-		return nil, "", fmt.Errorf("survey: create api key: %w", err)
+	if _, err := s.keys.InsertOne(ctx, k); err != nil {
+		return nil, "", fmt.Errorf("apikey: create: %w", err)
 	}
 	return k, secret, nil
 }
 
-// ListAPIKeys lists a workspace's keys, newest first, revoked ones included.
-func (s *Service) ListAPIKeys(ctx context.Context, ws bson.ObjectID) ([]APIKey, error) {
-	cur, err := s.apiKeys.Find(ctx, bson.D{{Key: "workspace_id", Value: ws}}, sortNewest())
+// List lists a workspace's keys, newest first, revoked ones included.
+func (s *Store) List(ctx context.Context, ws bson.ObjectID) ([]Key, error) {
+	cur, err := s.keys.Find(ctx, bson.D{{Key: "workspace_id", Value: ws}}, options.Find().SetSort(bson.D{{Key: "_id", Value: -1}}))
 	if err != nil {
-		return nil, fmt.Errorf("survey: list api keys: %w", err)
+		return nil, fmt.Errorf("apikey: list: %w", err)
 	}
-	var keys []APIKey
+	var keys []Key
 	if err := cur.All(ctx, &keys); err != nil {
-		return nil, fmt.Errorf("survey: list api keys: %w", err)
+		return nil, fmt.Errorf("apikey: list: %w", err)
 	}
 	return keys, nil
 }
 
-// RevokeAPIKey stops a key working at once. The key is named by id or by its prefix.
-func (s *Service) RevokeAPIKey(ctx context.Context, ws bson.ObjectID, idOrPrefix string) error {
+// Revoke stops a key working at once. The key is named by id or by its prefix.
+func (s *Store) Revoke(ctx context.Context, ws bson.ObjectID, idOrPrefix string) error {
 	filter := bson.D{{Key: "workspace_id", Value: ws}, {Key: "revoked_at", Value: nil}}
 	if id, err := bson.ObjectIDFromHex(idOrPrefix); err == nil {
 		filter = append(filter, bson.E{Key: "_id", Value: id})
 	} else {
 		filter = append(filter, bson.E{Key: "prefix", Value: idOrPrefix})
 	}
-	res, err := s.apiKeys.UpdateOne(ctx, filter, bson.D{{Key: "$set", Value: bson.D{{Key: "revoked_at", Value: s.now()}}}})
+	res, err := s.keys.UpdateOne(ctx, filter, bson.D{{Key: "$set", Value: bson.D{{Key: "revoked_at", Value: s.now()}}}})
 	if err != nil {
-		return fmt.Errorf("survey: revoke api key: %w", err)
+		return fmt.Errorf("apikey: revoke: %w", err)
 	}
 	if res.MatchedCount == 0 {
-		return fmt.Errorf("survey: api key %s: %w", idOrPrefix, ErrNotFound)
+		return fmt.Errorf("apikey: key %s: %w", idOrPrefix, ErrNotFound)
 	}
 	return nil
 }
 
-// Authenticate finds the live key for a presented secret.
-func (s *Service) Authenticate(ctx context.Context, secret string) (*APIKey, error) {
+// RevokeNamed revokes every live key of the workspace with the given name.
+func (s *Store) RevokeNamed(ctx context.Context, ws bson.ObjectID, name string) error {
+	_, err := s.keys.UpdateMany(ctx,
+		bson.D{{Key: "workspace_id", Value: ws}, {Key: "name", Value: name}, {Key: "revoked_at", Value: nil}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "revoked_at", Value: s.now()}}}})
+	if err != nil {
+		return fmt.Errorf("apikey: revoke keys named %q: %w", name, err)
+	}
+	return nil
+}
+
+// Find finds the live key for a presented secret; any other secret is ErrUnauthorized.
+func (s *Store) Find(ctx context.Context, secret string) (*Key, error) {
 	if !strings.HasPrefix(secret, keyPrefix) || len(secret) > 64 {
 		return nil, ErrUnauthorized
 	}
 	h := hashKey(secret)
-	var k APIKey
-	err := s.apiKeys.FindOne(ctx, bson.D{{Key: "hash", Value: h}}).Decode(&k)
+	var k Key
+	err := s.keys.FindOne(ctx, bson.D{{Key: "hash", Value: h}}).Decode(&k)
 	if store.IsNotFound(err) {
 		return nil, ErrUnauthorized
 	}
 	if err != nil {
-		return nil, fmt.Errorf("survey: authenticate: %w", err)
+		return nil, fmt.Errorf("apikey: authenticate: %w", err)
 	}
 	// The lookup already matched on the hash; comparing again in constant time keeps the
 	// decision itself free of timing differences whatever the database does.
@@ -127,23 +152,4 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (*APIKey, err
 func hashKey(secret string) []byte {
 	sum := sha256.Sum256([]byte(secret))
 	return sum[:]
-}
-
-// hashIP stands in for a respondent's IP address: stable within an install (so repeats can be
-// spotted) but not reversible without the install's salt.
-func (s *Service) hashIP(ip string) string {
-	m := hmac.New(sha256.New, s.ipSalt)
-	m.Write([]byte(ip))
-	return hex.EncodeToString(m.Sum(nil)[:12])
-}
-
-// RevokeAPIKeysNamed revokes every live key of the workspace with the given name.
-func (s *Service) RevokeAPIKeysNamed(ctx context.Context, ws bson.ObjectID, name string) error {
-	_, err := s.apiKeys.UpdateMany(ctx,
-		bson.D{{Key: "workspace_id", Value: ws}, {Key: "name", Value: name}, {Key: "revoked_at", Value: nil}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "revoked_at", Value: s.now()}}}})
-	if err != nil {
-		return fmt.Errorf("survey: revoke keys named %q: %w", name, err)
-	}
-	return nil
 }

@@ -8,13 +8,15 @@ import (
 	"github.com/labstack/echo/v5"
 	"github.com/surveyd/surveyd/internal/httpx"
 	"github.com/surveyd/surveyd/internal/store"
+	"github.com/surveyd/surveyd/survey/rollup"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 )
 
-// What survey/intake, the CRM intake, needs of the core: its clock, the cached workspaces and
-// surveys, the way an invitation decided by a rule is queued and stored, and the request
-// helpers its handlers share with the core's.
+// What the features built on the core need of it beyond its public API: its clock, the cached
+// workspaces and surveys; for survey/intake, the way an invitation decided by a rule is queued
+// and stored and the request helpers its handlers share with the core's; for
+// survey/respondent, the link's check, the invitation it names and its first visit.
 
 // Now is the service's clock, which features built on the core keep time by.
 func (s *Service) Now() time.Time { return s.now() }
@@ -86,3 +88,25 @@ func PathID(c *echo.Context) (bson.ObjectID, error) { return pathID(c) }
 func FindPage[T any](ctx context.Context, coll *mongo.Collection, filter bson.D, p httpx.PageParams) ([]T, error) {
 	return findPage[T](ctx, coll, filter, p)
 }
+
+// VerifyLink checks a survey link's token (signature, key, expiry) without a database read.
+func (s *Service) VerifyLink(token string) (Claims, error) { return s.signer.Verify(token, s.now()) }
+
+// LinkInvitation reads the invitation a verified link names, in whatever workspace it is.
+func (s *Service) LinkInvitation(ctx context.Context, id bson.ObjectID) (*Invitation, error) {
+	return s.invitationByID(ctx, id)
+}
+
+// MarkOpened records the first visit of an invitation's link.
+func (s *Service) MarkOpened(ctx context.Context, inv *Invitation) error {
+	return s.markOpened(ctx, inv)
+}
+
+// WithoutRollups makes w record answers without counting them in the rollups: the submission
+// benchmark's baseline, the write path without them.
+func (w *Recorder) WithoutRollups() { w.rollups = discardChanges{} }
+
+// discardChanges is a rollup engine that counts nothing.
+type discardChanges struct{}
+
+func (discardChanges) Record(context.Context, ...rollup.Change) error { return nil }

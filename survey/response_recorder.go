@@ -13,7 +13,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
-// Writer records answers by group commit: submissions that arrive while a write is in flight
+// Recorder records answers by group commit: submissions that arrive while a write is in flight
 // wait and go together in the next one, so the store sees one bulk insert per batch instead
 // of one round trip per answer. Submit returns only once the batch is acknowledged.
 //
@@ -21,7 +21,7 @@ import (
 // is not touched, because "responded" is read off the response (Service.withResponses); a
 // second write per answer would halve what the embedded store can take. The rollups are
 // written per batch, not per answer: a batch's answers share their day and hour documents.
-type Writer struct {
+type Recorder struct {
 	// OnRecorded, if set, hears of each recorded answer before its submitter does, so what
 	// it queues (the CRM's response.created and response.updated) is as durable as the
 	// answer. Its errors are logged; the answer stands.
@@ -48,15 +48,15 @@ type submission struct {
 	done   chan error
 }
 
-// NewWriter makes a writer for svc's responses; Run must be running for Submit to return.
-func NewWriter(svc *Service, log *slog.Logger) *Writer {
-	return &Writer{svc: svc, log: log, queue: make(chan *submission, 4096), stopped: make(chan struct{}), maxBatch: 512, rollups: svc.rollups}
+// NewRecorder makes a recorder for svc's responses; Run must be running for Submit to return.
+func NewRecorder(svc *Service, log *slog.Logger) *Recorder {
+	return &Recorder{svc: svc, log: log, queue: make(chan *submission, 4096), stopped: make(chan struct{}), maxBatch: 512, rollups: svc.rollups}
 }
 
 // Run writes batches until ctx ends, then writes what is queued and returns. One batch is in
 // flight at a time: a second lane measured no faster on the embedded store, whose writes
 // serialize anyway.
-func (w *Writer) Run(ctx context.Context) {
+func (w *Recorder) Run(ctx context.Context) {
 	defer close(w.stopped)
 	batch := make([]*submission, 0, w.maxBatch)
 	for {
@@ -78,7 +78,7 @@ func (w *Writer) Run(ctx context.Context) {
 }
 
 // fill takes whatever else is queued, up to the batch limit, without waiting.
-func (w *Writer) fill(batch []*submission) []*submission {
+func (w *Recorder) fill(batch []*submission) []*submission {
 	for len(batch) < w.maxBatch {
 		select {
 		case sub := <-w.queue:
@@ -92,12 +92,12 @@ func (w *Writer) fill(batch []*submission) []*submission {
 
 // Submit records r, or, if the invitation was answered before, updates that answer when its
 // first answer is younger than window (ErrEditWindowClosed otherwise).
-func (w *Writer) Submit(ctx context.Context, r *Response, window time.Duration) error {
+func (w *Recorder) Submit(ctx context.Context, r *Response, window time.Duration) error {
 	sub := &submission{resp: r, window: window, done: make(chan error, 1)}
 	select {
 	case w.queue <- sub:
 	case <-w.stopped:
-		return ErrWriterClosed
+		return ErrRecorderClosed
 	case <-ctx.Done():
 		return ctx.Err()
 	}
@@ -109,12 +109,12 @@ func (w *Writer) Submit(ctx context.Context, r *Response, window time.Duration) 
 		case err := <-sub.done:
 			return err
 		default:
-			return ErrWriterClosed
+			return ErrRecorderClosed
 		}
 	}
 }
 
-func (w *Writer) write(ctx context.Context, batch []*submission) {
+func (w *Recorder) write(ctx context.Context, batch []*submission) {
 	errs := make([]error, len(batch))
 	edited := make([]bool, len(batch))
 	for _, i := range w.insert(ctx, batch, errs) {
@@ -146,7 +146,7 @@ func (w *Writer) write(ctx context.Context, batch []*submission) {
 // rollUp adds the batch's recorded answers to the rollups before anyone hears of them, so a
 // report read after an answer is acknowledged counts it. A failure there is logged and the
 // answers stand; `surveyd rollups rebuild` recounts.
-func (w *Writer) rollUp(ctx context.Context, batch []*submission, errs []error) {
+func (w *Recorder) rollUp(ctx context.Context, batch []*submission, errs []error) {
 	changes := make([]rollup.Change, 0, len(batch))
 	for i, sub := range batch {
 		if errs[i] != nil {
@@ -166,7 +166,7 @@ func (w *Writer) rollUp(ctx context.Context, batch []*submission, errs []error) 
 
 // insert writes the batch's new answers and returns the indexes of those whose invitation
 // already has an answer.
-func (w *Writer) insert(ctx context.Context, batch []*submission, errs []error) (edits []int) {
+func (w *Recorder) insert(ctx context.Context, batch []*submission, errs []error) (edits []int) {
 	docs := make([]any, len(batch))
 	for i, sub := range batch {
 		docs[i] = sub.resp
@@ -200,15 +200,15 @@ func (w *Writer) insert(ctx context.Context, batch []*submission, errs []error) 
 // the stored answer and the update filters by _id alone, the embedded store's indexed path;
 // two edits racing inside the window both apply, the later one winning, as a customer would
 // expect of a double tap.
-func (w *Writer) edit(ctx context.Context, sub *submission) error {
+func (w *Recorder) edit(ctx context.Context, sub *submission) error {
 	r := sub.resp
 	now := w.svc.now()
-	prev, err := w.svc.responseFor(ctx, r.InvitationID)
+	prev, err := w.svc.ResponseFor(ctx, r.InvitationID)
+	if errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("survey: response for %s vanished during an edit", r.InvitationID.Hex())
+	}
 	if err != nil {
 		return err
-	}
-	if prev == nil {
-		return fmt.Errorf("survey: response for %s vanished during an edit", r.InvitationID.Hex())
 	}
 	if !now.Before(prev.CreatedAt.Add(sub.window)) {
 		return ErrEditWindowClosed

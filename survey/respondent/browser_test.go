@@ -1,4 +1,4 @@
-package survey
+package respondent
 
 import (
 	"context"
@@ -16,6 +16,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 	"github.com/surveyd/surveyd/internal/browsertest"
+	"github.com/surveyd/surveyd/survey"
 	"github.com/surveyd/surveyd/templates"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
@@ -487,13 +488,13 @@ func (b *browserTab) count(sel string) int {
 
 // checkStored looks in the store behind the pages: exactly one answer with the score, and
 // the comment, language and human signal it arrived with.
-func (b *browserTab) checkStored(en *env, inv *Invitation, score int, comment, lang string) {
+func (b *browserTab) checkStored(en *env, inv *survey.Invitation, score int, comment, lang string) {
 	t := b.t
 	t.Helper()
 	if n := en.count("responses", bson.D{{Key: "invitation_id", Value: inv.ID}, {Key: "score", Value: score}}); n != 1 {
 		t.Fatalf("responses for the invitation with score %d: %d, want 1", score, n)
 	}
-	r, err := en.svc.responseFor(context.Background(), inv.ID)
+	r, err := en.svc.ResponseFor(context.Background(), inv.ID)
 	if err != nil {
 		t.Fatal(err)
 	}

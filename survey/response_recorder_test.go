@@ -18,10 +18,10 @@ func (en *env) newResponse(inv *Invitation, score int) *Response {
 		Kind: CSAT, Points: 5, Score: score, Revision: 1, CreatedAt: now, UpdatedAt: now}
 }
 
-func TestWriterConcurrentSubmissions(t *testing.T) {
+func TestRecorderConcurrentSubmissions(t *testing.T) {
 	en := newEnv(t)
 	sv := en.createSurvey(`{"kind":"csat","name":"a"}`)
-	w := NewWriter(en.svc, slog.New(slog.DiscardHandler))
+	w := NewRecorder(en.svc, slog.New(slog.DiscardHandler))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); w.Run(ctx) }()
@@ -61,11 +61,11 @@ func TestWriterConcurrentSubmissions(t *testing.T) {
 	}
 }
 
-// A stopped writer finishes what it accepted and refuses the rest; nothing hangs.
-func TestWriterDrainsOnShutdown(t *testing.T) {
+// A stopped recorder finishes what it accepted and refuses the rest; nothing hangs.
+func TestRecorderDrainsOnShutdown(t *testing.T) {
 	en := newEnv(t)
 	sv := en.createSurvey(`{"kind":"csat","name":"a"}`)
-	w := NewWriter(en.svc, slog.New(slog.DiscardHandler))
+	w := NewRecorder(en.svc, slog.New(slog.DiscardHandler))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); w.Run(ctx) }()
@@ -79,8 +79,8 @@ func TestWriterDrainsOnShutdown(t *testing.T) {
 	}
 	cancel()
 	<-done
-	if err := w.Submit(context.Background(), en.newResponse(inv, 4), time.Hour); !errors.Is(err, ErrWriterClosed) {
-		t.Fatalf("submit after shutdown = %v, want ErrWriterClosed", err)
+	if err := w.Submit(context.Background(), en.newResponse(inv, 4), time.Hour); !errors.Is(err, ErrRecorderClosed) {
+		t.Fatalf("submit after shutdown = %v, want ErrRecorderClosed", err)
 	}
 	if n := en.count("responses", bson.D{{Key: "score", Value: 5}}); n != 1 {
 		t.Fatal("the acknowledged answer is not stored")

@@ -1,4 +1,4 @@
-package survey
+package respondent
 
 import (
 	"net/http"
@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/surveyd/surveyd/survey"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
@@ -72,12 +73,12 @@ func TestGetPreselectsAndRecordsNothing(t *testing.T) {
 	if n := en.count("responses", nil); n != 0 {
 		t.Fatalf("GET recorded %d responses", n)
 	}
-	if got, _ := en.svc.Invitation(t.Context(), en.ws.ID, inv.ID); got.Status != StatusOpened || got.OpenedAt == nil {
+	if got, _ := en.svc.Invitation(t.Context(), en.ws.ID, inv.ID); got.Status != survey.StatusOpened || got.OpenedAt == nil {
 		t.Fatalf("invitation status %q after a visit, want opened", got.Status)
 	}
-	var visits struct{ Data []Visit }
+	var visits struct{ Data []survey.Visit }
 	decode(t, en.do("GET", "/api/v1/invitations/"+inv.ID.Hex()+"/visits", en.key, nil), &visits)
-	if len(visits.Data) != 3 || visits.Data[0].UAClass != UABot || visits.Data[0].Score == nil || *visits.Data[0].Score != 9 {
+	if len(visits.Data) != 3 || visits.Data[0].UAClass != survey.UABot || visits.Data[0].Score == nil || *visits.Data[0].Score != 9 {
 		t.Fatalf("visits: %+v", visits.Data)
 	}
 	for _, s := range []string{"11", "-1", "abc", "9.5"} {
@@ -97,18 +98,18 @@ func TestAnswerAndThankYou(t *testing.T) {
 	if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/s/"+tok+"/thanks?lang=vi" {
 		t.Fatalf("POST = %d to %q", rec.Code, rec.Header().Get("Location"))
 	}
-	var r Response
-	if err := en.svc.responses.FindOne(t.Context(), bson.D{{Key: "invitation_id", Value: inv.ID}}).Decode(&r); err != nil {
+	var r survey.Response
+	if err := en.db.Collection("responses").FindOne(t.Context(), bson.D{{Key: "invitation_id", Value: inv.ID}}).Decode(&r); err != nil {
 		t.Fatal(err)
 	}
-	if r.Score != 4 || r.Comment != "Nhanh, cảm ơn!" || r.Reason != "wait" || r.Locale != "vi" || r.Kind != CSAT || r.Revision != 1 ||
+	if r.Score != 4 || r.Comment != "Nhanh, cảm ơn!" || r.Reason != "wait" || r.Locale != "vi" || r.Kind != survey.CSAT || r.Revision != 1 ||
 		r.Interaction.Agent != "Lan" || r.Customer.Email != "a@example.com" {
 		t.Fatalf("stored %+v", r)
 	}
-	if s := r.Signals; s.UAClass != UAMobile || !s.Interacted || s.IPHash == "" || s.OnPageSeconds == nil || *s.OnPageSeconds != 12 {
+	if s := r.Signals; s.UAClass != survey.UAMobile || !s.Interacted || s.IPHash == "" || s.OnPageSeconds == nil || *s.OnPageSeconds != 12 {
 		t.Fatalf("signals %+v", s)
 	}
-	if got, _ := en.svc.Invitation(t.Context(), en.ws.ID, inv.ID); got.Status != StatusResponded || got.RespondedAt == nil {
+	if got, _ := en.svc.Invitation(t.Context(), en.ws.ID, inv.ID); got.Status != survey.StatusResponded || got.RespondedAt == nil {
 		t.Fatalf("invitation status %q", got.Status)
 	}
 	page := en.do("GET", "/s/"+tok+"/thanks?lang=vi", "", nil).Body.String()
@@ -263,7 +264,7 @@ func TestLinksThatCannotBeAnswered(t *testing.T) {
 	en := newEnv(t)
 	sv := en.createSurvey(`{"kind":"csat","name":"a","link_valid_days":1}`)
 	inv, tok := en.invite(sv, `{"email":"a@example.com","locale":"en"}`)
-	ghost := en.svc.signer.Sign(bson.NewObjectID(), en.clock.now().Add(time.Hour))
+	ghost := en.signer.Sign(bson.NewObjectID(), en.clock.now().Add(time.Hour))
 	forged := tok[:len(tok)-2] + "AA"
 	if forged == tok {
 		forged = tok[:len(tok)-2] + "BB"
@@ -302,15 +303,15 @@ func TestLinksThatCannotBeAnswered(t *testing.T) {
 func TestAnswersCarryTheirFlags(t *testing.T) {
 	en := newEnv(t)
 	sv := en.createSurvey(`{"kind":"csat","name":"a","reasons":[{"code":"price","label":{"en":"Price"},"about":"price"}]}`)
-	stored := func(inv *Invitation) Response {
+	stored := func(inv *survey.Invitation) survey.Response {
 		t.Helper()
-		var r Response
-		if err := en.svc.responses.FindOne(t.Context(), bson.D{{Key: "_id", Value: inv.ID}}).Decode(&r); err != nil {
+		var r survey.Response
+		if err := en.db.Collection("responses").FindOne(t.Context(), bson.D{{Key: "_id", Value: inv.ID}}).Decode(&r); err != nil {
 			t.Fatal(err)
 		}
 		return r
 	}
-	names := func(r Response) []string {
+	names := func(r survey.Response) []string {
 		var out []string
 		for _, f := range r.Flags {
 			out = append(out, f.Name)
@@ -411,7 +412,7 @@ func TestRefusedFormKeepsTheAnswer(t *testing.T) {
 			t.Errorf("%s: %d, want 400: %s", body, rec.Code, rec.Body)
 		}
 	}
-	r, err := en.svc.responseFor(t.Context(), inv.ID)
+	r, err := en.svc.ResponseFor(t.Context(), inv.ID)
 	if err != nil || r == nil || r.Score != 9 || r.Comment != "Quick" || r.Revision != 1 {
 		t.Fatalf("answer after refused forms: %+v %v, want score 9, comment Quick, revision 1", r, err)
 	}
