@@ -84,7 +84,7 @@ func newEnv(t testing.TB) *env {
 	svc := NewService(db, core, []byte("secret-key-for-tests"))
 
 	log := slog.New(slog.DiscardHandler)
-	e := echo.NewWithConfig(echo.Config{Logger: log, HTTPErrorHandler: httpx.ErrorHandler(log, survey.ErrorStatus, ErrorStatus)})
+	e := echo.NewWithConfig(echo.Config{Logger: log, HTTPErrorHandler: httpx.ErrorHandler(log, survey.ErrorStatus, apikey.ErrorStatus, ErrorStatus)})
 	e.Use(httpx.SecureHeaders)
 	api := survey.NewHandler(core, catalog)
 	g := e.Group("/api/v1", keys.Authenticate)
