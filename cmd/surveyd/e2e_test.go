@@ -100,6 +100,30 @@ func (r *running) apiB(t testing.TB, method, path, key string, body, out any) in
 	return res.StatusCode
 }
 
+// helpdesk sets ws up as a help desk would: an admin key, a CSAT survey, a CRM integration
+// and a rule that surveys chats.
+func (r *running) helpdesk(t *testing.T, ws *survey.Workspace) (key string, sv survey.Survey, integ intake.Integration) {
+	t.Helper()
+	ctx := context.Background()
+	if err := r.svc.CreateWorkspace(ctx, ws); err != nil {
+		t.Fatal(err)
+	}
+	_, key, err := r.keys.Create(ctx, ws.ID, "test", apikey.ScopeAdmin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code := r.api(t, "POST", "/api/v1/surveys", key, map[string]any{"kind": "csat", "name": "Support"}, &sv); code != 201 {
+		t.Fatalf("create survey: %d", code)
+	}
+	if code := r.api(t, "POST", "/api/v1/integrations", key, map[string]any{"name": "Helpdesk"}, &integ); code != 201 || integ.Secret == "" {
+		t.Fatalf("create integration: %d %+v", code, integ)
+	}
+	if code := r.api(t, "POST", "/api/v1/rules", key, map[string]any{"name": "Chats", "survey_id": sv.ID.Hex(), "channels": []string{"chat"}}, nil); code != 201 {
+		t.Fatalf("create rule: %d", code)
+	}
+	return key, sv, integ
+}
+
 // local rewrites a link surveyd made (with its configured base URL) to the test server.
 func (r *running) local(link string) string {
 	u, _ := url.Parse(link)
@@ -185,28 +209,10 @@ func TestEndToEndDistribution(t *testing.T) {
 	// The CRM listens on loopback, which webhooks reach only with the operator's allowance.
 	r := serveApp(t, map[string]string{"SURVEYD_SMTP_URL": smtp.URL(), "SURVEYD_SMTP_CA_FILE": smtp.CAFile,
 		"SURVEYD_WEBHOOK_ALLOW_PRIVATE": "127.0.0.0/8,::1/128"})
-	ctx := context.Background()
 
 	ws := survey.NewWorkspace("Acme")
 	ws.CompanyName = "Acme Việt Nam"
-	if err := r.svc.CreateWorkspace(ctx, ws); err != nil {
-		t.Fatal(err)
-	}
-	_, key, err := r.keys.Create(ctx, ws.ID, "e2e", apikey.ScopeAdmin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var sv survey.Survey
-	if code := r.api(t, "POST", "/api/v1/surveys", key, map[string]any{"kind": "csat", "name": "Support"}, &sv); code != 201 {
-		t.Fatalf("create survey: %d", code)
-	}
-	var integ intake.Integration
-	if code := r.api(t, "POST", "/api/v1/integrations", key, map[string]any{"name": "Helpdesk"}, &integ); code != 201 || integ.Secret == "" {
-		t.Fatalf("create integration: %d %+v", code, integ)
-	}
-	if code := r.api(t, "POST", "/api/v1/rules", key, map[string]any{"name": "Chats", "survey_id": sv.ID.Hex(), "channels": []string{"chat"}}, nil); code != 201 {
-		t.Fatalf("create rule: %d", code)
-	}
+	key, _, integ := r.helpdesk(t, ws)
 	var endpoint struct {
 		Secret string `json:"secret"`
 	}

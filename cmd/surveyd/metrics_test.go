@@ -14,7 +14,6 @@ import (
 	"github.com/surveyd/surveyd/internal/smtptest"
 	"github.com/surveyd/surveyd/mailer/outbox"
 	"github.com/surveyd/surveyd/survey"
-	"github.com/surveyd/surveyd/survey/apikey"
 	"github.com/surveyd/surveyd/survey/intake"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
@@ -30,24 +29,7 @@ func TestMetricsCountEvents(t *testing.T) {
 
 	ws := survey.NewWorkspace("Acme")
 	ws.ReminderDays = 2
-	if err := r.svc.CreateWorkspace(ctx, ws); err != nil {
-		t.Fatal(err)
-	}
-	_, key, err := r.keys.Create(ctx, ws.ID, "ops", apikey.ScopeAdmin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var sv survey.Survey
-	if code := r.api(t, "POST", "/api/v1/surveys", key, map[string]any{"kind": "csat", "name": "Support"}, &sv); code != 201 {
-		t.Fatalf("create survey: %d", code)
-	}
-	var integ intake.Integration
-	if code := r.api(t, "POST", "/api/v1/integrations", key, map[string]any{"name": "Helpdesk"}, &integ); code != 201 {
-		t.Fatalf("create integration: %d", code)
-	}
-	if code := r.api(t, "POST", "/api/v1/rules", key, map[string]any{"name": "Chats", "survey_id": sv.ID.Hex(), "channels": []string{"chat"}}, nil); code != 201 {
-		t.Fatalf("create rule: %d", code)
-	}
+	key, sv, integ := r.helpdesk(t, ws)
 
 	event := []byte(`{"event_id":"evt-1","interaction":{"id":"T-1","type":"ticket","channel":"chat","agent":"Minh"},
 		"customer":{"email":"lan@example.com","locale":"en"}}`)
