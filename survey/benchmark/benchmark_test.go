@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/surveyd/surveyd/internal/httpx"
+	"github.com/surveyd/surveyd/internal/surveytest"
 	"github.com/surveyd/surveyd/migrations/benchmarks"
 	"github.com/surveyd/surveyd/scoring"
 	"github.com/surveyd/surveyd/survey/apikey"
@@ -49,23 +50,23 @@ const goodSet = `{"name":"Peers","description":"From the annual study","values":
 
 func TestBenchmarkSets(t *testing.T) {
 	en := newEnv(t)
-	rec := en.do("POST", "/api/v1/benchmark-sets", en.key, goodSet)
+	rec := en.Do("POST", "/api/v1/benchmark-sets", en.Key, goodSet)
 	if rec.Code != http.StatusCreated {
 		t.Fatalf("create: %d %s", rec.Code, rec.Body)
 	}
 	var set Set
-	decode(t, rec, &set)
+	surveytest.Decode(t, rec, &set)
 	if set.Starter || len(set.Values) != 3 || set.Values[1].Segment.Channel != "chat" || set.Values[0].Statistic != "median" {
 		t.Fatalf("created %+v", set)
 	}
 	u := "/api/v1/benchmark-sets/" + set.ID.Hex()
 	starter := "/api/v1/benchmark-sets/" + benchmarks.StarterSetID.Hex()
-	read := en.keyFor(en.ws, apikey.ScopeRead)
-	_, other := en.workspace("Rival")
+	read := en.KeyFor(en.WS, apikey.ScopeRead)
+	_, other := en.Workspace("Rival")
 	replaced := `{"name":"Peers 2026","values":[{"metric":"nps","scale":"nps","value":-6.1,"segment":{"industry":"Consumer payments"},"source":"XM Institute","year":2023}]}`
 	// Reports read sets through a cache, which this instance's changes clear.
-	report := "/api/v1/surveys/" + en.createSurvey(`{"kind":"csat","name":"Support"}`).ID.Hex() + "/report?compare=benchmark:" + set.ID.Hex()
-	en.run(t, []scenario{
+	report := "/api/v1/surveys/" + en.CreateSurvey(`{"kind":"csat","name":"Support"}`).ID.Hex() + "/report?compare=benchmark:" + set.ID.Hex()
+	en.Run(t, []scenario{
 		{"get", "GET", u, read, nil, nil, 200, []string{`"name":"Peers"`, `"value":86.5`, `"channel":"chat"`, `"starter":false`}},
 		{"a report compares with it", "GET", report, read, nil, nil, 200, nil},
 		{"list has ours and the starter set, without values", "GET", "/api/v1/benchmark-sets", read, nil, nil, 200,
@@ -73,26 +74,26 @@ func TestBenchmarkSets(t *testing.T) {
 		{"list pages", "GET", "/api/v1/benchmark-sets?limit=1", read, nil, nil, 200, []string{set.ID.Hex(), `"next_cursor"`}},
 		{"starter set for anyone", "GET", starter, other, nil, nil, 200, []string{`"value":30.1`, `"value":77.8`, `"scale":"index_0_100"`, `"statistic":"upper_quartile"`}},
 		{"read key cannot create", "POST", "/api/v1/benchmark-sets", read, goodSet, nil, 403, nil},
-		{"starter set is read-only", "PUT", starter, en.key, replaced, nil, 403, []string{"read-only"}},
-		{"starter set cannot be deleted", "DELETE", starter, en.key, nil, nil, 403, []string{"read-only"}},
+		{"starter set is read-only", "PUT", starter, en.Key, replaced, nil, 403, []string{"read-only"}},
+		{"starter set cannot be deleted", "DELETE", starter, en.Key, nil, nil, 403, []string{"read-only"}},
 		{"another workspace cannot read", "GET", u, other, nil, nil, 404, nil},
 		{"another workspace cannot replace", "PUT", u, other, replaced, nil, 404, nil},
 		{"another workspace cannot delete", "DELETE", u, other, nil, nil, 404, nil},
 		{"another workspace does not list it", "GET", "/api/v1/benchmark-sets", other, nil, nil, 200, []string{benchmarks.StarterSetID.Hex()}},
-		{"malformed id", "GET", "/api/v1/benchmark-sets/nope", en.key, nil, nil, 404, nil},
-		{"replace", "PUT", u, en.key, replaced, nil, 200, []string{`"name":"Peers 2026"`, `"description":""`, `"value":-6.1`}},
-		{"replaced", "GET", u, en.key, nil, nil, 200, []string{`"Consumer payments"`}},
+		{"malformed id", "GET", "/api/v1/benchmark-sets/nope", en.Key, nil, nil, 404, nil},
+		{"replace", "PUT", u, en.Key, replaced, nil, 200, []string{`"name":"Peers 2026"`, `"description":""`, `"value":-6.1`}},
+		{"replaced", "GET", u, en.Key, nil, nil, 200, []string{`"Consumer payments"`}},
 		{"a report compares with it as replaced", "GET", report, read, nil, nil, 200, nil},
-		{"delete", "DELETE", u, en.key, nil, nil, 204, nil},
-		{"deleted", "GET", u, en.key, nil, nil, 404, nil},
+		{"delete", "DELETE", u, en.Key, nil, nil, 204, nil},
+		{"deleted", "GET", u, en.Key, nil, nil, 404, nil},
 		{"a report no longer can", "GET", report, read, nil, nil, 404, []string{`"field":"compare"`}},
 	})
 	var page httpx.Page[Set]
-	decode(t, en.do("GET", "/api/v1/benchmark-sets", other, nil), &page)
+	surveytest.Decode(t, en.Do("GET", "/api/v1/benchmark-sets", other, nil), &page)
 	if len(page.Data) != 1 || page.Data[0].ID != benchmarks.StarterSetID || page.Data[0].Values != nil {
 		t.Errorf("another workspace lists %+v, want the starter set alone, without values", page.Data)
 	}
-	got, err := en.svc.Set(t.Context(), en.ws.ID, benchmarks.StarterSetID)
+	got, err := en.svc.Set(t.Context(), en.WS.ID, benchmarks.StarterSetID)
 	if err != nil || got.Name != "Published benchmarks" || len(got.Values) != 5 {
 		t.Fatalf("the starter set changed: %+v, %v", got, err)
 	}
@@ -100,14 +101,14 @@ func TestBenchmarkSets(t *testing.T) {
 
 func TestBenchmarkSetRejectsBadInput(t *testing.T) {
 	en := newEnv(t)
-	k := en.key
+	k := en.Key
 	value := func(v string) string { return `{"name":"x","values":[` + v + `]}` }
 	ok := `{"metric":"nps","scale":"nps","value":10,"source":"S","year":2024}`
 	var many []string
 	for range 30 {
 		many = append(many, `{"metric":"nps","scale":"nps","value":500,"source":"S","year":2024}`)
 	}
-	en.run(t, []scenario{
+	en.Run(t, []scenario{
 		{"malformed json", "POST", "/api/v1/benchmark-sets", k, `{"name":"x",`, nil, 400, []string{"not valid JSON"}},
 		{"unknown field", "POST", "/api/v1/benchmark-sets", k, `{"name":"x","colour":"red","values":[` + ok + `]}`, nil, 400, []string{`"field":"colour"`}},
 		{"unknown segment field", "POST", "/api/v1/benchmark-sets", k, value(`{"metric":"nps","scale":"nps","value":1,"segment":{"country":"VN"},"source":"S","year":2024}`), nil, 400, []string{`"field":"values[0].segment.country"`, "not a known field"}},
@@ -130,10 +131,10 @@ func TestBenchmarkSetRejectsBadInput(t *testing.T) {
 			[]string{`"field":"values[2]"`, "repeats values[0]"}},
 		{"problems are capped", "POST", "/api/v1/benchmark-sets", k, value(strings.Join(many, ",")), nil, 422, []string{"30 problem(s); the first 20 are listed", `"field":"values[19].value"`}},
 	})
-	if n := en.count(bson.D{{Key: "workspace_id", Value: en.ws.ID}}); n != 0 {
+	if n := en.count(bson.D{{Key: "workspace_id", Value: en.WS.ID}}); n != 0 {
 		t.Fatalf("bad requests stored %d sets", n)
 	}
-	rec := en.do("POST", "/api/v1/benchmark-sets", k, value(strings.Join(many, ",")))
+	rec := en.Do("POST", "/api/v1/benchmark-sets", k, value(strings.Join(many, ",")))
 	if strings.Contains(rec.Body.String(), `values[20]`) {
 		t.Errorf("more than 20 problems listed: %s", rec.Body)
 	}
@@ -148,12 +149,12 @@ const goodCSV = "\ufeffMetric,Scale,Value,Industry,Region,Channel,Source,Year,St
 func TestBenchmarkImport(t *testing.T) {
 	en := newEnv(t)
 	csvHeader := []string{"Content-Type", "text/csv; charset=utf-8"}
-	rec := en.do("POST", "/api/v1/benchmark-sets/import?name=Imported&description=From+Excel", en.key, goodCSV, csvHeader...)
+	rec := en.Do("POST", "/api/v1/benchmark-sets/import?name=Imported&description=From+Excel", en.Key, goodCSV, csvHeader...)
 	if rec.Code != http.StatusCreated {
 		t.Fatalf("import: %d %s", rec.Code, rec.Body)
 	}
 	var set Set
-	decode(t, rec, &set)
+	surveytest.Decode(t, rec, &set)
 	want := []Value{
 		{Metric: "nps", Scale: "nps", Statistic: "mean", Value: 30.1, Segment: Segment{Industry: "Grocers", Region: "US"}, Source: "XM Institute, 2023", Year: 2023},
 		{Metric: "nps", Scale: "nps", Statistic: "median", Value: 36, Source: "SurveyMonkey", Year: 2024},
@@ -162,7 +163,7 @@ func TestBenchmarkImport(t *testing.T) {
 	if set.Name != "Imported" || set.Description != "From Excel" || fmt.Sprint(set.Values) != fmt.Sprint(want) {
 		t.Fatalf("imported %+v\nwant values %+v", set, want)
 	}
-	stored, err := en.svc.Set(t.Context(), en.ws.ID, set.ID)
+	stored, err := en.svc.Set(t.Context(), en.WS.ID, set.ID)
 	if err != nil || fmt.Sprint(stored.Values) != fmt.Sprint(want) {
 		t.Fatalf("stored %+v, %v", stored, err)
 	}
@@ -170,7 +171,7 @@ func TestBenchmarkImport(t *testing.T) {
 
 func TestBenchmarkImportRejectsBadFiles(t *testing.T) {
 	en := newEnv(t)
-	k := en.key
+	k := en.Key
 	csv := []string{"Content-Type", "text/csv"}
 	u := "/api/v1/benchmark-sets/import?name=Bad"
 	header := "metric,scale,value,source,year\n"
@@ -184,7 +185,7 @@ func TestBenchmarkImportRejectsBadFiles(t *testing.T) {
 	for range 25 {
 		manyBad.WriteString("nps,nps,x,S,2024\n")
 	}
-	en.run(t, []scenario{
+	en.Run(t, []scenario{
 		{"no name", "POST", "/api/v1/benchmark-sets/import", k, goodCSV, csv, 400, []string{`"field":"name"`}},
 		{"name too long", "POST", "/api/v1/benchmark-sets/import?name=" + strings.Repeat("n", 201), k, goodCSV, csv, 400, []string{`"field":"name"`}},
 		{"not csv", "POST", u, k, `{"values":[]}`, nil, 415, []string{"text/csv"}},
@@ -208,10 +209,10 @@ func TestBenchmarkImportRejectsBadFiles(t *testing.T) {
 		{"too many problems", "POST", u, k, manyBad.String(), csv, 422, []string{"25 problem(s); the first 20 are listed", `"field":"line 21: value"`}},
 		{"too many rows", "POST", u, k, tooMany.String(), csv, 413, []string{"more than 5000 rows"}},
 		{"too large", "POST", u, k, header + strings.Repeat("nps,nps,1,"+strings.Repeat("s", 1000)+",2024\n", 1100), csv, 413, []string{"larger than"}},
-		{"read key cannot import", "POST", u, en.keyFor(en.ws, apikey.ScopeRead), goodCSV, csv, 403, nil},
-		{"read key cannot import", "POST", u, en.keyFor(en.ws, apikey.ScopeRead), goodCSV, csv, 403, nil},
+		{"read key cannot import", "POST", u, en.KeyFor(en.WS, apikey.ScopeRead), goodCSV, csv, 403, nil},
+		{"read key cannot import", "POST", u, en.KeyFor(en.WS, apikey.ScopeRead), goodCSV, csv, 403, nil},
 	})
-	if n := en.count(bson.D{{Key: "workspace_id", Value: en.ws.ID}}); n != 0 {
+	if n := en.count(bson.D{{Key: "workspace_id", Value: en.WS.ID}}); n != 0 {
 		t.Fatalf("failed imports stored %d sets", n)
 	}
 }
@@ -220,7 +221,7 @@ func TestBenchmarkImportRejectsBadFiles(t *testing.T) {
 // those in a report's unit are comparable.
 func TestBenchmarkStarterSetIsValid(t *testing.T) {
 	en := newEnv(t)
-	set, err := en.svc.Set(t.Context(), en.ws.ID, benchmarks.StarterSetID)
+	set, err := en.svc.Set(t.Context(), en.WS.ID, benchmarks.StarterSetID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,11 +251,11 @@ func TestBenchmarkStarterSetIsValid(t *testing.T) {
 func TestSeedDemo(t *testing.T) {
 	en := newEnv(t)
 	for range 2 { // a second run replaces the first
-		if err := en.svc.SeedDemo(t.Context(), en.ws.ID, en.ws.Location()); err != nil {
+		if err := en.svc.SeedDemo(t.Context(), en.WS.ID, en.WS.Location()); err != nil {
 			t.Fatal(err)
 		}
 	}
-	mine := bson.D{{Key: "workspace_id", Value: en.ws.ID}}
+	mine := bson.D{{Key: "workspace_id", Value: en.WS.ID}}
 	if sets := en.count(mine); sets != 1 {
 		t.Fatalf("%d sets", sets)
 	}

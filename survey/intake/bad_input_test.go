@@ -13,7 +13,7 @@ import (
 // thing as it was.
 func TestBadJSONChangesNothing(t *testing.T) {
 	h := newHookEnv(t, `"quiet_hours":{"start":"21:00","end":"08:00"}`)
-	k := h.key
+	k := h.Key
 	// field is a member of the endpoint's body, good its good value. The text checks come
 	// before the type checks, so bad text in the integer overlap_hours is named as bad text.
 	endpoints := []struct{ name, method, url, read, field, good string }{
@@ -38,7 +38,7 @@ func TestBadJSONChangesNothing(t *testing.T) {
 	reads := map[string]string{}
 	before := map[string]string{}
 	for _, ep := range endpoints {
-		before[ep.read] = h.do("GET", ep.read, k, nil).Body.String()
+		before[ep.read] = h.Do("GET", ep.read, k, nil).Body.String()
 		for _, b := range bodies {
 			body := strings.ReplaceAll(b.body, "GOOD", `"`+ep.field+`":`+ep.good)
 			body = strings.ReplaceAll(body, "FIELD", ep.field)
@@ -72,15 +72,15 @@ func TestBadJSONChangesNothing(t *testing.T) {
 		}
 	}
 	scenarios = append(scenarios, nested...)
-	apitest.Run(t, h.e, scenarios, func(t *testing.T, sc apitest.Scenario, rec *httptest.ResponseRecorder) {
-		if after := h.do("GET", reads[sc.Name], k, nil).Body.String(); after != before[reads[sc.Name]] {
+	apitest.Run(t, h.Echo, scenarios, func(t *testing.T, sc apitest.Scenario, rec *httptest.ResponseRecorder) {
+		if after := h.Do("GET", reads[sc.Name], k, nil).Body.String(); after != before[reads[sc.Name]] {
 			t.Errorf("GET %s changed:\nbefore %s\nafter  %s", reads[sc.Name], before[reads[sc.Name]], after)
 		}
 	})
 	// The good members themselves are accepted: the bodies above failed for their bad part.
 	for _, ep := range endpoints {
 		body := `{"` + ep.field + `":` + ep.good + `}`
-		if rec := h.do(ep.method, ep.url, k, body); rec.Code != 200 {
+		if rec := h.Do(ep.method, ep.url, k, body); rec.Code != 200 {
 			t.Errorf("%s %s %s = %d: %s", ep.method, ep.url, body, rec.Code, rec.Body)
 		}
 	}
@@ -90,13 +90,13 @@ func TestBadJSONChangesNothing(t *testing.T) {
 // without control characters, through each way it comes in.
 func TestHeaderFieldsRefuseLineBreaks(t *testing.T) {
 	h := newHookEnv(t, "")
-	k := h.key
+	k := h.Key
 	sv := h.sv.ID.Hex()
 	invitation := func(name, email string) string {
 		return `{"survey_id":"` + sv + `","customer":{"email":"` + email + `","name":"` + name + `"},"send":false}`
 	}
 	event := `{"event_id":"e1","interaction":{"channel":"chat"},"customer":{"email":"lan@example.com","name":"Lan\r\nBcc: spy@example.com"}}`
-	webhook := h.signed(h.integ.Secret, h.clock.now(), event)
+	webhook := h.signed(h.integ.Secret, h.Clock.Now(), event)
 	invitations := "/api/v1/invitations?survey_id=" + sv
 	bad := func(name, method, url, body, field string) apitest.Scenario {
 		want := []string{`"field":"` + field + `"`, "one line"}
@@ -122,18 +122,18 @@ func TestHeaderFieldsRefuseLineBreaks(t *testing.T) {
 	reads := []string{"/api/v1/workspace", invitations}
 	before := map[string]string{}
 	for _, u := range reads {
-		before[u] = h.do("GET", u, k, nil).Body.String()
+		before[u] = h.Do("GET", u, k, nil).Body.String()
 	}
-	apitest.Run(t, h.e, scenarios, func(t *testing.T, sc apitest.Scenario, rec *httptest.ResponseRecorder) {
+	apitest.Run(t, h.Echo, scenarios, func(t *testing.T, sc apitest.Scenario, rec *httptest.ResponseRecorder) {
 		for _, u := range reads {
-			if after := h.do("GET", u, k, nil).Body.String(); after != before[u] {
+			if after := h.Do("GET", u, k, nil).Body.String(); after != before[u] {
 				t.Errorf("GET %s changed:\nbefore %s\nafter  %s", u, before[u], after)
 			}
 		}
 	})
 	h.checkCounts(map[string]int64{"interactions": 0, "invitations": 0})
 	// Spaces and letters beyond ASCII are of course fine.
-	if rec := h.do("POST", "/api/v1/invitations", k, invitation("Nguyễn Thị Lan", "lan@example.com")); rec.Code != 201 {
+	if rec := h.Do("POST", "/api/v1/invitations", k, invitation("Nguyễn Thị Lan", "lan@example.com")); rec.Code != 201 {
 		t.Fatalf("a plain name: %d %s", rec.Code, rec.Body)
 	}
 }

@@ -3,6 +3,7 @@ package intake
 import (
 	"testing"
 
+	"github.com/surveyd/surveyd/internal/surveytest"
 	"github.com/surveyd/surveyd/survey"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
@@ -11,20 +12,20 @@ import (
 // them: the same secret, no second rule.
 func TestSeedDemoIntake(t *testing.T) {
 	en := newEnv(t)
-	opts := survey.DemoOptions{Responses: 300, Catalog: catalog, Intake: en.svc.Demo()}
-	first, err := en.core.SeedDemo(t.Context(), opts)
+	opts := survey.DemoOptions{Responses: 300, Catalog: surveytest.Catalog(t), Intake: en.svc.Demo()}
+	first, err := en.Core.SeedDemo(t.Context(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ws := bson.D{{Key: "workspace_id", Value: first.Workspace.ID}}
-	if !first.Seeded || first.Integration == nil || first.Integration.Secret == "" || en.count("rules", ws) != 1 {
-		t.Fatalf("first seed: %+v, %d rules", first, en.count("rules", ws))
+	if !first.Seeded || first.Integration == nil || first.Integration.Secret == "" || en.Count("rules", ws) != 1 {
+		t.Fatalf("first seed: %+v, %d rules", first, en.Count("rules", ws))
 	}
-	again, err := en.core.SeedDemo(t.Context(), opts)
+	again, err := en.Core.SeedDemo(t.Context(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if again.Seeded || again.Integration.Secret != first.Integration.Secret || again.Integration.ID != first.Integration.ID || en.count("rules", ws) != 1 {
-		t.Fatalf("second run: %+v, %d rules", again, en.count("rules", ws))
+	if again.Seeded || again.Integration.Secret != first.Integration.Secret || again.Integration.ID != first.Integration.ID || en.Count("rules", ws) != 1 {
+		t.Fatalf("second run: %+v, %d rules", again, en.Count("rules", ws))
 	}
 }

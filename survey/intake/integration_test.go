@@ -16,12 +16,12 @@ import (
 // ErrorStatus makes that of them.
 func TestReadSignedWebhookSentinels(t *testing.T) {
 	en := newEnv(t)
-	in, err := en.svc.CreateIntegration(t.Context(), en.ws.ID, "Helpdesk")
+	in, err := en.svc.CreateIntegration(t.Context(), en.WS.ID, "Helpdesk")
 	if err != nil {
 		t.Fatal(err)
 	}
 	body := `{"event_id":"e"}`
-	now := en.clock.now()
+	now := en.Clock.Now()
 	read := func(integration, signature, body string) error {
 		r := httptest.NewRequest("POST", "/hook", strings.NewReader(body))
 		r.Header.Set(HeaderIntegration, integration)

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/surveyd/surveyd/internal/surveytest"
 	"github.com/surveyd/surveyd/survey"
 	"github.com/surveyd/surveyd/survey/apikey"
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -34,30 +35,30 @@ func newHookEnv(t *testing.T, rule string) *hookEnv {
 	t.Helper()
 	h := &hookEnv{env: newEnv(t)}
 	h.dist = &stubDistributor{en: h.env, suppressed: map[string]bool{}}
-	h.core.SetDistributor(h.dist)
-	h.sv = h.createSurvey(`{"kind":"csat","name":"Support"}`)
-	h.integ = h.createIntegration(h.key, "Helpdesk")
+	h.Core.SetDistributor(h.dist)
+	h.sv = h.CreateSurvey(`{"kind":"csat","name":"Support"}`)
+	h.integ = h.createIntegration(h.Key, "Helpdesk")
 	if rule == "" {
 		rule = `"channels":["chat"]`
 	}
-	rec := h.do("POST", "/api/v1/rules", h.key, `{"name":"Chats","survey_id":"`+h.sv.ID.Hex()+`",`+rule+`}`)
+	rec := h.Do("POST", "/api/v1/rules", h.Key, `{"name":"Chats","survey_id":"`+h.sv.ID.Hex()+`",`+rule+`}`)
 	if rec.Code != http.StatusCreated {
 		t.Fatalf("create rule: %d %s", rec.Code, rec.Body)
 	}
-	decode(t, rec, &h.rule)
+	surveytest.Decode(t, rec, &h.rule)
 	return h
 }
 
 func (en *env) createIntegration(key, name string) Integration {
-	en.t.Helper()
-	rec := en.do("POST", "/api/v1/integrations", key, `{"name":"`+name+`"}`)
+	en.T.Helper()
+	rec := en.Do("POST", "/api/v1/integrations", key, `{"name":"`+name+`"}`)
 	if rec.Code != http.StatusCreated {
-		en.t.Fatalf("create integration: %d %s", rec.Code, rec.Body)
+		en.T.Fatalf("create integration: %d %s", rec.Code, rec.Body)
 	}
 	var in Integration
-	decode(en.t, rec, &in)
+	surveytest.Decode(en.T, rec, &in)
 	if !strings.HasPrefix(in.Secret, "sdwh_") {
-		en.t.Fatalf("integration without a secret: %s", rec.Body)
+		en.T.Fatalf("integration without a secret: %s", rec.Body)
 	}
 	return in
 }
@@ -69,19 +70,19 @@ func (h *hookEnv) signed(secret string, at time.Time, body string) []string {
 
 // post sends body signed now with the integration's current secret.
 func (h *hookEnv) post(body string) *httptest.ResponseRecorder {
-	h.t.Helper()
-	return h.do("POST", webhookURL, "", body, h.signed(h.integ.Secret, h.clock.now(), body)...)
+	h.T.Helper()
+	return h.Do("POST", webhookURL, "", body, h.signed(h.integ.Secret, h.Clock.Now(), body)...)
 }
 
 // postOK posts and decodes the result, failing unless the status is want.
 func (h *hookEnv) postOK(body string, want int) WebhookResult {
-	h.t.Helper()
+	h.T.Helper()
 	rec := h.post(body)
 	if rec.Code != want {
-		h.t.Fatalf("webhook %s: %d, want %d: %s", body, rec.Code, want, rec.Body)
+		h.T.Fatalf("webhook %s: %d, want %d: %s", body, rec.Code, want, rec.Body)
 	}
 	var res WebhookResult
-	decode(h.t, rec, &res)
+	surveytest.Decode(h.T, rec, &res)
 	return res
 }
 
@@ -92,20 +93,20 @@ func interactionEventJSON(eventID, channel, customer string) string {
 }
 
 func (h *hookEnv) storedCounts() map[string]int64 {
-	h.t.Helper()
+	h.T.Helper()
 	out := map[string]int64{}
 	for _, c := range []string{"interactions", "invitations", "webhook_events", "outbox"} {
-		out[c] = h.count(c, nil)
+		out[c] = h.Count(c, nil)
 	}
 	return out
 }
 
 func (h *hookEnv) checkCounts(want map[string]int64) {
-	h.t.Helper()
+	h.T.Helper()
 	got := h.storedCounts()
 	for c, n := range want {
 		if got[c] != n {
-			h.t.Errorf("%s: %d stored, want %d", c, got[c], n)
+			h.T.Errorf("%s: %d stored, want %d", c, got[c], n)
 		}
 	}
 }
@@ -114,12 +115,12 @@ func TestInteractionWebhookAccepted(t *testing.T) {
 	h := newHookEnv(t, "")
 	lan := `{"id":"C-1","email":"lan@example.com","name":"Lan","locale":"vi"}`
 	mai := `{"id":"C-2","email":"mai@example.com"}`
-	now := h.clock.now()
+	now := h.Clock.Now()
 	due := now.UTC().Format(time.RFC3339)
 	scheduledBody := interactionEventJSON("evt-1", "chat", lan)
 	upperBody := interactionEventJSON("evt-2", " CHAT ", mai)
 	phoneBody := interactionEventJSON("evt-3", "phone", lan)
-	h.run(t, []scenario{
+	h.Run(t, []scenario{
 		{"matching rule schedules", "POST", webhookURL, "", scheduledBody, h.signed(h.integ.Secret, now, scheduledBody), 202,
 			[]string{`"decision":"scheduled"`, `"invitation_id":"`, `"due_at":"` + due + `"`, `"link":"http://surveyd.test/s/`}},
 		{"channel is matched in lower case", "POST", webhookURL, "", upperBody, h.signed(h.integ.Secret, now, upperBody), 202,
@@ -127,7 +128,7 @@ func TestInteractionWebhookAccepted(t *testing.T) {
 		{"no matching rule", "POST", webhookURL, "", phoneBody, h.signed(h.integ.Secret, now, phoneBody), 202,
 			[]string{`"decision":"no_rule"`, `"interaction_id":"`}},
 	})
-	if rec := h.do("POST", webhookURL, "", phoneBody, h.signed(h.integ.Secret, now, phoneBody)...); strings.Contains(rec.Body.String(), "invitation_id") {
+	if rec := h.Do("POST", webhookURL, "", phoneBody, h.signed(h.integ.Secret, now, phoneBody)...); strings.Contains(rec.Body.String(), "invitation_id") {
 		t.Errorf("no_rule answer names an invitation: %s", rec.Body)
 	}
 	h.checkCounts(map[string]int64{"interactions": 3, "invitations": 2, "webhook_events": 3, "outbox": 2})
@@ -136,7 +137,7 @@ func TestInteractionWebhookAccepted(t *testing.T) {
 	if len(calls) != 2 {
 		t.Fatalf("Schedule called for %d invitations, want 2", len(calls))
 	}
-	inv, err := h.core.Invitation(t.Context(), h.ws.ID, calls[0].invitation)
+	inv, err := h.Core.Invitation(t.Context(), h.WS.ID, calls[0].invitation)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,10 +147,10 @@ func TestInteractionWebhookAccepted(t *testing.T) {
 		t.Fatalf("scheduled invitation: due %s, %+v", calls[0].due, inv)
 	}
 	var si StoredInteraction
-	if err := h.db.Collection("interactions").FindOne(t.Context(), bson.D{{Key: "event_id", Value: "evt-1"}}).Decode(&si); err != nil {
+	if err := h.DB.Collection("interactions").FindOne(t.Context(), bson.D{{Key: "event_id", Value: "evt-1"}}).Decode(&si); err != nil {
 		t.Fatal(err)
 	}
-	if si.IntegrationID != h.integ.ID || si.WorkspaceID != h.ws.ID || si.Properties["priority"] != "high" || si.Customer.ID != "C-1" {
+	if si.IntegrationID != h.integ.ID || si.WorkspaceID != h.WS.ID || si.Properties["priority"] != "high" || si.Customer.ID != "C-1" {
 		t.Fatalf("stored interaction: %+v", si)
 	}
 }
@@ -158,18 +159,18 @@ func TestInteractionWebhookAccepted(t *testing.T) {
 // is passed over, and a deciding rule whose survey is archived leaves no invitation.
 func TestInteractionWebhookRuleChoice(t *testing.T) {
 	h := newHookEnv(t, `"channels":["chat"],"priority":10`)
-	other := h.createSurvey(`{"kind":"nps","name":"Loyalty"}`)
-	rec := h.do("POST", "/api/v1/rules", h.key, `{"name":"First","survey_id":"`+other.ID.Hex()+`","priority":1,"types":["ticket"]}`)
+	other := h.CreateSurvey(`{"kind":"nps","name":"Loyalty"}`)
+	rec := h.Do("POST", "/api/v1/rules", h.Key, `{"name":"First","survey_id":"`+other.ID.Hex()+`","priority":1,"types":["ticket"]}`)
 	if rec.Code != http.StatusCreated {
 		t.Fatalf("create rule: %d %s", rec.Code, rec.Body)
 	}
 	var first Rule
-	decode(t, rec, &first)
+	surveytest.Decode(t, rec, &first)
 
 	customer := func(n string) string { return `{"id":"C-` + n + `","email":"c` + n + `@example.com"}` }
 	surveyOf := func(res WebhookResult) bson.ObjectID {
 		id, _ := bson.ObjectIDFromHex(res.InvitationID)
-		inv, err := h.core.Invitation(t.Context(), h.ws.ID, id)
+		inv, err := h.Core.Invitation(t.Context(), h.WS.ID, id)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -178,24 +179,24 @@ func TestInteractionWebhookRuleChoice(t *testing.T) {
 	if res := h.postOK(interactionEventJSON("evt-1", "chat", customer("1")), 202); surveyOf(res) != other.ID {
 		t.Fatalf("priority 1 rule did not decide: %+v", res)
 	}
-	if rec := h.do("PATCH", "/api/v1/rules/"+first.ID.Hex(), h.key, `{"enabled":false}`); rec.Code != http.StatusOK {
+	if rec := h.Do("PATCH", "/api/v1/rules/"+first.ID.Hex(), h.Key, `{"enabled":false}`); rec.Code != http.StatusOK {
 		t.Fatalf("disable rule: %d %s", rec.Code, rec.Body)
 	}
 	if res := h.postOK(interactionEventJSON("evt-2", "chat", customer("2")), 202); surveyOf(res) != h.sv.ID {
 		t.Fatalf("disabled rule still decides: %+v", res)
 	}
 	// Among equal priorities the newer rule decides.
-	third := h.createSurvey(`{"kind":"ces","name":"Effort"}`)
-	if rec := h.do("POST", "/api/v1/rules", h.key, `{"name":"Newer","survey_id":"`+third.ID.Hex()+`","priority":10}`); rec.Code != http.StatusCreated {
+	third := h.CreateSurvey(`{"kind":"ces","name":"Effort"}`)
+	if rec := h.Do("POST", "/api/v1/rules", h.Key, `{"name":"Newer","survey_id":"`+third.ID.Hex()+`","priority":10}`); rec.Code != http.StatusCreated {
 		t.Fatalf("create rule: %d %s", rec.Code, rec.Body)
 	}
 	if res := h.postOK(interactionEventJSON("evt-3", "chat", customer("3")), 202); surveyOf(res) != third.ID {
 		t.Fatalf("the older of two equal-priority rules decided: %+v", res)
 	}
-	if rec := h.do("DELETE", "/api/v1/rules/"+first.ID.Hex(), h.key, nil); rec.Code != http.StatusNoContent {
+	if rec := h.Do("DELETE", "/api/v1/rules/"+first.ID.Hex(), h.Key, nil); rec.Code != http.StatusNoContent {
 		t.Fatalf("delete rule: %d %s", rec.Code, rec.Body)
 	}
-	if rec := h.do("POST", "/api/v1/surveys/"+third.ID.Hex()+"/archive", h.key, nil); rec.Code != http.StatusOK {
+	if rec := h.Do("POST", "/api/v1/surveys/"+third.ID.Hex()+"/archive", h.Key, nil); rec.Code != http.StatusOK {
 		t.Fatalf("archive: %d %s", rec.Code, rec.Body)
 	}
 	if res := h.postOK(interactionEventJSON("evt-4", "chat", customer("4")), 202); res.Decision != "no_rule" || res.InvitationID != "" {
@@ -207,19 +208,19 @@ func TestInteractionWebhookRuleChoice(t *testing.T) {
 func TestInteractionWebhookRejectsBadSignatures(t *testing.T) {
 	h := newHookEnv(t, "")
 	body := interactionEventJSON("evt-1", "chat", `{"email":"lan@example.com"}`)
-	now := h.clock.now()
+	now := h.Clock.Now()
 	id := h.integ.ID.Hex()
 	sig := SignWebhook(h.integ.Secret, now, []byte(body))
 	ts := sig[:strings.Index(sig, ",")]
 	forged := make([]byte, 32)
 	_, _ = rand.Read(forged)
 
-	other := h.createIntegration(h.key, "Other CRM")
-	revoked := h.createIntegration(h.key, "Old CRM")
-	if rec := h.do("DELETE", "/api/v1/integrations/"+revoked.ID.Hex(), h.key, nil); rec.Code != http.StatusNoContent {
+	other := h.createIntegration(h.Key, "Other CRM")
+	revoked := h.createIntegration(h.Key, "Old CRM")
+	if rec := h.Do("DELETE", "/api/v1/integrations/"+revoked.ID.Hex(), h.Key, nil); rec.Code != http.StatusNoContent {
 		t.Fatalf("revoke: %d %s", rec.Code, rec.Body)
 	}
-	_, rivalKey := h.workspace("Rival")
+	_, rivalKey := h.Workspace("Rival")
 	rival := h.createIntegration(rivalKey, "Rival CRM")
 
 	hdr := func(integration, signature string) []string {
@@ -235,7 +236,7 @@ func TestInteractionWebhookRejectsBadSignatures(t *testing.T) {
 	bad := func(name string, header []string, want ...string) scenario {
 		return scenario{name, "POST", webhookURL, "", body, header, 401, append([]string{"Webhook signature check failed"}, want...)}
 	}
-	h.run(t, []scenario{
+	h.Run(t, []scenario{
 		bad("forged signature", hdr(id, ts+",v1="+hex.EncodeToString(forged)), "no signature matches"),
 		bad("wrong secret", hdr(id, SignWebhook("sdwh_not-the-secret", now, []byte(body))), "no signature matches"),
 		bad("signature of another body", hdr(id, SignWebhook(h.integ.Secret, now, []byte(body+" "))), "no signature matches"),
@@ -261,7 +262,7 @@ func TestInteractionWebhookRejectsBadSignatures(t *testing.T) {
 	// The window's edges are inside it.
 	for name, at := range map[string]time.Time{"4m59s old": now.Add(-4*time.Minute - 59*time.Second), "4m59s ahead": now.Add(4*time.Minute + 59*time.Second)} {
 		b := interactionEventJSON("evt-"+name, "chat", `{"email":"`+strings.ReplaceAll(name, " ", "")+`@example.com"}`)
-		if rec := h.do("POST", webhookURL, "", b, h.signed(h.integ.Secret, at, b)...); rec.Code != http.StatusAccepted {
+		if rec := h.Do("POST", webhookURL, "", b, h.signed(h.integ.Secret, at, b)...); rec.Code != http.StatusAccepted {
 			t.Errorf("signed %s: %d %s", name, rec.Code, rec.Body)
 		}
 	}
@@ -270,55 +271,55 @@ func TestInteractionWebhookRejectsBadSignatures(t *testing.T) {
 func TestInteractionWebhookReplay(t *testing.T) {
 	h := newHookEnv(t, "")
 	body := interactionEventJSON("evt-1", "chat", `{"id":"C-1","email":"lan@example.com"}`)
-	header := h.signed(h.integ.Secret, h.clock.now(), body)
-	first := h.do("POST", webhookURL, "", body, header...)
+	header := h.signed(h.integ.Secret, h.Clock.Now(), body)
+	first := h.Do("POST", webhookURL, "", body, header...)
 	if first.Code != http.StatusAccepted || first.Header().Get("Idempotent-Replayed") != "" {
 		t.Fatalf("first delivery: %d %v %s", first.Code, first.Header(), first.Body)
 	}
 	var want WebhookResult
-	decode(t, first, &want)
+	surveytest.Decode(t, first, &want)
 	before := h.storedCounts()
 
 	replay := func(name, body string, header []string) {
 		t.Helper()
-		rec := h.do("POST", webhookURL, "", body, header...)
+		rec := h.Do("POST", webhookURL, "", body, header...)
 		var got WebhookResult
 		if rec.Code != http.StatusOK {
 			t.Fatalf("%s: %d %s", name, rec.Code, rec.Body)
 		}
-		decode(t, rec, &got)
+		surveytest.Decode(t, rec, &got)
 		if rec.Header().Get("Idempotent-Replayed") != "true" || got != want {
 			t.Fatalf("%s: replayed %v, %+v, want %+v", name, rec.Header().Get("Idempotent-Replayed"), got, want)
 		}
 	}
 	replay("identical request", body, header)
-	h.clock.advance(2 * time.Minute)
+	h.Clock.Advance(2 * time.Minute)
 	replay("identical request 2 minutes later", body, header)
-	replay("the same event signed afresh", body, h.signed(h.integ.Secret, h.clock.now(), body))
+	replay("the same event signed afresh", body, h.signed(h.integ.Secret, h.Clock.Now(), body))
 	changed := interactionEventJSON("evt-1", "chat", `{"id":"C-9","email":"someone-else@example.com"}`)
-	replay("the same event id with another payload", changed, h.signed(h.integ.Secret, h.clock.now(), changed))
+	replay("the same event id with another payload", changed, h.signed(h.integ.Secret, h.Clock.Now(), changed))
 	h.checkCounts(before)
 	if n := len(h.dist.scheduled()); n != 1 {
 		t.Fatalf("Schedule called %d times, want 1", n)
 	}
 
-	h.clock.advance(4 * time.Minute) // the first signature is now 6 minutes old
-	if rec := h.do("POST", webhookURL, "", body, header...); rec.Code != http.StatusUnauthorized {
+	h.Clock.Advance(4 * time.Minute) // the first signature is now 6 minutes old
+	if rec := h.Do("POST", webhookURL, "", body, header...); rec.Code != http.StatusUnauthorized {
 		t.Fatalf("identical request after the window: %d %s", rec.Code, rec.Body)
 	}
 
 	// Event ids are the workspace's own: another workspace's CRM may use the same one.
-	_, rivalKey := h.workspace("Rival")
-	rivalSurvey := h.do("POST", "/api/v1/surveys", rivalKey, `{"kind":"csat","name":"x"}`)
+	_, rivalKey := h.Workspace("Rival")
+	rivalSurvey := h.Do("POST", "/api/v1/surveys", rivalKey, `{"kind":"csat","name":"x"}`)
 	var rsv survey.Survey
-	decode(t, rivalSurvey, &rsv)
-	if rec := h.do("POST", "/api/v1/rules", rivalKey, `{"name":"All","survey_id":"`+rsv.ID.Hex()+`"}`); rec.Code != http.StatusCreated {
+	surveytest.Decode(t, rivalSurvey, &rsv)
+	if rec := h.Do("POST", "/api/v1/rules", rivalKey, `{"name":"All","survey_id":"`+rsv.ID.Hex()+`"}`); rec.Code != http.StatusCreated {
 		t.Fatalf("rival rule: %d %s", rec.Code, rec.Body)
 	}
 	rival := h.createIntegration(rivalKey, "Rival CRM")
-	rec := h.do("POST", webhookURL, "", body, HeaderIntegration, rival.ID.Hex(), HeaderSignature, SignWebhook(rival.Secret, h.clock.now(), []byte(body)))
+	rec := h.Do("POST", webhookURL, "", body, HeaderIntegration, rival.ID.Hex(), HeaderSignature, SignWebhook(rival.Secret, h.Clock.Now(), []byte(body)))
 	var got WebhookResult
-	decode(t, rec, &got)
+	surveytest.Decode(t, rec, &got)
 	if rec.Code != http.StatusAccepted || got.InvitationID == want.InvitationID || got.Decision != survey.StatusScheduled {
 		t.Fatalf("same event id in another workspace: %d %s", rec.Code, rec.Body)
 	}
@@ -326,14 +327,14 @@ func TestInteractionWebhookReplay(t *testing.T) {
 
 // raceDeliveries posts the same signed request from n goroutines at once.
 func (h *hookEnv) raceDeliveries(body string, n int) []*httptest.ResponseRecorder {
-	header := h.signed(h.integ.Secret, h.clock.now(), body)
+	header := h.signed(h.integ.Secret, h.Clock.Now(), body)
 	recs := make([]*httptest.ResponseRecorder, n)
 	var wg sync.WaitGroup
 	start := make(chan struct{})
 	for i := range n {
 		wg.Go(func() {
 			<-start
-			recs[i] = h.do("POST", webhookURL, "", body, header...)
+			recs[i] = h.Do("POST", webhookURL, "", body, header...)
 		})
 	}
 	close(start)
@@ -350,7 +351,7 @@ func TestInteractionWebhookConcurrentDuplicates(t *testing.T) {
 		switch rec.Code {
 		case http.StatusAccepted, http.StatusOK:
 			var res WebhookResult
-			decode(t, rec, &res)
+			surveytest.Decode(t, rec, &res)
 			ids[res.InvitationID]++
 		case http.StatusInternalServerError:
 			// See TestInteractionWebhookConcurrentDuplicatesNeverFail: a racer may lose the
@@ -366,7 +367,7 @@ func TestInteractionWebhookConcurrentDuplicates(t *testing.T) {
 	if failed > 0 {
 		rec := h.post(body)
 		var res WebhookResult
-		decode(t, rec, &res)
+		surveytest.Decode(t, rec, &res)
 		if rec.Code >= 300 || ids[res.InvitationID] == 0 {
 			t.Fatalf("retry after a failed racer: %d %s, want invitation %v", rec.Code, rec.Body, ids)
 		}
@@ -402,28 +403,28 @@ func TestInteractionWebhookRotation(t *testing.T) {
 		t.Helper()
 		n++
 		body := interactionEventJSON("evt-"+strconv.Itoa(n), "chat", `{"id":"C-`+strconv.Itoa(n)+`","email":"c@example.com"}`)
-		now := h.clock.now()
+		now := h.Clock.Now()
 		sig := SignWebhook(secrets[0], now, []byte(body))
 		for _, s := range secrets[1:] {
 			v := SignWebhook(s, now, []byte(body))
 			sig += v[strings.Index(v, ","):]
 		}
-		return h.do("POST", webhookURL, "", body, HeaderIntegration, h.integ.ID.Hex(), HeaderSignature, sig).Code
+		return h.Do("POST", webhookURL, "", body, HeaderIntegration, h.integ.ID.Hex(), HeaderSignature, sig).Code
 	}
 	rotate := func(body any) Integration {
 		t.Helper()
-		rec := h.do("POST", "/api/v1/integrations/"+h.integ.ID.Hex()+"/rotate", h.key, body)
+		rec := h.Do("POST", "/api/v1/integrations/"+h.integ.ID.Hex()+"/rotate", h.Key, body)
 		if rec.Code != http.StatusOK {
 			t.Fatalf("rotate: %d %s", rec.Code, rec.Body)
 		}
 		var in Integration
-		decode(t, rec, &in)
+		surveytest.Decode(t, rec, &in)
 		return in
 	}
 
 	v2 := rotate(nil) // default overlap: 24 hours
 	if v2.Version != 2 || v2.Secret == old || !strings.HasPrefix(v2.Secret, "sdwh_") || v2.PreviousUntil == nil ||
-		!v2.PreviousUntil.Equal(h.clock.now().Add(24*time.Hour)) {
+		!v2.PreviousUntil.Equal(h.Clock.Now().Add(24*time.Hour)) {
 		t.Fatalf("rotated: %+v", v2)
 	}
 	steps := []struct {
@@ -441,7 +442,7 @@ func TestInteractionWebhookRotation(t *testing.T) {
 		{"both after the overlap", 0, []string{old, v2.Secret}, 202},
 	}
 	for _, s := range steps {
-		h.clock.advance(s.advance)
+		h.Clock.Advance(s.advance)
 		if got := post(s.secrets...); got != s.want {
 			t.Fatalf("%s: %d, want %d", s.name, got, s.want)
 		}
@@ -449,7 +450,7 @@ func TestInteractionWebhookRotation(t *testing.T) {
 
 	// Only the previous version overlaps: a second rotation retires the first secret at once.
 	v3 := rotate(`{"overlap_hours":1}`)
-	if v3.Version != 3 || !v3.PreviousUntil.Equal(h.clock.now().Add(time.Hour)) {
+	if v3.Version != 3 || !v3.PreviousUntil.Equal(h.Clock.Now().Add(time.Hour)) {
 		t.Fatalf("second rotation: %+v", v3)
 	}
 	for _, c := range []struct {
@@ -510,9 +511,9 @@ func TestInteractionWebhookRejectsBadPayloads(t *testing.T) {
 	}
 	scenarios := make([]scenario, len(cases))
 	for i, c := range cases {
-		scenarios[i] = scenario{c.name, "POST", webhookURL, "", c.body, h.signed(h.integ.Secret, h.clock.now(), c.body), c.status, c.want}
+		scenarios[i] = scenario{c.name, "POST", webhookURL, "", c.body, h.signed(h.integ.Secret, h.Clock.Now(), c.body), c.status, c.want}
 	}
-	h.run(t, scenarios)
+	h.Run(t, scenarios)
 	h.checkCounts(map[string]int64{"interactions": 0, "invitations": 0, "webhook_events": 0, "outbox": 0})
 	if n := len(h.dist.scheduled()); n != 0 {
 		t.Fatalf("bad payloads scheduled %d emails", n)
@@ -541,7 +542,7 @@ func TestInteractionWebhookThrottles(t *testing.T) {
 		{"and throttled again right after", time.Minute, "evt-9", lan, survey.StatusThrottled, 4},
 	}
 	for _, s := range steps {
-		h.clock.advance(s.advance)
+		h.Clock.Advance(s.advance)
 		res := h.postOK(interactionEventJSON(s.event, "chat", s.customer), 202)
 		if res.Decision != s.want {
 			t.Fatalf("%s: %s, want %s", s.name, res.Decision, s.want)
@@ -549,14 +550,14 @@ func TestInteractionWebhookThrottles(t *testing.T) {
 		if s.want != survey.StatusScheduled && res.DueAt != "" {
 			t.Errorf("%s: due at %s", s.name, res.DueAt)
 		}
-		if n := h.count("outbox", nil); n != s.outbox {
+		if n := h.Count("outbox", nil); n != s.outbox {
 			t.Fatalf("%s: %d emails queued, want %d", s.name, n, s.outbox)
 		}
 	}
 	if n := len(h.dist.scheduled()); n != 4 {
 		t.Fatalf("Schedule called %d times, want 4", n)
 	}
-	if n := h.count("invitations", bson.D{{Key: "status", Value: survey.StatusThrottled}, {Key: "send", Value: false}}); n != 5 {
+	if n := h.Count("invitations", bson.D{{Key: "status", Value: survey.StatusThrottled}, {Key: "send", Value: false}}); n != 5 {
 		t.Fatalf("%d throttled invitations stored, want 5", n)
 	}
 }
@@ -586,11 +587,11 @@ func TestInteractionWebhookSuppressed(t *testing.T) {
 		t.Fatalf("other address: %+v", res)
 	}
 	calls := h.dist.scheduled()
-	if len(calls) != 1 || h.count("outbox", nil) != 1 {
+	if len(calls) != 1 || h.Count("outbox", nil) != 1 {
 		t.Fatalf("scheduled %d emails, want only the unsuppressed one", len(calls))
 	}
 	id, _ := bson.ObjectIDFromHex(res.InvitationID)
-	inv, err := h.core.Invitation(t.Context(), h.ws.ID, id)
+	inv, err := h.Core.Invitation(t.Context(), h.WS.ID, id)
 	if err != nil || inv.Status != survey.StatusSuppressed || inv.Send {
 		t.Fatalf("suppressed invitation: %+v %v", inv, err)
 	}
@@ -603,22 +604,22 @@ func TestInteractionWebhookSuppressed(t *testing.T) {
 
 func TestRulesAPI(t *testing.T) {
 	h := newHookEnv(t, "")
-	k := h.key
+	k := h.Key
 	sv := h.sv.ID.Hex()
-	archived := h.createSurvey(`{"kind":"nps","name":"Old"}`)
-	if rec := h.do("POST", "/api/v1/surveys/"+archived.ID.Hex()+"/archive", k, nil); rec.Code != http.StatusOK {
+	archived := h.CreateSurvey(`{"kind":"nps","name":"Old"}`)
+	if rec := h.Do("POST", "/api/v1/surveys/"+archived.ID.Hex()+"/archive", k, nil); rec.Code != http.StatusOK {
 		t.Fatalf("archive: %d", rec.Code)
 	}
-	rivalWS, rivalKey := h.workspace("Rival")
-	rivalSurvey := h.do("POST", "/api/v1/surveys", rivalKey, `{"kind":"csat","name":"Theirs"}`)
+	rivalWS, rivalKey := h.Workspace("Rival")
+	rivalSurvey := h.Do("POST", "/api/v1/surveys", rivalKey, `{"kind":"csat","name":"Theirs"}`)
 	var rsv survey.Survey
-	decode(t, rivalSurvey, &rsv)
-	read := h.keyFor(h.ws, apikey.ScopeRead)
-	write := h.keyFor(h.ws, apikey.ScopeWrite)
+	surveytest.Decode(t, rivalSurvey, &rsv)
+	read := h.KeyFor(h.WS, apikey.ScopeRead)
+	write := h.KeyFor(h.WS, apikey.ScopeWrite)
 	rule := "/api/v1/rules/" + h.rule.ID.Hex()
 	rule2 := func(extra string) string { return `{"name":"R","survey_id":"` + sv + `"` + extra + `}` }
 
-	h.run(t, []scenario{
+	h.Run(t, []scenario{
 		{"defaults", "POST", "/api/v1/rules", write, rule2(""), nil, 201,
 			[]string{`"enabled":true`, `"sample_percent":100`, `"frequency_days":30`, `"delay_minutes":0`, `"channels":[]`, `"types":[]`}},
 		{"every field", "POST", "/api/v1/rules", k, rule2(`,"enabled":false,"priority":5,"channels":[" Chat ","EMAIL"],"types":["Ticket"],"delay_minutes":90,"sample_percent":12.5,"quiet_hours":{"start":"21:00","end":"08:00"},"frequency_days":0`), nil, 201,
@@ -652,47 +653,47 @@ func TestRulesAPI(t *testing.T) {
 		{"delete", "DELETE", rule, write, nil, nil, 204, nil},
 		{"delete again", "DELETE", rule, k, nil, nil, 404, nil},
 	})
-	if n := h.count("rules", bson.D{{Key: "workspace_id", Value: h.ws.ID}}); n != 2 {
+	if n := h.Count("rules", bson.D{{Key: "workspace_id", Value: h.WS.ID}}); n != 2 {
 		t.Fatalf("%d rules left, want the 2 good ones", n)
 	}
-	if n := h.count("rules", bson.D{{Key: "workspace_id", Value: rivalWS.ID}}); n != 0 {
+	if n := h.Count("rules", bson.D{{Key: "workspace_id", Value: rivalWS.ID}}); n != 0 {
 		t.Fatalf("rival has %d rules", n)
 	}
 }
 
 func TestIntegrationsAPI(t *testing.T) {
 	en := newEnv(t)
-	read := en.keyFor(en.ws, apikey.ScopeRead)
-	write := en.keyFor(en.ws, apikey.ScopeWrite)
-	in := en.createIntegration(en.key, "Helpdesk")
-	revoked := en.createIntegration(en.key, "Old")
-	_, rivalKey := en.workspace("Rival")
+	read := en.KeyFor(en.WS, apikey.ScopeRead)
+	write := en.KeyFor(en.WS, apikey.ScopeWrite)
+	in := en.createIntegration(en.Key, "Helpdesk")
+	revoked := en.createIntegration(en.Key, "Old")
+	_, rivalKey := en.Workspace("Rival")
 	u := "/api/v1/integrations/" + in.ID.Hex()
-	en.run(t, []scenario{
+	en.Run(t, []scenario{
 		{"read key cannot create", "POST", "/api/v1/integrations", read, `{"name":"x"}`, nil, 403, []string{"scope"}},
 		{"write key cannot create", "POST", "/api/v1/integrations", write, `{"name":"x"}`, nil, 403, []string{"scope"}},
 		{"no key", "POST", "/api/v1/integrations", "", `{"name":"x"}`, nil, 401, nil},
-		{"admin creates", "POST", "/api/v1/integrations", en.key, `{"name":"CRM"}`, nil, 201, []string{`"secret":"sdwh_`, `"version":1`}},
-		{"missing name", "POST", "/api/v1/integrations", en.key, `{}`, nil, 422, []string{`"field":"name"`}},
-		{"name too long", "POST", "/api/v1/integrations", en.key, `{"name":"` + strings.Repeat("n", 201) + `"}`, nil, 422, []string{`"field":"name"`}},
+		{"admin creates", "POST", "/api/v1/integrations", en.Key, `{"name":"CRM"}`, nil, 201, []string{`"secret":"sdwh_`, `"version":1`}},
+		{"missing name", "POST", "/api/v1/integrations", en.Key, `{}`, nil, 422, []string{`"field":"name"`}},
+		{"name too long", "POST", "/api/v1/integrations", en.Key, `{"name":"` + strings.Repeat("n", 201) + `"}`, nil, 422, []string{`"field":"name"`}},
 		{"read key cannot rotate", "POST", u + "/rotate", read, nil, nil, 403, nil},
 		{"read key cannot revoke", "DELETE", u, read, nil, nil, 403, nil},
 		{"another workspace cannot rotate", "POST", u + "/rotate", rivalKey, nil, nil, 404, nil},
 		{"another workspace cannot revoke", "DELETE", u, rivalKey, nil, nil, 404, nil},
 		{"another workspace lists none of ours", "GET", "/api/v1/integrations", rivalKey, nil, nil, 200, []string{`"data":[]`}},
-		{"unknown integration", "POST", "/api/v1/integrations/" + bson.NewObjectID().Hex() + "/rotate", en.key, nil, nil, 404, nil},
-		{"malformed id", "DELETE", "/api/v1/integrations/xyz", en.key, nil, nil, 404, nil},
-		{"overlap too long", "POST", u + "/rotate", en.key, `{"overlap_hours":1000}`, nil, 422, []string{`"field":"overlap_hours"`}},
-		{"revoke", "DELETE", "/api/v1/integrations/" + revoked.ID.Hex(), en.key, nil, nil, 204, nil},
-		{"a revoked integration does not rotate", "POST", "/api/v1/integrations/" + revoked.ID.Hex() + "/rotate", en.key, nil, nil, 404, nil},
+		{"unknown integration", "POST", "/api/v1/integrations/" + bson.NewObjectID().Hex() + "/rotate", en.Key, nil, nil, 404, nil},
+		{"malformed id", "DELETE", "/api/v1/integrations/xyz", en.Key, nil, nil, 404, nil},
+		{"overlap too long", "POST", u + "/rotate", en.Key, `{"overlap_hours":1000}`, nil, 422, []string{`"field":"overlap_hours"`}},
+		{"revoke", "DELETE", "/api/v1/integrations/" + revoked.ID.Hex(), en.Key, nil, nil, 204, nil},
+		{"a revoked integration does not rotate", "POST", "/api/v1/integrations/" + revoked.ID.Hex() + "/rotate", en.Key, nil, nil, 404, nil},
 	})
-	rec := en.do("GET", "/api/v1/integrations", read, nil)
+	rec := en.Do("GET", "/api/v1/integrations", read, nil)
 	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), in.ID.Hex()) || strings.Contains(rec.Body.String(), "sdwh_") ||
 		!strings.Contains(rec.Body.String(), `"revoked_at"`) {
 		t.Fatalf("read key lists: %d %s", rec.Code, rec.Body)
 	}
 	// The secret is derived, never stored.
-	if n := en.count("integrations", bson.D{{Key: "secret", Value: in.Secret}}); n != 0 {
+	if n := en.Count("integrations", bson.D{{Key: "secret", Value: in.Secret}}); n != 0 {
 		t.Fatal("an integration secret is stored")
 	}
 }

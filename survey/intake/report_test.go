@@ -22,7 +22,7 @@ func TestReportKPIsFromWebhook(t *testing.T) {
 			t.Fatalf("decision %+v", res)
 		}
 	}
-	rep := h.report("/api/v1/surveys/"+h.sv.ID.Hex()+"/report", h.key)
+	rep := h.report("/api/v1/surveys/"+h.sv.ID.Hex()+"/report", h.Key)
 	k := rep.Total.KPI
 	if k.Volume != 2 || k.FCRRate == nil || *k.FCRRate != 50 || k.AHTSeconds == nil || *k.AHTSeconds != 240 || k.TransferRate == nil || *k.TransferRate != 100 || k.TransferN != 1 {
 		b, _ := json.Marshal(k)

@@ -79,7 +79,7 @@ func benchSubmit(b *testing.B, noRollups bool) float64 {
 	en := newEnv(b)
 	srv := httptest.NewServer(benchRouter(b, en, noRollups))
 	b.Cleanup(srv.Close)
-	sv := en.createSurvey(`{"kind":"csat","name":"Bench"}`)
+	sv := en.CreateSurvey(`{"kind":"csat","name":"Bench"}`)
 	ctx := context.Background()
 
 	// All invitations exist before the clock starts: creating them is not what is measured.
@@ -94,9 +94,9 @@ func benchSubmit(b *testing.B, noRollups bool) float64 {
 	for start := 0; start < b.N; start += benchChunk {
 		invs := make([]*survey.Invitation, min(benchChunk, b.N-start))
 		for i := range invs {
-			invs[i] = en.svc.NewInvitation(sv, customerOf(start+i), interaction, false)
+			invs[i] = en.Core.NewInvitation(sv, customerOf(start+i), interaction, false)
 		}
-		if err := en.svc.CreateInvitations(ctx, invs); err != nil {
+		if err := en.Core.CreateInvitations(ctx, invs); err != nil {
 			b.Fatal(err)
 		}
 		for _, inv := range invs {
@@ -164,7 +164,7 @@ func benchSubmit(b *testing.B, noRollups bool) float64 {
 		b.Fatal(firstErr)
 	}
 	// Every 303 must stand for a stored answer (which is what makes its invitation responded).
-	if n := en.count("responses", bson.D{{Key: "survey_id", Value: sv.ID}}); n != int64(b.N) {
+	if n := en.Count("responses", bson.D{{Key: "survey_id", Value: sv.ID}}); n != int64(b.N) {
 		b.Fatalf("%d responses stored, want %d", n, b.N)
 	}
 
@@ -183,7 +183,7 @@ func benchSubmit(b *testing.B, noRollups bool) float64 {
 // when noRollups is set (newEnv's recorder is not reachable from here).
 func benchRouter(b *testing.B, en *env, noRollups bool) http.Handler {
 	log := slog.New(slog.DiscardHandler)
-	w := survey.NewRecorder(en.svc, log)
+	w := survey.NewRecorder(en.Core, log)
 	if noRollups {
 		w.WithoutRollups()
 	}
@@ -194,7 +194,7 @@ func benchRouter(b *testing.B, en *env, noRollups bool) http.Handler {
 
 	e := echo.NewWithConfig(echo.Config{Logger: log, HTTPErrorHandler: httpx.ErrorHandler(log, survey.ErrorStatus)})
 	e.Use(httpx.SecureHeaders)
-	NewPages(en.svc, w, pages, catalog).Register(e, middleware.BodyLimit(64<<10))
+	NewPages(en.Core, w, pages, catalog).Register(e, middleware.BodyLimit(64<<10))
 	return e
 }
 
@@ -226,8 +226,8 @@ const rawIPHash = "6b1f0c2d9e8a7b3c4d5e6f70"
 func rawInsertRate(b *testing.B, en *env, sv *survey.Survey, customer survey.Customer, interaction survey.Interaction) float64 {
 	b.Helper()
 	ctx := context.Background()
-	coll := en.db.Collection("bench_raw_responses")
-	specs, err := en.db.Collection("responses").Indexes().ListSpecifications(ctx)
+	coll := en.DB.Collection("bench_raw_responses")
+	specs, err := en.DB.Collection("responses").Indexes().ListSpecifications(ctx)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -251,7 +251,7 @@ func rawInsertRate(b *testing.B, en *env, sv *survey.Survey, customer survey.Cus
 	onPage := 12.5
 	start := time.Now()
 	for i := range benchRawInserts {
-		now := en.svc.Now()
+		now := en.Core.Now()
 		r := &survey.Response{
 			ID: bson.NewObjectID(), WorkspaceID: sv.WorkspaceID, SurveyID: sv.ID, InvitationID: bson.NewObjectID(),
 			Kind: sv.Kind, Points: sv.Points, Score: i%5 + 1, Comment: "Nhân viên hỗ trợ nhanh, cảm ơn!",

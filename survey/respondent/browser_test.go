@@ -39,14 +39,14 @@ func TestBrowser(t *testing.T) {
 	// Each subtest gets the shared env reporting to its own t, so a failed setup call ends
 	// that subtest rather than calling FailNow on the parent from the wrong goroutine.
 	envFor := func(t *testing.T) *env {
-		c := *en
-		c.t = t
-		return &c
+		c := *en.Env
+		c.T = t
+		return &env{&c}
 	}
 
 	t.Run("csat-stars-vi", func(t *testing.T) {
 		en := envFor(t)
-		sv := en.createSurvey(`{"kind":"csat","name":"Hỗ trợ"}`)
+		sv := en.CreateSurvey(`{"kind":"csat","name":"Hỗ trợ"}`)
 		inv, token := en.invite(sv, `{"email":"lan@example.com","name":"Lan","locale":"vi"}`)
 		b := newTab(t, browserCtx)
 
@@ -67,7 +67,7 @@ func TestBrowser(t *testing.T) {
 
 	t.Run("nps-en", func(t *testing.T) {
 		en := envFor(t)
-		sv := en.createSurvey(`{"kind":"nps","name":"Loyalty"}`)
+		sv := en.CreateSurvey(`{"kind":"nps","name":"Loyalty"}`)
 		inv, token := en.invite(sv, `{"email":"sam@example.com","name":"Sam","locale":"en"}`)
 		b := newTab(t, browserCtx)
 
@@ -88,7 +88,7 @@ func TestBrowser(t *testing.T) {
 
 	t.Run("ces5-switch-to-vi", func(t *testing.T) {
 		en := envFor(t)
-		sv := en.createSurvey(`{"kind":"ces","name":"Effort","points":5}`)
+		sv := en.CreateSurvey(`{"kind":"ces","name":"Effort","points":5}`)
 		inv, token := en.invite(sv, `{"email":"an@example.com","name":"An","locale":"en"}`)
 		b := newTab(t, browserCtx)
 
@@ -119,7 +119,7 @@ func TestBrowser(t *testing.T) {
 
 	t.Run("csat-faces-lang-en", func(t *testing.T) {
 		en := envFor(t)
-		sv := en.createSurvey(`{"kind":"csat","name":"Faces","scale":"faces"}`)
+		sv := en.CreateSurvey(`{"kind":"csat","name":"Faces","scale":"faces"}`)
 		inv, token := en.invite(sv, `{"email":"minh@example.com","name":"Minh","locale":"vi"}`)
 		b := newTab(t, browserCtx)
 
@@ -143,7 +143,7 @@ func TestBrowser(t *testing.T) {
 	// been visible a moment, and the answer is marked as confirmed automatically.
 	t.Run("one-tap-from-email", func(t *testing.T) {
 		en := envFor(t)
-		sv := en.createSurvey(`{"kind":"csat","name":"Support"}`)
+		sv := en.CreateSurvey(`{"kind":"csat","name":"Support"}`)
 		inv, token := en.invite(sv, `{"email":"an@example.com","locale":"vi"}`)
 		b := newTab(t, browserCtx)
 		b.open(srv.URL + "/s/" + token + "?score=4")
@@ -159,7 +159,7 @@ func TestBrowser(t *testing.T) {
 			time.Sleep(200 * time.Millisecond)
 		}
 		// Nobody touched the page: the bias filters must be able to see that.
-		if n := en.count("responses", bson.D{{Key: "_id", Value: inv.ID}, {Key: "score", Value: 4}, {Key: "locale", Value: "vi"},
+		if n := en.Count("responses", bson.D{{Key: "_id", Value: inv.ID}, {Key: "score", Value: 4}, {Key: "locale", Value: "vi"},
 			{Key: "signals.auto_confirmed", Value: true}, {Key: "signals.interacted", Value: false}}); n != 1 {
 			t.Fatal("the automatic confirm is not stored as score 4, auto-confirmed, untouched")
 		}
@@ -167,7 +167,7 @@ func TestBrowser(t *testing.T) {
 
 	t.Run("keyboard-only", func(t *testing.T) {
 		en := envFor(t)
-		sv := en.createSurvey(`{"kind":"csat","name":"Keys"}`)
+		sv := en.CreateSurvey(`{"kind":"csat","name":"Keys"}`)
 		inv, token := en.invite(sv, `{"email":"kim@example.com","name":"Kim","locale":"en"}`)
 		b := newTab(t, browserCtx)
 
@@ -213,7 +213,7 @@ func TestBrowser(t *testing.T) {
 	// 3:1 against the page in light and dark (WCAG 1.4.11), measured from computed styles.
 	t.Run("nps-layout-and-contrast", func(t *testing.T) {
 		en := envFor(t)
-		sv := en.createSurvey(`{"kind":"nps","name":"Layout"}`)
+		sv := en.CreateSurvey(`{"kind":"nps","name":"Layout"}`)
 		for _, tc := range []struct {
 			width int64
 			dark  bool
@@ -265,7 +265,7 @@ func TestBrowser(t *testing.T) {
 	// confirm by itself; after the confirm the thank-you page asks for the reason it skipped.
 	t.Run("email-tap-then-reason", func(t *testing.T) {
 		en := envFor(t)
-		sv := en.createSurvey(`{"kind":"nps","name":"Tap","reasons":[{"code":"speed","label":{"en":"Speed","vi":"Tốc độ"},"about":"service"}]}`)
+		sv := en.CreateSurvey(`{"kind":"nps","name":"Tap","reasons":[{"code":"speed","label":{"en":"Speed","vi":"Tốc độ"},"about":"service"}]}`)
 		inv, token := en.invite(sv, `{"email":"an@example.com","locale":"en"}`)
 		b := newTab(t, browserCtx)
 		b.do(browsertest.Viewport(390, false))
@@ -294,14 +294,14 @@ func TestBrowser(t *testing.T) {
 		b.do(chromedp.Click(chromedp.CSS(`fieldset.reasons input[value="speed"]`)))
 		b.submit(chromedp.Click(chromedp.CSS(`form.survey button[type="submit"]`)))
 		b.checkText("p.note", "Thank you, we have added it to your answer.")
-		if n := en.count("responses", bson.D{{Key: "_id", Value: inv.ID}, {Key: "score", Value: 7}, {Key: "reason", Value: "speed"}}); n != 1 {
+		if n := en.Count("responses", bson.D{{Key: "_id", Value: inv.ID}, {Key: "score", Value: 7}, {Key: "reason", Value: "speed"}}); n != 1 {
 			t.Fatal("the reason given after the automatic confirm is not stored")
 		}
 	})
 
 	t.Run("faces-screens", func(t *testing.T) {
 		en := envFor(t)
-		sv := en.createSurvey(`{"kind":"csat","name":"Faces","scale":"faces"}`)
+		sv := en.CreateSurvey(`{"kind":"csat","name":"Faces","scale":"faces"}`)
 		for _, tc := range []struct {
 			width int64
 			lang  string
@@ -377,7 +377,7 @@ const scaleLayoutJS = `(() => {
 func browserHandler(en *env) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(templates.Static())))
-	mux.Handle("/", en.e)
+	mux.Handle("/", en.Echo)
 	return mux
 }
 
@@ -491,10 +491,10 @@ func (b *browserTab) count(sel string) int {
 func (b *browserTab) checkStored(en *env, inv *survey.Invitation, score int, comment, lang string) {
 	t := b.t
 	t.Helper()
-	if n := en.count("responses", bson.D{{Key: "invitation_id", Value: inv.ID}, {Key: "score", Value: score}}); n != 1 {
+	if n := en.Count("responses", bson.D{{Key: "invitation_id", Value: inv.ID}, {Key: "score", Value: score}}); n != 1 {
 		t.Fatalf("responses for the invitation with score %d: %d, want 1", score, n)
 	}
-	r, err := en.svc.ResponseFor(context.Background(), inv.ID)
+	r, err := en.Core.ResponseFor(context.Background(), inv.ID)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,7 @@ import (
 // load only resolves a link: the page that explains a bad link is the handler's to render.
 func TestLoadLeavesRenderingToTheHandler(t *testing.T) {
 	en := newEnv(t)
-	p := NewPages(en.svc, nil, pages, catalog)
+	p := NewPages(en.Core, nil, pages, catalog)
 	e := echo.New()
 	var loadErr error
 	e.GET("/s/:token", func(c *echo.Context) error { _, loadErr = p.load(c); return nil })

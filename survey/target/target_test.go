@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/surveyd/surveyd/internal/surveytest"
 	"github.com/surveyd/surveyd/scoring"
 	"github.com/surveyd/surveyd/survey/apikey"
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -39,12 +40,12 @@ func TestTargets(t *testing.T) {
 	en := newEnv(t) // the workspace is in Asia/Ho_Chi_Minh, UTC+7
 	create := func(body string) *Target {
 		t.Helper()
-		rec := en.do("POST", "/api/v1/targets", en.key, body)
+		rec := en.Do("POST", "/api/v1/targets", en.Key, body)
 		if rec.Code != http.StatusCreated {
 			t.Fatalf("create %s: %d %s", body, rec.Code, rec.Body)
 		}
 		var tg Target
-		decode(t, rec, &tg)
+		surveytest.Decode(t, rec, &tg)
 		return &tg
 	}
 	ws := create(`{"metric":"csat","dimension":"workspace","value":85,"from":"2026-10-01","to":"2026-12-31","note":"Q4"}`)
@@ -58,9 +59,9 @@ func TestTargets(t *testing.T) {
 		t.Fatalf("targets %+v %+v %+v", team, chat, ces)
 	}
 	u := "/api/v1/targets/" + team.ID.Hex()
-	read := en.keyFor(en.ws, apikey.ScopeRead)
-	_, other := en.workspace("Rival")
-	en.run(t, []scenario{
+	read := en.KeyFor(en.WS, apikey.ScopeRead)
+	_, other := en.Workspace("Rival")
+	en.Run(t, []scenario{
 		{"get", "GET", u, read, nil, nil, 200, []string{`"dimension":"team"`, `"group":"Billing"`, `"points":5`, `"from":"2026-10-01T00:00:00Z"`}},
 		{"list", "GET", "/api/v1/targets", read, nil, nil, 200, []string{ws.ID.Hex(), team.ID.Hex(), chat.ID.Hex(), ces.ID.Hex()}},
 		{"list by metric", "GET", "/api/v1/targets?metric=nps", read, nil, nil, 200, []string{chat.ID.Hex()}},
@@ -71,14 +72,14 @@ func TestTargets(t *testing.T) {
 		{"another workspace cannot replace", "PUT", u, other, `{"metric":"csat","dimension":"workspace","value":1,"from":"2026-10-01","to":"2026-10-31"}`, nil, 404, nil},
 		{"another workspace cannot delete", "DELETE", u, other, nil, nil, 404, nil},
 		{"another workspace lists none", "GET", "/api/v1/targets", other, nil, nil, 200, []string{`"data":[]`}},
-		{"replace", "PUT", u, en.key, `{"metric":"csat","dimension":"team","group":"Technical","value":75,"from":"2026-11-01","to":"2026-11-30","note":"stretch"}`, nil, 200,
+		{"replace", "PUT", u, en.Key, `{"metric":"csat","dimension":"team","group":"Technical","value":75,"from":"2026-11-01","to":"2026-11-30","note":"stretch"}`, nil, 200,
 			[]string{`"group":"Technical"`, `"value":75`, `"from":"2026-10-31T17:00:00Z"`, `"to":"2026-11-30T17:00:00Z"`, `"note":"stretch"`}},
-		{"time zone given", "PUT", u + "?tz=UTC", en.key, `{"metric":"csat","dimension":"team","group":"Technical","value":75,"from":"2026-11-01","to":"2026-11-30"}`, nil, 200,
+		{"time zone given", "PUT", u + "?tz=UTC", en.Key, `{"metric":"csat","dimension":"team","group":"Technical","value":75,"from":"2026-11-01","to":"2026-11-30"}`, nil, 200,
 			[]string{`"from":"2026-11-01T00:00:00Z"`}},
-		{"delete", "DELETE", u, en.key, nil, nil, 204, nil},
-		{"deleted", "GET", u, en.key, nil, nil, 404, nil},
+		{"delete", "DELETE", u, en.Key, nil, nil, 204, nil},
+		{"deleted", "GET", u, en.Key, nil, nil, 404, nil},
 	})
-	list := en.do("GET", "/api/v1/targets?metric=csat", read, nil).Body.String()
+	list := en.Do("GET", "/api/v1/targets?metric=csat", read, nil).Body.String()
 	if want, gone := ws.ID.Hex(), chat.ID.Hex(); !strings.Contains(list, want) || strings.Contains(list, gone) {
 		t.Errorf("csat list %s", list)
 	}
@@ -86,9 +87,9 @@ func TestTargets(t *testing.T) {
 
 func TestTargetRejectsBadInput(t *testing.T) {
 	en := newEnv(t)
-	k := en.key
+	k := en.Key
 	period := `"from":"2026-10-01","to":"2026-10-31"`
-	en.run(t, []scenario{
+	en.Run(t, []scenario{
 		{"malformed json", "POST", "/api/v1/targets", k, `{"metric":`, nil, 400, []string{"not valid JSON"}},
 		{"unknown field", "POST", "/api/v1/targets", k, `{"metric":"csat","dimension":"workspace","value":80,"goal":1,` + period + `}`, nil, 400, []string{`"field":"goal"`}},
 		{"value as text", "POST", "/api/v1/targets", k, `{"metric":"csat","dimension":"workspace","value":"80",` + period + `}`, nil, 400, []string{`"field":"value"`, "must be a number"}},
@@ -129,7 +130,7 @@ func TestTargetsFor(t *testing.T) {
 	ctx := t.Context()
 	day := func(m time.Month, d int) time.Time { return time.Date(2026, m, d, 0, 0, 0, 0, time.UTC) }
 	add := func(metric scoring.Metric, dim, group string, from, to time.Time) *Target {
-		tg := &Target{WorkspaceID: en.ws.ID, Metric: metric, Points: 5, Dimension: dim, Group: group, Value: 80, From: from, To: to}
+		tg := &Target{WorkspaceID: en.WS.ID, Metric: metric, Points: 5, Dimension: dim, Group: group, Value: 80, From: from, To: to}
 		if err := en.svc.Create(ctx, tg); err != nil {
 			t.Fatal(err)
 		}
@@ -139,7 +140,7 @@ func TestTargetsFor(t *testing.T) {
 	q4 := add(scoring.MetricCSAT, Workspace, "", day(10, 1), day(13, 1))
 	billing := add(scoring.MetricCSAT, "team", "Billing", day(11, 1), day(12, 1))
 	add(scoring.MetricNPS, Workspace, "", day(10, 1), day(13, 1))
-	other, _ := en.workspace("Rival")
+	other, _ := en.Workspace("Rival")
 	if err := en.svc.Create(ctx, &Target{WorkspaceID: other.ID, Metric: scoring.MetricCSAT, Points: 5, Dimension: Workspace,
 		From: day(10, 1), To: day(13, 1)}); err != nil {
 		t.Fatal(err)
@@ -155,7 +156,7 @@ func TestTargetsFor(t *testing.T) {
 		"before any":               {day(1, 1), day(2, 1), nil},
 		"starting as billing ends": {day(12, 1), day(12, 31), []*Target{q4}},
 	} {
-		got, err := en.svc.TargetsFor(ctx, en.ws.ID, scoring.MetricCSAT, c.from, c.to)
+		got, err := en.svc.TargetsFor(ctx, en.WS.ID, scoring.MetricCSAT, c.from, c.to)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -174,7 +175,7 @@ func TestTargetsFor(t *testing.T) {
 	// instance's within cacheTTL.
 	november := func(when string, want ...float64) {
 		t.Helper()
-		got, err := en.svc.TargetsFor(ctx, en.ws.ID, scoring.MetricCSAT, day(11, 1), day(12, 1))
+		got, err := en.svc.TargetsFor(ctx, en.WS.ID, scoring.MetricCSAT, day(11, 1), day(12, 1))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -191,34 +192,34 @@ func TestTargetsFor(t *testing.T) {
 		t.Fatal(err)
 	}
 	november("q4 changed", 80, 85)
-	if err := en.svc.Delete(ctx, en.ws.ID, billing.ID); err != nil {
+	if err := en.svc.Delete(ctx, en.WS.ID, billing.ID); err != nil {
 		t.Fatal(err)
 	}
 	november("billing deleted", 85)
-	elsewhere := Target{ID: bson.NewObjectID(), WorkspaceID: en.ws.ID, Metric: scoring.MetricCSAT, Points: 5,
+	elsewhere := Target{ID: bson.NewObjectID(), WorkspaceID: en.WS.ID, Metric: scoring.MetricCSAT, Points: 5,
 		Dimension: "team", Group: "Sales", Value: 70, From: day(11, 1), To: day(12, 1)}
 	if _, err := en.svc.targets.InsertOne(ctx, elsewhere); err != nil {
 		t.Fatal(err)
 	}
 	november("created by another instance, just now", 85)
-	en.clock.advance(cacheTTL + time.Second)
+	en.Clock.Advance(cacheTTL + time.Second)
 	november("created by another instance, cacheTTL ago", 70, 85)
 }
 
 func TestSeedDemo(t *testing.T) {
 	en := newEnv(t)
 	for range 2 { // a second run replaces the first
-		if err := en.svc.SeedDemo(t.Context(), en.ws.ID, en.ws.Location()); err != nil {
+		if err := en.svc.SeedDemo(t.Context(), en.WS.ID, en.WS.Location()); err != nil {
 			t.Fatal(err)
 		}
 	}
-	mine := bson.D{{Key: "workspace_id", Value: en.ws.ID}}
+	mine := bson.D{{Key: "workspace_id", Value: en.WS.ID}}
 	if targets := en.count(mine); targets != 2*int64(len(demoTargets)) {
 		t.Fatalf("%d targets", targets)
 	}
 	now := en.svc.now()
 	for _, m := range []scoring.Metric{scoring.MetricCSAT, scoring.MetricNPS, scoring.MetricCES} {
-		got, err := en.svc.TargetsFor(t.Context(), en.ws.ID, m, now.AddDate(0, 0, -30), now)
+		got, err := en.svc.TargetsFor(t.Context(), en.WS.ID, m, now.AddDate(0, 0, -30), now)
 		if err != nil || len(got) == 0 {
 			t.Errorf("no %s target for the last 30 days: %v", m, err)
 		}
