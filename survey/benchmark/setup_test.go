@@ -19,6 +19,7 @@ import (
 	"github.com/surveyd/surveyd/internal/storetest"
 	"github.com/surveyd/surveyd/survey"
 	"github.com/surveyd/surveyd/survey/apikey"
+	"github.com/surveyd/surveyd/survey/report"
 	"github.com/surveyd/surveyd/templates"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
@@ -73,7 +74,6 @@ func newEnv(t testing.TB) *env {
 	// A fixed start, so no test depends on the day it runs: a Wednesday in June, 08:00 UTC.
 	clock := &fakeClock{t: time.Date(2026, 6, 17, 8, 0, 0, 0, time.UTC)}
 	svc := NewService(db, Options{Now: clock.now})
-	core.CompareWith(svc, nil) // these tests compare reports with benchmark sets only
 
 	log := slog.New(slog.DiscardHandler)
 	w := survey.NewRecorder(core, log)
@@ -86,6 +86,8 @@ func newEnv(t testing.TB) *env {
 	h := survey.NewHandler(core, catalog)
 	api := e.Group("/api/v1", keys.Authenticate)
 	h.Register(api)
+	// These tests compare reports with benchmark sets only.
+	report.NewHandler(report.NewService(core, core.Rollups(), report.Options{Benchmarks: svc, Counts: core})).Register(api)
 	NewHandler(svc, apikey.WorkspaceOf).Register(api, apikey.RequireScope(apikey.ScopeRead), apikey.RequireScope(apikey.ScopeWrite))
 
 	en := &env{t: t, svc: svc, core: core, keys: keys, e: e, clock: clock}

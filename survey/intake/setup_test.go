@@ -20,6 +20,7 @@ import (
 	"github.com/surveyd/surveyd/internal/storetest"
 	"github.com/surveyd/surveyd/survey"
 	"github.com/surveyd/surveyd/survey/apikey"
+	"github.com/surveyd/surveyd/survey/report"
 	"github.com/surveyd/surveyd/templates"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -89,6 +90,7 @@ func newEnv(t testing.TB) *env {
 	api := survey.NewHandler(core, catalog)
 	g := e.Group("/api/v1", keys.Authenticate)
 	api.Register(g)
+	report.NewHandler(report.NewService(core, core.Rollups(), report.Options{Counts: core})).Register(g)
 	h := NewHandler(svc)
 	h.Register(g)
 	h.RegisterWebhooks(e)
@@ -184,13 +186,13 @@ func (en *env) run(t *testing.T, scenarios []scenario) {
 }
 
 // report GETs a report through the API.
-func (en *env) report(target, key string) *survey.Report {
+func (en *env) report(target, key string) *report.Report {
 	en.t.Helper()
 	rec := en.do("GET", target, key, nil)
 	if rec.Code != http.StatusOK {
 		en.t.Fatalf("GET %s: %d %s", target, rec.Code, rec.Body)
 	}
-	var rep survey.Report
+	var rep report.Report
 	decode(en.t, rec, &rep)
 	return &rep
 }
