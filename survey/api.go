@@ -36,8 +36,6 @@ func (h *Handler) Register(g *echo.Group) {
 	g.PATCH("/surveys/:id", h.updateSurvey, write)
 	g.POST("/surveys/:id/archive", h.archiveSurvey, write)
 	g.POST("/surveys/:id/restore", h.restoreSurvey, write)
-	g.GET("/surveys/:id/report", h.getReport, read)
-	g.GET("/surveys/:id/report/export", h.exportReport, read)
 
 	g.POST("/invitations", h.createInvitation, write)
 	g.POST("/invitations/batch", h.createInvitationBatch, write)

@@ -195,15 +195,9 @@ func (s *Service) DeleteCustomerCount(ctx context.Context, ws, id bson.ObjectID)
 	return fmt.Errorf("survey: customer counts %s: %w", id.Hex(), ErrNotFound)
 }
 
-// reportCustomerCounts are the customer counts a report's rows can use: the workspace's own,
-// and those of the dimensions it groups or filters by.
-func (s *Service) reportCustomerCounts(ctx context.Context, ws bson.ObjectID, q ReportQuery) ([]scoring.CustomerCount, error) {
-	dims := []scoring.Dimension{""}
-	for _, d := range scoring.Dimensions() {
-		if _, ok := q.Filter[d]; ok || d == q.GroupBy {
-			dims = append(dims, d)
-		}
-	}
+// reportCustomerCounts are the customer counts a report's rows can use: those of dims, the
+// workspace's own ("") and the dimensions it groups or filters by.
+func (s *Service) reportCustomerCounts(ctx context.Context, ws bson.ObjectID, dims []scoring.Dimension) ([]scoring.CustomerCount, error) {
 	rows, err := s.readCustomerCounts(ctx, ws, dims)
 	if err != nil {
 		return nil, err

@@ -8,9 +8,6 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
-// CompareWith gives reports the benchmark sets and targets they compare with.
-func (s *Service) CompareWith(b Benchmarks, t Targets) { s.benchmarks, s.targets = b, t }
-
 // ReportLocation is the time zone tz names, or workspace ws's when tz is empty: the zone a
 // report's period, or a target's, is read in. A bad tz is a 400 naming the field tz.
 func (s *Service) ReportLocation(ctx context.Context, ws bson.ObjectID, tz string) (*time.Location, error) {

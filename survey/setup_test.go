@@ -21,8 +21,6 @@ import (
 	"github.com/surveyd/surveyd/internal/httpx"
 	"github.com/surveyd/surveyd/internal/storetest"
 	"github.com/surveyd/surveyd/survey/apikey"
-	"github.com/surveyd/surveyd/survey/benchmark"
-	"github.com/surveyd/surveyd/survey/target"
 	"github.com/surveyd/surveyd/templates"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
@@ -85,9 +83,6 @@ func newEnv(t testing.TB) *env {
 	clock := &fakeClock{t: time.Date(2026, 6, 17, 8, 0, 0, 0, time.UTC)}
 	svc := NewService(db, Options{Signer: signer, BaseURL: "http://surveyd.test", IPSalt: []byte("salt"), Now: clock.now,
 		SoleRollupWriter: true}) // as the one process serving an embedded store is
-	benchmarks := benchmark.NewService(db, benchmark.Options{Now: clock.now})
-	targets := target.NewService(db, target.Options{Now: clock.now})
-	svc.CompareWith(benchmarks, targets)
 
 	log := slog.New(slog.DiscardHandler)
 	w := NewRecorder(svc, log)
@@ -96,19 +91,30 @@ func newEnv(t testing.TB) *env {
 	go func() { defer close(done); w.Run(ctx) }()
 	t.Cleanup(func() { cancel(); <-done })
 
-	e := echo.NewWithConfig(echo.Config{Logger: log, HTTPErrorHandler: httpx.ErrorHandler(log, ErrorStatus, apikey.ErrorStatus, benchmark.ErrorStatus, target.ErrorStatus)})
+	e := echo.NewWithConfig(echo.Config{Logger: log, HTTPErrorHandler: httpx.ErrorHandler(log, ErrorStatus, apikey.ErrorStatus)})
 	e.Use(httpx.SecureHeaders)
 	keys := apikey.NewStore(db)
 	h := NewHandler(svc, catalog)
 	api := e.Group("/api/v1", keys.Authenticate)
 	h.Register(api)
-	read, write := apikey.RequireScope(apikey.ScopeRead), apikey.RequireScope(apikey.ScopeWrite)
-	benchmark.NewHandler(benchmarks, apikey.WorkspaceOf).Register(api, read, write)
-	target.NewHandler(targets, svc, apikey.WorkspaceOf).Register(api, read, write)
 
 	en := &env{t: t, svc: svc, rec: w, keys: keys, e: e, clock: clock}
 	en.ws, en.key = en.workspace("Acme")
 	return en
+}
+
+// reportNow is the clock of the tests of what reports read: Friday 20 November 2026, 10:00
+// in the workspace's Asia/Ho_Chi_Minh.
+var reportNow = time.Date(2026, 11, 20, 3, 0, 0, 0, time.UTC)
+
+// reportEnv is an env whose clock reads reportNow, with a CSAT survey. Its invitations are
+// queued for email as the product's are (to a stub that sends nothing).
+func reportEnv(t *testing.T) (*env, *Survey) {
+	t.Helper()
+	en := newEnv(t)
+	en.svc.SetDistributor(&stubDistributor{en: en, suppressed: map[string]bool{}})
+	en.clock.advance(reportNow.Sub(en.clock.now()))
+	return en, en.createSurvey(`{"kind":"csat","name":"Support"}`)
 }
 
 // workspace creates a workspace with an admin key.

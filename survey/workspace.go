@@ -133,9 +133,6 @@ type Service struct {
 	// respondent pages, the hot path, so an answer costs one invitation read instead of three.
 	surveyCache    *ttlcache.Cache[bson.ObjectID, Survey]
 	workspaceCache *ttlcache.Cache[bson.ObjectID, Workspace]
-
-	benchmarks Benchmarks // what reports compare with (CompareWith)
-	targets    Targets
 }
 
 // cacheTTL bounds how long another instance's change to a survey or workspace takes to show

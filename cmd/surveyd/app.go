@@ -31,6 +31,7 @@ import (
 	"github.com/surveyd/surveyd/survey/apikey"
 	"github.com/surveyd/surveyd/survey/benchmark"
 	"github.com/surveyd/surveyd/survey/intake"
+	"github.com/surveyd/surveyd/survey/report"
 	"github.com/surveyd/surveyd/survey/respondent"
 	"github.com/surveyd/surveyd/survey/rollup"
 	"github.com/surveyd/surveyd/survey/target"
@@ -48,6 +49,7 @@ type app struct {
 	intake       *intake.Service
 	benchmarks   *benchmark.Service
 	targets      *target.Service
+	reports      *report.Service
 	keys         *apikey.Store
 	recorder     *survey.Recorder
 	catalog      *templates.Catalog
@@ -61,14 +63,15 @@ type app struct {
 	webhooks     *webhook.Service // outgoing, to the workspaces' CRMs
 }
 
-// Reports compare with benchmark sets and targets, and the demo seeds them, through
-// interfaces the survey core declares.
+// Reports compare with benchmark sets and targets through interfaces survey/report declares,
+// and the demo seeds them through the survey core's.
 var (
-	_ survey.Benchmarks = (*benchmark.Service)(nil)
-	_ survey.Targets    = (*target.Service)(nil)
-	_ survey.DemoSeeder = (*benchmark.Service)(nil)
-	_ survey.DemoSeeder = (*target.Service)(nil)
-	_ target.Periods    = (*survey.Service)(nil)
+	_ report.Benchmarks     = (*benchmark.Service)(nil)
+	_ report.Targets        = (*target.Service)(nil)
+	_ report.CustomerCounts = (*survey.Service)(nil)
+	_ survey.DemoSeeder     = (*benchmark.Service)(nil)
+	_ survey.DemoSeeder     = (*target.Service)(nil)
+	_ target.Periods        = (*survey.Service)(nil)
 )
 
 // initApp opens the store, migrates it and builds the packages on top, in that order.
@@ -106,7 +109,7 @@ func initApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, e
 	a.svc = survey.NewService(st.DB, survey.Options{Signer: signer, BaseURL: cfg.BaseURL, IPSalt: salt,
 		SoleRollupWriter: st.Embedded}) // an embedded store is served by this process alone (st.Serve above)
 	a.benchmarks, a.targets = benchmark.NewService(st.DB, benchmark.Options{}), target.NewService(st.DB, target.Options{})
-	a.svc.CompareWith(a.benchmarks, a.targets)
+	a.reports = report.NewService(a.svc, a.svc.Rollups(), report.Options{Benchmarks: a.benchmarks, Targets: a.targets, Counts: a.svc})
 	a.intake = intake.NewService(st.DB, a.svc, cfg.SecretKey)
 	a.keys = apikey.NewStore(st.DB)
 	a.recorder = survey.NewRecorder(a.svc, log)
@@ -242,6 +245,7 @@ func (a *app) routes(reg *prometheus.Registry) *echo.Echo {
 	read, write := apikey.RequireScope(apikey.ScopeRead), apikey.RequireScope(apikey.ScopeWrite)
 	benchmark.NewHandler(a.benchmarks, apikey.WorkspaceOf).Register(g, read, write)
 	target.NewHandler(a.targets, a.svc, apikey.WorkspaceOf).Register(g, read, write)
+	report.NewHandler(a.reports).Register(g)
 	crm.Register(g)
 	a.suppressions.RegisterAPI(g)
 	a.webhooks.Register(g)

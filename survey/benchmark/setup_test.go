@@ -7,6 +7,7 @@ import (
 	"github.com/surveyd/surveyd/internal/storetest"
 	"github.com/surveyd/surveyd/internal/surveytest"
 	"github.com/surveyd/surveyd/survey/apikey"
+	"github.com/surveyd/surveyd/survey/report"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
@@ -25,7 +26,8 @@ func newEnv(t testing.TB) *env {
 	t.Helper()
 	en := &env{Env: surveytest.New(t, ErrorStatus)}
 	en.svc = NewService(en.DB, Options{Now: en.Clock.Now})
-	en.Core.CompareWith(en.svc, nil) // these tests compare reports with benchmark sets only
+	// These tests compare reports with benchmark sets only.
+	report.NewHandler(report.NewService(en.Core, en.Core.Rollups(), report.Options{Benchmarks: en.svc, Counts: en.Core})).Register(en.API)
 	NewHandler(en.svc, apikey.WorkspaceOf).Register(en.API, apikey.RequireScope(apikey.ScopeRead), apikey.RequireScope(apikey.ScopeWrite))
 	return en
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/surveyd/surveyd/internal/storetest"
 	"github.com/surveyd/surveyd/internal/surveytest"
 	"github.com/surveyd/surveyd/survey"
+	"github.com/surveyd/surveyd/survey/report"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
@@ -29,6 +30,7 @@ func newEnv(t testing.TB) *env {
 	t.Helper()
 	en := &env{Env: surveytest.New(t, ErrorStatus)}
 	en.svc = NewService(en.DB, en.Core, []byte("secret-key-for-tests"))
+	report.NewHandler(report.NewService(en.Core, en.Core.Rollups(), report.Options{Counts: en.Core})).Register(en.API)
 	h := NewHandler(en.svc)
 	h.Register(en.API)
 	h.RegisterWebhooks(en.Echo)
@@ -36,13 +38,13 @@ func newEnv(t testing.TB) *env {
 }
 
 // report GETs a report through the API.
-func (en *env) report(target, key string) *survey.Report {
+func (en *env) report(target, key string) *report.Report {
 	en.T.Helper()
 	rec := en.Do("GET", target, key, nil)
 	if rec.Code != http.StatusOK {
 		en.T.Fatalf("GET %s: %d %s", target, rec.Code, rec.Body)
 	}
-	var rep survey.Report
+	var rep report.Report
 	surveytest.Decode(en.T, rec, &rep)
 	return &rep
 }

@@ -1,4 +1,4 @@
-package survey
+package report
 
 import (
 	"cmp"
@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/surveyd/surveyd/scoring"
+	"github.com/surveyd/surveyd/survey"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
@@ -116,7 +117,7 @@ func newComparer(q ReportQuery) *comparer {
 
 // readReferences reads the benchmark sets q names, which must be the workspace's or starter
 // sets, and the targets for sv's metric and scale whose periods overlap the report's.
-func (s *Service) readReferences(ctx context.Context, c *comparer, ws bson.ObjectID, sv *Survey, q ReportQuery) error {
+func (s *Service) readReferences(ctx context.Context, c *comparer, ws bson.ObjectID, sv *survey.Survey, q ReportQuery) error {
 	for _, id := range q.Compare.Benchmarks {
 		name, refs, found, err := s.benchmarks.BenchmarkReferences(ctx, ws, id, scoring.Metric(sv.Kind), sv.Points)
 		if err != nil {

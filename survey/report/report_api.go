@@ -1,4 +1,4 @@
-package survey
+package report
 
 import (
 	"errors"
@@ -14,18 +14,33 @@ import (
 	"github.com/labstack/echo/v5"
 	"github.com/surveyd/surveyd/internal/httpx"
 	"github.com/surveyd/surveyd/scoring"
+	"github.com/surveyd/surveyd/survey"
 	"github.com/surveyd/surveyd/survey/apikey"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 // Bounds of a report request.
 const (
-	defaultReportDays = 30
-	maxReportDays     = 1096 // three years, a leap day included
-	maxSeriesPoints   = 1000
-	maxFilterValue    = 200 // the longest agent or team an invitation may carry
-	maxCompareSets    = 10  // benchmark sets one report compares with
+	maxSeriesPoints = 1000
+	maxFilterValue  = 200 // the longest agent or team an invitation may carry
+	maxCompareSets  = 10  // benchmark sets one report compares with
 )
+
+// Handler serves a survey's report and its CSV export.
+type Handler struct {
+	svc *Service
+}
+
+// NewHandler builds the report's API over svc.
+func NewHandler(svc *Service) *Handler { return &Handler{svc: svc} }
+
+// Register adds the routes to g, the /api/v1 group behind apikey.Store.Authenticate; any key
+// of read scope or above may read a report.
+func (h *Handler) Register(g *echo.Group) {
+	read := apikey.RequireScope(apikey.ScopeRead)
+	g.GET("/surveys/:id/report", h.getReport, read)
+	g.GET("/surveys/:id/report/export", h.exportReport, read)
+}
 
 func (h *Handler) getReport(c *echo.Context) error {
 	rep, _, err := h.report(c)
@@ -41,7 +56,7 @@ func (h *Handler) exportReport(c *echo.Context) error {
 		return err
 	}
 	first, last := q.From.In(q.Location), q.To.Add(-time.Nanosecond).In(q.Location)
-	res := csvAttachment(c, fmt.Sprintf("report-%s-%s-%s.csv", rep.SurveyID.Hex(), first.Format(time.DateOnly), last.Format(time.DateOnly)))
+	res := survey.CSVAttachment(c, fmt.Sprintf("report-%s-%s-%s.csv", rep.SurveyID.Hex(), first.Format(time.DateOnly), last.Format(time.DateOnly)))
 	// As with the responses export, a failure once the file has started can only cut it short.
 	if err := writeReportCSV(res, rep); err != nil {
 		c.Logger().Error("export report", "err", err)
@@ -53,7 +68,7 @@ func (h *Handler) exportReport(c *echo.Context) error {
 // not on a quarter-hour (a zone's local mean time of a century ago, for example) cannot be
 // read from rollups, which is the request's choice to change.
 func (h *Handler) report(c *echo.Context) (*Report, ReportQuery, error) {
-	id, err := pathID(c)
+	id, err := survey.PathID(c)
 	if err != nil {
 		return nil, ReportQuery{}, err
 	}
@@ -80,13 +95,13 @@ func (h *Handler) reportQuery(c *echo.Context) (ReportQuery, error) {
 	if q.Location, err = h.reportLocation(c); err != nil {
 		return q, err
 	}
-	if q.From, q.To, err = reportPeriod(c.QueryParam("from"), c.QueryParam("to"), q.Location, h.svc.now()); err != nil {
+	if q.From, q.To, err = h.svc.core.ReportPeriod(c.QueryParam("from"), c.QueryParam("to"), q.Location); err != nil {
 		return q, err
 	}
 	if s := c.QueryParam("group_by"); s != "" {
 		d, ok := scoring.ParseDimension(s)
 		if !ok {
-			return q, httpx.BadField("group_by", "must be one of: "+dimensionNames())
+			return q, httpx.BadField("group_by", "must be one of: "+survey.DimensionNames())
 		}
 		q.GroupBy = d
 	}
@@ -161,54 +176,7 @@ func reportCompare(params []string, groupBy scoring.Dimension) (CompareQuery, er
 
 // reportLocation is the tz parameter's time zone, or the workspace's.
 func (h *Handler) reportLocation(c *echo.Context) (*time.Location, error) {
-	return h.svc.ReportLocation(c.Request().Context(), apikey.WorkspaceOf(c), c.QueryParam("tz"))
-}
-
-// reportPeriod reads from and to as the instants [from, to). Dates are days of loc, to
-// included; RFC 3339 times are instants, to excluded. Without to the period ends with today;
-// without from it is the 30 days up to to.
-func reportPeriod(fromParam, toParam string, loc *time.Location, now time.Time) (from, to time.Time, err error) {
-	if toParam == "" {
-		today := now.In(loc)
-		to = time.Date(today.Year(), today.Month(), today.Day()+1, 0, 0, 0, 0, loc)
-	} else if to, err = reportBound("to", toParam, loc, true); err != nil {
-		return from, to, err
-	}
-	if fromParam == "" {
-		from = to.In(loc).AddDate(0, 0, -defaultReportDays)
-	} else if from, err = reportBound("from", fromParam, loc, false); err != nil {
-		return from, to, err
-	}
-	if !from.Before(to) {
-		return from, to, httpx.BadField("from", "must be before the end of the period, to")
-	}
-	if to.After(from.In(loc).AddDate(0, 0, maxReportDays)) {
-		return from, to, httpx.BadField("from", fmt.Sprintf("starts a period longer than %d days, the most a report covers", maxReportDays))
-	}
-	return from, to, nil
-}
-
-// reportBound parses one end of a period: a date stands for its midnight in loc, or for the
-// next midnight when it is the last day; a time must fall on a quarter-hour, the finest
-// rollup bucket.
-func reportBound(name, s string, loc *time.Location, lastDay bool) (time.Time, error) {
-	if d, err := time.Parse(time.DateOnly, s); err == nil {
-		y, m, day := d.Date()
-		if lastDay {
-			day++
-		}
-		// Where the clocks skip midnight, a day starts when they jump.
-		return scoring.DayStart(y, m, day, loc), nil
-	}
-	t, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		// A + sent unescaped in a query string arrives as a space.
-		return t, httpx.BadField(name, "must be a date such as 2026-11-01, or an RFC 3339 time such as 2026-11-01T00:00:00+07:00 (+ sent as %2B)")
-	}
-	if !t.Equal(t.Truncate(15 * time.Minute)) {
-		return t, httpx.BadField(name, "must be on a quarter-hour, such as 09:00, 09:15, 09:30 or 09:45")
-	}
-	return t, nil
+	return h.svc.core.ReportLocation(c.Request().Context(), apikey.WorkspaceOf(c), c.QueryParam("tz"))
 }
 
 // reportFilter reads filter parameters, each dimension:value, at most one per dimension.
@@ -220,7 +188,7 @@ func reportFilter(params []string) (map[scoring.Dimension]string, error) {
 		d, ok := scoring.ParseDimension(name)
 		switch {
 		case !ok:
-			return nil, httpx.BadField("filter", fmt.Sprintf("%q must be dimension:value, the dimension one of: %s", p, dimensionNames()))
+			return nil, httpx.BadField("filter", fmt.Sprintf("%q must be dimension:value, the dimension one of: %s", p, survey.DimensionNames()))
 		case value == "":
 			return nil, httpx.BadField("filter", fmt.Sprintf("%q has no value after %s:", p, d))
 		case utf8.RuneCountInString(value) > maxFilterValue:
@@ -237,14 +205,6 @@ func reportFilter(params []string) (map[scoring.Dimension]string, error) {
 		filter[d] = value
 	}
 	return filter, nil
-}
-
-func dimensionNames() string {
-	var names []string
-	for _, d := range scoring.Dimensions() {
-		names = append(names, string(d))
-	}
-	return strings.Join(names, ", ")
 }
 
 // seriesPoints counts the points of q's series, stopping once past the limit.
@@ -289,7 +249,7 @@ var reportFlags = []string{scoring.FlagAutomated, scoring.FlagContradiction, sco
 // series point's. A row's comparisons follow it, one line each (row total_comparison or
 // group_comparison), with only the period, the group and the comparison columns filled.
 func writeReportCSV(w io.Writer, rep *Report) error {
-	out, err := newCSV(w, reportColumns)
+	out, err := survey.NewCSV(w, reportColumns)
 	if err != nil {
 		return err
 	}
@@ -341,7 +301,7 @@ func reportRow(from, to time.Time, kind string, r *scoring.Row) []string {
 		return number(*v)
 	}
 	f := r.Funnel
-	row := []string{from.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339), kind, defuse(r.Group),
+	row := []string{from.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339), kind, survey.Defuse(r.Group),
 		count(f.Invited), count(f.Created), count(f.Scheduled), count(f.Throttled), count(f.Suppressed), count(f.SampledOut),
 		count(f.Sent), count(f.Failed), count(f.Bounced), count(f.Delivered), count(f.Opened), count(f.Responded), count(f.Commented),
 		opt(r.ResponseRate), strconv.FormatBool(r.LowResponseRate)}
@@ -390,7 +350,7 @@ func standingCells(st *scoring.Standing) []string {
 // comparisonRow is the CSV line of one comparison of a row.
 func comparisonRow(from, to time.Time, kind, group string, c *scoring.RowComparison) []string {
 	row := make([]string, len(reportColumns))
-	row[0], row[1], row[2], row[3] = from.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339), kind, defuse(group)
+	row[0], row[1], row[2], row[3] = from.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339), kind, survey.Defuse(group)
 	refValue, refN := number(c.Reference.Value), ""
 	if e := c.Reference.Estimate; e != nil {
 		refN = number(e.N)
@@ -399,7 +359,7 @@ func comparisonRow(from, to time.Time, kind, group string, c *scoring.RowCompari
 		}
 	}
 	copy(row[comparisonStart:], []string{
-		string(c.Reference.Kind), c.Family, defuse(c.Reference.Label), refValue, refN,
+		string(c.Reference.Kind), c.Family, survey.Defuse(c.Reference.Label), refValue, refN,
 		number(c.Difference), number(c.Statistic), number(c.DF), number(c.PValue), number(c.AdjustedPValue),
 		strconv.Itoa(c.FamilySize), string(c.Verdict), number(c.NeededN),
 	})

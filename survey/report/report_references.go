@@ -1,15 +1,30 @@
-package survey
+package report
 
 import (
 	"context"
 	"time"
 
 	"github.com/surveyd/surveyd/scoring"
+	"github.com/surveyd/surveyd/survey/rollup"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
+// Rollups is where a report reads a survey's rollups: the core's engine (rollup.Engine).
+type Rollups interface {
+	// Reader starts a report's read of survey sv's rollups in workspace ws.
+	Reader(ctx context.Context, ws, sv bson.ObjectID) (*rollup.Reader, error)
+}
+
+// CustomerCounts reads the customer counts a report's retention KPIs come from;
+// survey.Service is one (ReportCounts).
+type CustomerCounts interface {
+	// ReportCounts are ws's customer counts of dims: "" (the workspace) and each dimension
+	// the report filters on or groups by.
+	ReportCounts(ctx context.Context, ws bson.ObjectID, dims []scoring.Dimension) ([]scoring.CustomerCount, error)
+}
+
 // Benchmarks reads the benchmark sets a report compares with; survey/benchmark keeps them
-// (benchmark.Service), and cmd/surveyd passes it to CompareWith.
+// (benchmark.Service), and cmd/surveyd passes it in Options.
 type Benchmarks interface {
 	// BenchmarkReferences reads set id, ws's own or a starter set, for a report of a survey
 	// with metric and points: its name, and for each of its values a reference, nil for a
@@ -18,7 +33,7 @@ type Benchmarks interface {
 }
 
 // Targets reads the targets a report compares with; survey/target keeps them
-// (target.Service), and cmd/surveyd passes it to CompareWith.
+// (target.Service), and cmd/surveyd passes it in Options.
 type Targets interface {
 	// TargetReferences returns ws's targets for metric on points whose period overlaps
 	// [from, to), by the dimension and group they are for ("workspace" and "" for the

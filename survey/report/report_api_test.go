@@ -1,4 +1,4 @@
-package survey
+package report
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/surveyd/surveyd/scoring"
+	"github.com/surveyd/surveyd/survey"
 	"github.com/surveyd/surveyd/survey/apikey"
 	"github.com/surveyd/surveyd/survey/benchmark"
 	"github.com/surveyd/surveyd/survey/rollup"
@@ -28,10 +29,10 @@ var reportNow = time.Date(2026, 11, 20, 3, 0, 0, 0, time.UTC)
 // reportEnv is an env whose clock reads reportNow, with a CSAT survey. Its invitations are
 // queued for email as the product's are (to a stub that sends nothing), so those that ask
 // to be sent are scheduled, not link-only.
-func reportEnv(t *testing.T) (*env, *Survey) {
+func reportEnv(t *testing.T) (*env, *survey.Survey) {
 	t.Helper()
 	en := newEnv(t)
-	en.svc.SetDistributor(&stubDistributor{en: en, suppressed: map[string]bool{}})
+	en.svc.SetDistributor(&stubDistributor{en: en})
 	en.clock.advance(reportNow.Sub(en.clock.now()))
 	return en, en.createSurvey(`{"kind":"csat","name":"Support"}`)
 }
@@ -39,16 +40,16 @@ func reportEnv(t *testing.T) (*env, *Survey) {
 // inviteAbout makes an invitation through the API for an interaction given as JSON, and
 // records its email as sent an hour ago, so it counts as delivered and an answer now is not
 // too soon to be human.
-func (en *env) inviteAbout(sv *Survey, email, interaction string) (*Invitation, string) {
+func (en *env) inviteAbout(sv *survey.Survey, email, interaction string) (*survey.Invitation, string) {
 	en.t.Helper()
 	rec := en.do("POST", "/api/v1/invitations", en.key,
 		`{"survey_id":"`+sv.ID.Hex()+`","customer":{"email":"`+email+`","locale":"en"},"interaction":`+interaction+`}`)
 	if rec.Code != http.StatusCreated {
 		en.t.Fatalf("create invitation: %d %s", rec.Code, rec.Body)
 	}
-	var inv Invitation
+	var inv survey.Invitation
 	decode(en.t, rec, &inv)
-	if err := en.svc.MarkSent(en.t.Context(), inv.ID, en.svc.now().Add(-time.Hour), false); err != nil {
+	if err := en.svc.MarkSent(en.t.Context(), inv.ID, en.clock.now().Add(-time.Hour), false); err != nil {
 		en.t.Fatal(err)
 	}
 	return &inv, inv.Link[strings.LastIndex(inv.Link, "/")+1:]
@@ -75,7 +76,7 @@ func near(got, want float64) bool { return math.Abs(got-want) < 1e-9 }
 
 // Two agents of two teams on two channels: Lan (Billing, email) has two answers of two
 // emails, Minh (Sales, chat) one of two.
-func seedReport(en *env, sv *Survey) {
+func seedReport(en *env, sv *survey.Survey) {
 	en.t.Helper()
 	lan := `{"agent":"Lan","team":"Billing","channel":"email","country":"VN"}`
 	minh := `{"agent":"Minh","team":"Sales","channel":"chat","country":"VN"}`
@@ -341,13 +342,13 @@ func TestReportRepeatCustomerAndLostRollups(t *testing.T) {
 
 	ctx := t.Context()
 	for _, coll := range []string{rollup.CollRollups, rollup.CollRespondents} {
-		if _, err := en.svc.db.Collection(coll).DeleteMany(ctx, bson.D{}); err != nil {
+		if _, err := en.db.Collection(coll).DeleteMany(ctx, bson.D{}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	// A survey that never invited anyone needs no rebuild, and is not looked at again.
 	unused := en.createSurvey(`{"kind":"nps","name":"Unused"}`)
-	wantMissing := func(when string) []RollupSurvey {
+	wantMissing := func(when string) []survey.RollupSurvey {
 		t.Helper()
 		missing, err := en.svc.SurveysWithoutRollups(ctx)
 		if err != nil {
@@ -373,13 +374,13 @@ func TestReportRepeatCustomerAndLostRollups(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("stopped rebuild: %v, want context.Canceled", err)
 	}
-	if m, err := en.svc.rollups.State(ctx, sv.ID); err != nil || m.Building == nil || !m.Building.Failed {
+	if m, err := en.svc.Rollups().State(ctx, sv.ID); err != nil || m.Building == nil || !m.Building.Failed {
 		t.Fatalf("after a stopped rebuild the state is %+v (%v), want its building failed", m, err)
 	}
 	missing = wantMissing("rebuild stopped")
 	// One killed before it could say so is still marked running; the process that writes the
 	// rollups alone knows it died with it.
-	if _, err := en.svc.db.Collection(rollup.CollRollups).UpdateOne(ctx, bson.D{{Key: "survey_id", Value: sv.ID}, {Key: "building.failed", Value: true}},
+	if _, err := en.db.Collection(rollup.CollRollups).UpdateOne(ctx, bson.D{{Key: "survey_id", Value: sv.ID}, {Key: "building.failed", Value: true}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "building.failed", Value: false}}}}); err != nil {
 		t.Fatal(err)
 	}
@@ -724,7 +725,7 @@ func TestReportResponseRateReached(t *testing.T) {
 		if rec.Code != http.StatusCreated {
 			t.Fatalf("create invitation: %d %s", rec.Code, rec.Body)
 		}
-		var inv Invitation
+		var inv survey.Invitation
 		decode(t, rec, &inv)
 		if i < 3 {
 			en.clock.advance(time.Minute)

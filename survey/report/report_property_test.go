@@ -1,4 +1,4 @@
-package survey
+package report
 
 import (
 	"context"
@@ -18,7 +18,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/surveyd/surveyd/internal/httpx"
 	"github.com/surveyd/surveyd/scoring"
+	"github.com/surveyd/surveyd/survey"
 	"github.com/surveyd/surveyd/survey/apikey"
 	"github.com/surveyd/surveyd/survey/rollup"
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -99,13 +101,13 @@ func playProperty(t *testing.T, seed uint64) {
 	tl := propTimeline(seed, p.ws.TimeZone)
 	t.Logf("rollup time zone %s; events from %s, the rebuild from %s, %s", p.ws.TimeZone,
 		tl.start.Format(time.RFC3339), tl.rebuild.Format(time.RFC3339), tl.boundary)
-	p.surveys = []*Survey{
+	p.surveys = []*survey.Survey{
 		en.createSurvey(`{"kind":"csat","name":"CSAT","edit_window_hours":504}`),
 		en.createSurvey(`{"kind":"nps","name":"NPS","edit_window_hours":504}`),
 		en.createSurvey(fmt.Sprintf(`{"kind":"ces","name":"CES","points":%d,"edit_window_hours":504}`, []int{5, 7}[p.rng.IntN(2)])),
 	}
 
-	p.w = NewRecorder(en.svc, slog.New(slog.DiscardHandler))
+	p.w = survey.NewRecorder(en.svc, slog.New(slog.DiscardHandler))
 	wctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { defer close(done); p.w.Run(wctx) }()
@@ -155,7 +157,7 @@ func playProperty(t *testing.T, seed uint64) {
 	}
 
 	// Rebuild into another time zone while events keep arriving.
-	rebuildAt := en.svc.now()
+	rebuildAt := en.clock.now()
 	from := p.ws.TimeZone
 	for p.ws.TimeZone == from {
 		p.ws.TimeZone = propZones[p.rng.IntN(len(propZones))]
@@ -183,7 +185,7 @@ func playProperty(t *testing.T, seed uint64) {
 			continue
 		}
 		p.setExclusion(k.exclude)
-		rep, err := en.svc.Report(ctx, p.ws.ID, k.sv.ID, k.q)
+		rep, err := en.reports.Report(ctx, p.ws.ID, k.sv.ID, k.q)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -212,8 +214,8 @@ type repeatMonth struct {
 	month    string
 }
 
-func repeatMonthOf(sv bson.ObjectID, c Customer, at time.Time) repeatMonth {
-	return repeatMonth{sv, customerHash(c), at.UTC().Format("2006-01")}
+func repeatMonthOf(sv bson.ObjectID, c survey.Customer, at time.Time) repeatMonth {
+	return repeatMonth{sv, rollup.CustomerHash(survey.CustomerKey(c)), at.UTC().Format("2006-01")}
 }
 
 // repeatMonthsSince are the months of the answers first recorded at or after since.
@@ -229,7 +231,7 @@ func (p *prop) repeatMonthsSince(since time.Time) map[repeatMonth]bool {
 
 // repeatMoved says whether an answer in q's period shares its customer's month with one of
 // moved.
-func (p *prop) repeatMoved(sv *Survey, q ReportQuery, moved map[repeatMonth]bool) bool {
+func (p *prop) repeatMoved(sv *survey.Survey, q ReportQuery, moved map[repeatMonth]bool) bool {
 	for _, inv := range p.invs {
 		if inv.sv == sv && inv.responded && !inv.answeredAt.Before(q.From) && inv.answeredAt.Before(q.To) &&
 			moved[repeatMonthOf(sv.ID, inv.customer, inv.answeredAt)] {
@@ -258,7 +260,7 @@ type propPlan struct {
 // 2023–2031, and the events start two years before it.
 func propTimeline(seed uint64, zone string) propPlan {
 	rng := rand.New(rand.NewPCG(seed^0x5bd1e995, seed))
-	loc := (&Workspace{TimeZone: zone}).Location()
+	loc := (&survey.Workspace{TimeZone: zone}).Location()
 	year := 2023 + rng.IntN(9)
 	month := time.Month(1 + rng.IntN(12))
 	var at time.Time
@@ -326,14 +328,14 @@ var (
 
 // propCustomers are few, so customers answer more than once; some are the same person
 // written differently, and CRM ids win over addresses.
-var propCustomers = func() []Customer {
-	var out []Customer
+var propCustomers = func() []survey.Customer {
+	var out []survey.Customer
 	for i := range 16 {
-		out = append(out, Customer{Email: fmt.Sprintf("c%d@example.com", i)})
+		out = append(out, survey.Customer{Email: fmt.Sprintf("c%d@example.com", i)})
 	}
-	return append(out, Customer{Email: " C1@Example.com "}, Customer{Email: "C2@EXAMPLE.COM"},
-		Customer{ID: "crm-1", Email: "c3@example.com"}, Customer{ID: "crm-1", Email: "other@example.com"},
-		Customer{ID: "crm-2", Email: "c4@example.com"})
+	return append(out, survey.Customer{Email: " C1@Example.com "}, survey.Customer{Email: "C2@EXAMPLE.COM"},
+		survey.Customer{ID: "crm-1", Email: "c3@example.com"}, survey.Customer{ID: "crm-1", Email: "other@example.com"},
+		survey.Customer{ID: "crm-2", Email: "c4@example.com"})
 }()
 
 type prop struct {
@@ -341,10 +343,10 @@ type prop struct {
 	ctx     context.Context
 	en      *env
 	rng     *rand.Rand
-	w       *Recorder
+	w       *survey.Recorder
 	key     *apikey.Key
-	ws      *Workspace
-	surveys []*Survey
+	ws      *survey.Workspace
+	surveys []*survey.Survey
 	invs    []*propInv
 	start   time.Time
 	times   []time.Time // when events happened, to put period boundaries next to
@@ -354,9 +356,9 @@ type prop struct {
 // propInv is what the test remembers of an invitation to pick the next event.
 type propInv struct {
 	id          bson.ObjectID
-	sv          *Survey
-	customer    Customer
-	interaction Interaction
+	sv          *survey.Survey
+	customer    survey.Customer
+	interaction survey.Interaction
 	decision    string
 	sent        bool
 	failed      bool
@@ -368,7 +370,7 @@ type propInv struct {
 
 func propPick[T any](rng *rand.Rand, s []T) T { return s[rng.IntN(len(s))] }
 
-func (p *prop) now() time.Time { return p.en.svc.now() }
+func (p *prop) now() time.Time { return p.en.clock.now() }
 
 // advance moves the clock on by a random time of mean `mean`, sometimes by seconds only so
 // that events share their quarter-hour.
@@ -404,12 +406,12 @@ func (p *prop) step(answeredSince time.Time) {
 	case x < 26 || len(p.invs) == 0:
 		p.invite()
 	case x < 39: // the email went out (first send, or a retry after a failure)
-		if inv := p.find(func(i *propInv) bool { return i.decision == StatusScheduled && !i.sent }); inv != nil {
+		if inv := p.find(func(i *propInv) bool { return i.decision == survey.StatusScheduled && !i.sent }); inv != nil {
 			propNoErr(t, svc.MarkSent(ctx, inv.id, p.now(), false))
 			inv.sent = true
 		}
 	case x < 44:
-		if inv := p.find(func(i *propInv) bool { return i.decision == StatusScheduled && !i.sent && !i.failed }); inv != nil {
+		if inv := p.find(func(i *propInv) bool { return i.decision == survey.StatusScheduled && !i.sent && !i.failed }); inv != nil {
 			propNoErr(t, svc.MarkFailed(ctx, inv.id, p.now(), "550 no such user"))
 			inv.failed = true
 		}
@@ -440,9 +442,9 @@ func (p *prop) step(answeredSince time.Time) {
 		}
 	case x < 62: // a link visit; visits after the first change nothing
 		if inv := p.find(func(i *propInv) bool { return i.reachable() && (!i.opened || p.rng.IntN(5) == 0) }); inv != nil {
-			stored, err := svc.invitationByID(ctx, inv.id)
+			stored, err := svc.LinkInvitation(ctx, inv.id)
 			propNoErr(t, err)
-			propNoErr(t, svc.markOpened(ctx, stored))
+			propNoErr(t, svc.MarkOpened(ctx, stored))
 			inv.opened = true
 		}
 	case x < 85:
@@ -478,30 +480,30 @@ func propNoErr(t *testing.T, err error) {
 }
 
 // reachable says whether the customer has the link: a link-only invitation, or a sent email.
-func (i *propInv) reachable() bool { return i.decision == StatusCreated || i.sent }
+func (i *propInv) reachable() bool { return i.decision == survey.StatusCreated || i.sent }
 
 func (p *prop) invite() {
 	sv := propPick(p.rng, p.surveys)
-	invs := make([]*Invitation, 1+p.rng.IntN(4))
+	invs := make([]*survey.Invitation, 1+p.rng.IntN(4))
 	for i := range invs {
 		var decision string
 		switch x := p.rng.IntN(100); {
 		case x < 40:
-			decision = StatusCreated
+			decision = survey.StatusCreated
 		case x < 76:
-			decision = StatusScheduled
+			decision = survey.StatusScheduled
 		case x < 84:
-			decision = StatusThrottled
+			decision = survey.StatusThrottled
 		case x < 92:
-			decision = StatusSuppressed
+			decision = survey.StatusSuppressed
 		default:
-			decision = StatusSampledOut
+			decision = survey.StatusSampledOut
 		}
 		c := propPick(p.rng, propCustomers)
 		if p.rng.IntN(2) == 0 {
 			c = propCustomers[p.rng.IntN(6)]
 		}
-		in := Interaction{ID: bson.NewObjectID().Hex(), Agent: propPick(p.rng, propAgents), Team: propPick(p.rng, propTeams),
+		in := survey.Interaction{ID: bson.NewObjectID().Hex(), Agent: propPick(p.rng, propAgents), Team: propPick(p.rng, propTeams),
 			Channel: propPick(p.rng, propChannels), Country: propPick(p.rng, propCountries)}
 		// What the CRM said of how it went, each part known two times in three.
 		if p.rng.IntN(3) > 0 {
@@ -516,7 +518,7 @@ func (p *prop) invite() {
 			transfers := max(p.rng.IntN(6)-3, 0)
 			in.Transfers = &transfers
 		}
-		inv := p.en.svc.NewInvitation(sv, c, in, decision == StatusScheduled)
+		inv := p.en.svc.NewInvitation(sv, c, in, decision == survey.StatusScheduled)
 		inv.Status = decision
 		invs[i] = inv
 	}
@@ -527,7 +529,7 @@ func (p *prop) invite() {
 }
 
 // answer is a new answer to inv at the clock's time, with random score, flags and comment.
-func (p *prop) answer(inv *propInv) *Response {
+func (p *prop) answer(inv *propInv) *survey.Response {
 	now := p.now()
 	var flags []scoring.Flag
 	for _, f := range propFlags {
@@ -548,7 +550,7 @@ func (p *prop) answer(inv *propInv) *Response {
 		comment = propPick(p.rng, propComments)
 	}
 	sv := inv.sv
-	return &Response{ID: inv.id, WorkspaceID: p.ws.ID, SurveyID: sv.ID, InvitationID: inv.id, Kind: sv.Kind, Points: sv.Points,
+	return &survey.Response{ID: inv.id, WorkspaceID: p.ws.ID, SurveyID: sv.ID, InvitationID: inv.id, Kind: sv.Kind, Points: sv.Points,
 		Score: sv.MinScore() + p.rng.IntN(sv.Points), Comment: comment, Locale: "en", Customer: inv.customer,
 		Interaction: inv.interaction, Flags: flags, Revision: 1, CreatedAt: now, UpdatedAt: now}
 }
@@ -591,7 +593,7 @@ func (p *prop) edit(answeredSince time.Time) {
 		p.count.edits++
 		return
 	}
-	if !errors.Is(err, ErrEditWindowClosed) {
+	if !errors.Is(err, survey.ErrEditWindowClosed) {
 		p.t.Fatalf("edit %s after its window: %v, want ErrEditWindowClosed", now.Sub(inv.answeredAt), err)
 	}
 	p.count.refused++
@@ -602,9 +604,9 @@ func (p *prop) edit(answeredSince time.Time) {
 func (p *prop) rebuildDuringEvents() {
 	t, ctx, svc := p.t, p.ctx, p.en.svc
 	begun, started := p.now(), time.Now()
-	all := make([]RollupSurvey, len(p.surveys))
+	all := make([]survey.RollupSurvey, len(p.surveys))
 	for i, sv := range p.surveys {
-		all[i] = RollupSurvey{ID: sv.ID, WorkspaceID: sv.WorkspaceID, Name: sv.Name}
+		all[i] = survey.RollupSurvey{ID: sv.ID, WorkspaceID: sv.WorkspaceID, Name: sv.Name}
 	}
 	var wg sync.WaitGroup
 	var rebuildErr error
@@ -612,7 +614,7 @@ func (p *prop) rebuildDuringEvents() {
 	deadline := time.Now().Add(10 * time.Second)
 	for _, sv := range p.surveys {
 		for {
-			m, err := svc.rollups.State(ctx, sv.ID)
+			m, err := svc.Rollups().State(ctx, sv.ID)
 			propNoErr(t, err)
 			if m.Building != nil {
 				break
@@ -640,7 +642,7 @@ func (p *prop) rebuildDuringEvents() {
 
 // propKept is a report served before the rebuild.
 type propKept struct {
-	sv      *Survey
+	sv      *survey.Survey
 	q       ReportQuery
 	exclude []string
 	json    []byte
@@ -666,7 +668,7 @@ func (p *prop) check(label string, n int) []propKept {
 				continue
 			}
 			p.setExclusion(exclude)
-			rep, err := p.en.svc.Report(p.ctx, p.ws.ID, sv.ID, q)
+			rep, err := p.en.reports.Report(p.ctx, p.ws.ID, sv.ID, q)
 			if err != nil {
 				t.Fatalf("%s: %s survey, %s: %v", label, sv.Kind, propDescribe(q, exclude), err)
 			}
@@ -816,7 +818,7 @@ type propRefEvent struct {
 	at    time.Time
 	t     scoring.Tuple
 	stage scoring.Stage
-	in    *Interaction // an invited event's, for the service KPIs
+	in    *survey.Interaction // an invited event's, for the service KPIs
 }
 
 type propRefAnswer struct {
@@ -832,39 +834,37 @@ type propRefAnswer struct {
 type propRefData struct {
 	events    []propRefEvent
 	answers   []propRefAnswer
-	customers []CustomerCount
+	customers []survey.CustomerCount
 }
 
-var propRefDecisions = map[string]scoring.Stage{StatusCreated: scoring.StageCreated, StatusScheduled: scoring.StageScheduled,
-	StatusThrottled: scoring.StageThrottled, StatusSuppressed: scoring.StageSuppressed, StatusSampledOut: scoring.StageSampledOut}
+var propRefDecisions = map[string]scoring.Stage{survey.StatusCreated: scoring.StageCreated, survey.StatusScheduled: scoring.StageScheduled,
+	survey.StatusThrottled: scoring.StageThrottled, survey.StatusSuppressed: scoring.StageSuppressed, survey.StatusSampledOut: scoring.StageSampledOut}
 
-func propRefTuple(in Interaction) scoring.Tuple {
+func propRefTuple(in survey.Interaction) scoring.Tuple {
 	return scoring.Tuple{Agent: in.Agent, Team: in.Team, Channel: in.Channel, Country: in.Country}
 }
 
 // loadRef reads every invitation and response of sv straight from the store.
-func (p *prop) loadRef(sv *Survey) *propRefData {
+func (p *prop) loadRef(sv *survey.Survey) *propRefData {
 	t, ctx := p.t, p.ctx
 	filter := bson.D{{Key: "survey_id", Value: sv.ID}}
-	var invs []Invitation
-	cur, err := p.en.svc.db.Collection("invitations").Find(ctx, filter)
+	var invs []survey.Invitation
+	cur, err := p.en.db.Collection("invitations").Find(ctx, filter)
 	propNoErr(t, err)
 	propNoErr(t, cur.All(ctx, &invs))
-	var resps []Response
-	cur, err = p.en.svc.db.Collection("responses").Find(ctx, filter)
+	var resps []survey.Response
+	cur, err = p.en.db.Collection("responses").Find(ctx, filter)
 	propNoErr(t, err)
 	propNoErr(t, cur.All(ctx, &resps))
 
 	d := &propRefData{}
-	var counts []customerCountsDoc
-	cur, err = p.en.svc.db.Collection("customer_counts").Find(ctx, bson.D{{Key: "workspace_id", Value: p.ws.ID}})
+	// As the API lists them, not as the report reads them.
+	counts, err := p.en.svc.ListCustomerCounts(ctx, p.ws.ID, httpx.PageParams{Limit: 1_000_000})
 	propNoErr(t, err)
-	propNoErr(t, cur.All(ctx, &counts))
-	for _, doc := range counts {
-		_, dim, _ := strings.Cut(doc.ID, "|")
-		propNoErr(t, doc.decode(p.ws.ID, scoring.Dimension(dim)))
-		d.customers = append(d.customers, doc.counts...)
+	if counts.NextCursor != "" {
+		t.Fatal("more customer counts than one page")
 	}
+	d.customers = counts.Data
 	for _, inv := range invs {
 		tu := propRefTuple(inv.Interaction)
 		d.events = append(d.events, propRefEvent{inv.CreatedAt, tu, scoring.StageInvited, &inv.Interaction})
@@ -884,7 +884,7 @@ func (p *prop) loadRef(sv *Survey) *propRefData {
 	}
 	for _, r := range resps {
 		a := propRefAnswer{at: r.CreatedAt, t: propRefTuple(r.Interaction), flags: map[string]bool{}, score: r.Score,
-			comment: r.Comment != "", customer: CustomerKey(r.Customer)}
+			comment: r.Comment != "", customer: survey.CustomerKey(r.Customer)}
 		for _, f := range r.Flags {
 			a.flags[f.Name] = true
 		}
@@ -928,7 +928,7 @@ func propRefMatches(t scoring.Tuple, filter map[scoring.Dimension]string) bool {
 func propRefIn(at, from, to time.Time) bool { return !at.Before(from) && at.Before(to) }
 
 // report is the reference report of sv for q with the workspace excluding `exclude`.
-func (d *propRefData) report(sv *Survey, q ReportQuery, exclude []string) *Report {
+func (d *propRefData) report(sv *survey.Survey, q ReportQuery, exclude []string) *Report {
 	if exclude == nil {
 		exclude = propDefaultExclude
 	}
@@ -1062,7 +1062,7 @@ func propDayStart(y int, m time.Month, d int, loc *time.Location) time.Time {
 }
 
 // propRefRow computes one row from the events and answers in it.
-func propRefRow(sv *Survey, group string, evs []propRefEvent, ans []propRefAnswer, excl map[string]bool) scoring.Row {
+func propRefRow(sv *survey.Survey, group string, evs []propRefEvent, ans []propRefAnswer, excl map[string]bool) scoring.Row {
 	row := scoring.Row{Group: group}
 	var f [scoring.NumStages]int64
 	type stratum struct{ delivered, responded int64 }
@@ -1130,9 +1130,9 @@ func propRefRow(sv *Survey, group string, evs []propRefEvent, ans []propRefAnswe
 	}
 	estimate := func(h scoring.Histogram) scoring.Estimate {
 		switch sv.Kind {
-		case NPS:
+		case survey.NPS:
 			return scoring.NPS(h)
-		case CES:
+		case survey.CES:
 			return scoring.CES(h, sv.Points)
 		}
 		return scoring.CSAT(h)
@@ -1169,9 +1169,9 @@ func propRefRow(sv *Survey, group string, evs []propRefEvent, ans []propRefAnswe
 		}
 	}
 	switch sv.Kind {
-	case NPS:
+	case survey.NPS:
 		row.Weighted = scoring.NPSWeighted(wh)
-	case CES:
+	case survey.CES:
 		row.Weighted = scoring.CESWeighted(wh, sv.Points)
 	default:
 		row.Weighted = scoring.CSATWeighted(wh)
@@ -1230,7 +1230,7 @@ func (d *propRefData) retention(row *scoring.Row, scope map[scoring.Dimension]st
 	for k, v := range scope {
 		dim, value = k, v
 	}
-	var mine []CustomerCount
+	var mine []survey.CustomerCount
 	for _, c := range d.customers {
 		if c.Dimension == dim && c.Value == value && !c.StartsAt.Before(from) && !c.EndsAt.After(to) {
 			mine = append(mine, c)

@@ -1,4 +1,4 @@
-package survey
+package report
 
 import (
 	"context"
@@ -7,8 +7,36 @@ import (
 	"time"
 
 	"github.com/surveyd/surveyd/scoring"
+	"github.com/surveyd/surveyd/survey"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
+
+// Service computes reports of the core's surveys from their rollups.
+type Service struct {
+	core       *survey.Service
+	rollups    Rollups
+	benchmarks Benchmarks
+	targets    Targets
+	counts     CustomerCounts
+}
+
+// Options are what a report reads besides the core and the rollups.
+type Options struct {
+	// Benchmarks are the benchmark sets reports compare with (benchmark.Service); nil where
+	// no report compares with one.
+	Benchmarks Benchmarks
+	// Targets are the targets reports compare with (target.Service); nil where no report
+	// compares with them.
+	Targets Targets
+	// Counts are the customer counts the retention KPIs come from.
+	Counts CustomerCounts
+}
+
+// NewService builds the reports of core's surveys, read through rollups (the core's engine,
+// survey.Service.Rollups).
+func NewService(core *survey.Service, rollups Rollups, opts Options) *Service {
+	return &Service{core: core, rollups: rollups, benchmarks: opts.Benchmarks, targets: opts.Targets, counts: opts.Counts}
+}
 
 // Report intervals of a time series.
 const (
@@ -62,11 +90,11 @@ type ReportPoint struct {
 
 // Report computes a report of one of the workspace's surveys from its rollups.
 func (s *Service) Report(ctx context.Context, ws, id bson.ObjectID, q ReportQuery) (*Report, error) {
-	sv, err := s.Survey(ctx, ws, id)
+	sv, err := s.core.Survey(ctx, ws, id)
 	if err != nil {
 		return nil, err
 	}
-	w, err := s.WorkspaceByID(ctx, ws)
+	w, err := s.core.WorkspaceByID(ctx, ws)
 	if err != nil {
 		return nil, err
 	}
@@ -75,7 +103,7 @@ func (s *Service) Report(ctx context.Context, ws, id bson.ObjectID, q ReportQuer
 		return nil, err
 	}
 	spec := scoring.ReportSpec{Metric: scoring.Metric(sv.Kind), Points: sv.Points, GroupBy: q.GroupBy,
-		Filter: q.Filter, Exclude: w.excluded()}
+		Filter: q.Filter, Exclude: w.Excluded()}
 	rep := &Report{SurveyID: sv.ID, Metric: spec.Metric, Points: sv.Points, From: q.From.UTC(), To: q.To.UTC(),
 		TimeZone: q.Location.String(), GroupBy: q.GroupBy, Filter: map[string]string{},
 		ExcludeFlags: spec.Exclude.Names(), Interval: q.Interval}
@@ -104,7 +132,7 @@ func (s *Service) Report(ctx context.Context, ws, id bson.ObjectID, q ReportQuer
 	covers := make([][]scoring.Piece, len(slices))
 	for i, sl := range slices {
 		if covers[i], err = rd.Cover(sl.from, sl.to); err != nil {
-			return nil, fmt.Errorf("survey: report %s: %w", sv.ID.Hex(), err)
+			return nil, fmt.Errorf("report: survey %s: %w", sv.ID.Hex(), err)
 		}
 	}
 	// The references and customer counts are read while the rollups are: each is a few reads
@@ -115,7 +143,7 @@ func (s *Service) Report(ctx context.Context, ws, id bson.ObjectID, q ReportQuer
 		refErr, countsErr error
 	)
 	wg.Go(func() { refErr = s.readReferences(ctx, cmp, ws, sv, q) })
-	wg.Go(func() { customers, countsErr = s.reportCustomerCounts(ctx, ws, q) })
+	wg.Go(func() { customers, countsErr = s.counts.ReportCounts(ctx, ws, countDimensions(q)) })
 	loadErr := rd.Load(ctx, covers)
 	wg.Wait()
 	// A reference the request names wrongly is the request's fault, whatever else failed.
@@ -152,6 +180,18 @@ func (s *Service) Report(ctx context.Context, ws, id bson.ObjectID, q ReportQuer
 		}
 	}
 	return rep, nil
+}
+
+// countDimensions are the dimensions whose customer counts a report's rows can use: the
+// workspace's own (""), and those it groups or filters by.
+func countDimensions(q ReportQuery) []scoring.Dimension {
+	dims := []scoring.Dimension{""}
+	for _, d := range scoring.Dimensions() {
+		if _, ok := q.Filter[d]; ok || d == q.GroupBy {
+			dims = append(dims, d)
+		}
+	}
+	return dims
 }
 
 // nextBoundary is the start of the interval after the one holding t, in loc.

@@ -1,4 +1,4 @@
-package survey
+package report
 
 import (
 	"context"
@@ -18,6 +18,7 @@ import (
 	"github.com/surveyd/surveyd/internal/store"
 	"github.com/surveyd/surveyd/migrations"
 	"github.com/surveyd/surveyd/scoring"
+	"github.com/surveyd/surveyd/survey"
 	"github.com/surveyd/surveyd/survey/benchmark"
 	"github.com/surveyd/surveyd/survey/rollup"
 	"github.com/surveyd/surveyd/survey/target"
@@ -37,7 +38,7 @@ var reportBenchSizes = []int{100_000, 1_000_000}
 // with 100,000 within 1.5× of that; with every comparison, within 1.5× of the same report
 // without.
 //
-//	go test ./survey -run '^$' -bench ReportYearByAgent -benchtime 50x -timeout 0
+//	go test ./survey/report -run '^$' -bench ReportYearByAgent -benchtime 50x -timeout 0
 //
 // Seeding a million responses takes many minutes, so with SURVEYD_BENCH_DIR set each size's
 // store is kept in a directory under it and reused by later runs (the demo seeds once);
@@ -89,14 +90,16 @@ func BenchmarkReportYearByAgent(b *testing.B) {
 
 // reportBench is one size's seeded store and the report it is asked for.
 type reportBench struct {
-	size   int
-	st     *store.Store
-	client *mongo.Client // st's server without st.Client's operation timeout
-	svc    *Service
-	tmp    string     // removed on close; empty for a kept SURVEYD_BENCH_DIR store
-	ws     *Workspace // the demo's
-	survey *Survey
-	sets   []bson.ObjectID // the benchmark sets the demo workspace sees
+	size    int
+	st      *store.Store
+	client  *mongo.Client // st's server without st.Client's operation timeout
+	svc     *survey.Service
+	opts    Options // what reports compare with, and the customer counts
+	reports *Service
+	tmp     string            // removed on close; empty for a kept SURVEYD_BENCH_DIR store
+	ws      *survey.Workspace // the demo's
+	survey  *survey.Survey
+	sets    []bson.ObjectID // the benchmark sets the demo workspace sees
 }
 
 // openReportBench opens (creating when needed) the store for n responses and seeds the demo
@@ -136,13 +139,14 @@ func openReportBench(b *testing.B, n int) (rs *reportBench, err error) {
 	if err = rs.st.IndexIDs(ctx, db); err != nil {
 		return rs, err
 	}
-	signer, err := NewSigner([]config.LinkKey{testKey}, testKey.ID)
+	signer, err := survey.NewSigner([]config.LinkKey{testKey}, testKey.ID)
 	if err != nil {
 		return rs, err
 	}
-	rs.svc = NewService(db, Options{Signer: signer, BaseURL: "http://surveyd.test", IPSalt: []byte("salt")})
+	rs.svc = survey.NewService(db, survey.Options{Signer: signer, BaseURL: "http://surveyd.test", IPSalt: []byte("salt")})
 	benchmarks, targets := benchmark.NewService(db, benchmark.Options{}), target.NewService(db, target.Options{})
-	rs.svc.CompareWith(benchmarks, targets)
+	rs.opts = Options{Benchmarks: benchmarks, Targets: targets, Counts: rs.svc}
+	rs.reports = NewService(rs.svc, rs.svc.Rollups(), rs.opts)
 
 	b.Logf("opened and migrated %s in %s", dir, time.Since(opened).Round(time.Millisecond))
 
@@ -151,7 +155,7 @@ func openReportBench(b *testing.B, n int) (rs *reportBench, err error) {
 	// So a kept store that was seeded to the end says so in a file, and is not asked again.
 	done := filepath.Join(dir, "seeded")
 	if _, err := os.Stat(done); err == nil {
-		if rs.ws, err = rs.svc.WorkspaceByName(ctx, DemoWorkspace); err != nil {
+		if rs.ws, err = rs.svc.WorkspaceByName(ctx, survey.DemoWorkspace); err != nil {
 			return rs, err
 		}
 		b.Logf("reusing the %d responses seeded into %s", n, dir)
@@ -171,7 +175,7 @@ func openReportBench(b *testing.B, n int) (rs *reportBench, err error) {
 	} else {
 		start := time.Now()
 		lastLog, lastStage := start, ""
-		demo, err := rs.svc.SeedDemo(ctx, DemoOptions{Responses: n, Days: 365, Catalog: benchCatalog(), Seeders: []DemoSeeder{benchmarks, targets}, Progress: func(stage string, done, total int) {
+		demo, err := rs.svc.SeedDemo(ctx, survey.DemoOptions{Responses: n, Days: 365, Catalog: benchCatalog(), Seeders: []survey.DemoSeeder{benchmarks, targets}, Progress: func(stage string, done, total int) {
 			if stage != lastStage || time.Since(lastLog) >= time.Minute {
 				lastLog, lastStage = time.Now(), stage
 				fmt.Fprintf(os.Stderr, "seeding %d: %s %d/%d after %s\n", n, stage, done, total, time.Since(start).Round(time.Second))
@@ -193,17 +197,17 @@ func openReportBench(b *testing.B, n int) (rs *reportBench, err error) {
 		}
 	}
 
-	surveys, err := rs.svc.ListSurveys(ctx, rs.ws.ID, SurveyFilter{}, httpx.PageParams{Limit: 100})
+	surveys, err := rs.svc.ListSurveys(ctx, rs.ws.ID, survey.SurveyFilter{}, httpx.PageParams{Limit: 100})
 	if err != nil {
 		return rs, err
 	}
 	for i := range surveys {
-		if surveys[i].Name == demoSurveys[0].name { // Support CSAT
+		if surveys[i].Name == survey.DemoReportSurvey() { // Support CSAT
 			rs.survey = &surveys[i]
 		}
 	}
 	if rs.survey == nil {
-		return rs, fmt.Errorf("no %q survey in the demo workspace", demoSurveys[0].name)
+		return rs, fmt.Errorf("no %q survey in the demo workspace", survey.DemoReportSurvey())
 	}
 	sets, err := benchmarks.List(ctx, rs.ws.ID, httpx.PageParams{Limit: maxCompareSets})
 	if err != nil {
@@ -240,7 +244,7 @@ func (rs *reportBench) run(b *testing.B) {
 	qc := q
 	qc.Compare = CompareQuery{Previous: true, LastYear: true, Company: true, Targets: true, Benchmarks: rs.sets}
 	t0 := time.Now()
-	rep, err := rs.svc.Report(ctx, rs.ws.ID, rs.survey.ID, q)
+	rep, err := rs.reports.Report(ctx, rs.ws.ID, rs.survey.ID, q)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -249,7 +253,7 @@ func (rs *reportBench) run(b *testing.B) {
 		b.Fatalf("the report covers %d responses in %d groups; the demo data is missing", rep.Total.Funnel.Responded, len(rep.Groups))
 	}
 	t0 = time.Now()
-	compared, err := rs.svc.Report(ctx, rs.ws.ID, rs.survey.ID, qc)
+	compared, err := rs.reports.Report(ctx, rs.ws.ID, rs.survey.ID, qc)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -275,10 +279,10 @@ func (rs *reportBench) run(b *testing.B) {
 	var durations, comparedDurations, warm, warmCompared []time.Duration
 	report := func(q ReportQuery, cold bool, into *[]time.Duration) *Report {
 		if cold { // a sole writer's engine that has read nothing yet
-			rs.svc.rollups = newRollupEngine(rs.svc, true)
+			rs.reports = NewService(rs.svc, rollup.New(rs.client.Database(rs.st.DB.Name()), rollup.Options{SoleWriter: true}), rs.opts)
 		}
 		t0 := time.Now()
-		rep, err := rs.svc.Report(ctx, rs.ws.ID, rs.survey.ID, q)
+		rep, err := rs.reports.Report(ctx, rs.ws.ID, rs.survey.ID, q)
 		if err != nil {
 			b.Fatal(err)
 		}
