@@ -115,7 +115,7 @@ func (s *Service) Report(ctx context.Context, ws, id bson.ObjectID, q ReportQuer
 		refErr, countsErr error
 	)
 	wg.Go(func() { refErr = s.readReferences(ctx, cmp, ws, sv, q) })
-	wg.Go(func() { customers, countsErr = s.reportCustomerCounts(ctx, ws, q) })
+	wg.Go(func() { customers, countsErr = s.customerCounts.ReportCounts(ctx, ws, customerCountDims(q)) })
 	loadErr := rd.Load(ctx, covers)
 	wg.Wait()
 	// A reference the request names wrongly is the request's fault, whatever else failed.

@@ -19,6 +19,7 @@ import (
 	"github.com/surveyd/surveyd/migrations"
 	"github.com/surveyd/surveyd/scoring"
 	"github.com/surveyd/surveyd/survey/benchmark"
+	"github.com/surveyd/surveyd/survey/customercount"
 	"github.com/surveyd/surveyd/survey/rollup"
 	"github.com/surveyd/surveyd/survey/target"
 	"github.com/surveyd/surveyd/templates"
@@ -143,6 +144,8 @@ func openReportBench(b *testing.B, n int) (rs *reportBench, err error) {
 	rs.svc = NewService(db, Options{Signer: signer, BaseURL: "http://surveyd.test", IPSalt: []byte("salt")})
 	benchmarks, targets := benchmark.NewService(db, benchmark.Options{}), target.NewService(db, target.Options{})
 	rs.svc.CompareWith(benchmarks, targets)
+	counts := customercount.NewService(db, rs.svc.Rollups(), customercount.Options{})
+	rs.svc.CountCustomersWith(counts)
 
 	b.Logf("opened and migrated %s in %s", dir, time.Since(opened).Round(time.Millisecond))
 
@@ -171,7 +174,7 @@ func openReportBench(b *testing.B, n int) (rs *reportBench, err error) {
 	} else {
 		start := time.Now()
 		lastLog, lastStage := start, ""
-		demo, err := rs.svc.SeedDemo(ctx, DemoOptions{Responses: n, Days: 365, Catalog: benchCatalog(), Seeders: []DemoSeeder{benchmarks, targets}, Progress: func(stage string, done, total int) {
+		demo, err := rs.svc.SeedDemo(ctx, DemoOptions{Responses: n, Days: 365, Catalog: benchCatalog(), Seeders: []DemoSeeder{benchmarks, targets}, Counts: counts, Progress: func(stage string, done, total int) {
 			if stage != lastStage || time.Since(lastLog) >= time.Minute {
 				lastLog, lastStage = time.Now(), stage
 				fmt.Fprintf(os.Stderr, "seeding %d: %s %d/%d after %s\n", n, stage, done, total, time.Since(start).Round(time.Second))

@@ -20,6 +20,7 @@ import (
 
 	"github.com/surveyd/surveyd/scoring"
 	"github.com/surveyd/surveyd/survey/apikey"
+	"github.com/surveyd/surveyd/survey/customercount"
 	"github.com/surveyd/surveyd/survey/rollup"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
@@ -832,7 +833,7 @@ type propRefAnswer struct {
 type propRefData struct {
 	events    []propRefEvent
 	answers   []propRefAnswer
-	customers []CustomerCount
+	customers []customercount.CustomerCount
 }
 
 var propRefDecisions = map[string]scoring.Stage{StatusCreated: scoring.StageCreated, StatusScheduled: scoring.StageScheduled,
@@ -856,15 +857,9 @@ func (p *prop) loadRef(sv *Survey) *propRefData {
 	propNoErr(t, cur.All(ctx, &resps))
 
 	d := &propRefData{}
-	var counts []customerCountsDoc
-	cur, err = p.en.svc.db.Collection("customer_counts").Find(ctx, bson.D{{Key: "workspace_id", Value: p.ws.ID}})
+	counts := customercount.NewService(p.en.svc.db, p.en.svc.Rollups(), customercount.Options{})
+	d.customers, err = counts.Read(ctx, p.ws.ID, append([]scoring.Dimension{""}, scoring.Dimensions()...))
 	propNoErr(t, err)
-	propNoErr(t, cur.All(ctx, &counts))
-	for _, doc := range counts {
-		_, dim, _ := strings.Cut(doc.ID, "|")
-		propNoErr(t, doc.decode(p.ws.ID, scoring.Dimension(dim)))
-		d.customers = append(d.customers, doc.counts...)
-	}
 	for _, inv := range invs {
 		tu := propRefTuple(inv.Interaction)
 		d.events = append(d.events, propRefEvent{inv.CreatedAt, tu, scoring.StageInvited, &inv.Interaction})
@@ -1230,7 +1225,7 @@ func (d *propRefData) retention(row *scoring.Row, scope map[scoring.Dimension]st
 	for k, v := range scope {
 		dim, value = k, v
 	}
-	var mine []CustomerCount
+	var mine []customercount.CustomerCount
 	for _, c := range d.customers {
 		if c.Dimension == dim && c.Value == value && !c.StartsAt.Before(from) && !c.EndsAt.After(to) {
 			mine = append(mine, c)

@@ -22,6 +22,7 @@ import (
 	"github.com/surveyd/surveyd/internal/storetest"
 	"github.com/surveyd/surveyd/survey/apikey"
 	"github.com/surveyd/surveyd/survey/benchmark"
+	"github.com/surveyd/surveyd/survey/customercount"
 	"github.com/surveyd/surveyd/survey/target"
 	"github.com/surveyd/surveyd/templates"
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -88,6 +89,8 @@ func newEnv(t testing.TB) *env {
 	benchmarks := benchmark.NewService(db, benchmark.Options{Now: clock.now})
 	targets := target.NewService(db, target.Options{Now: clock.now})
 	svc.CompareWith(benchmarks, targets)
+	counts := customercount.NewService(db, svc.Rollups(), customercount.Options{Now: clock.now})
+	svc.CountCustomersWith(counts)
 
 	log := slog.New(slog.DiscardHandler)
 	w := NewRecorder(svc, log)
@@ -96,7 +99,7 @@ func newEnv(t testing.TB) *env {
 	go func() { defer close(done); w.Run(ctx) }()
 	t.Cleanup(func() { cancel(); <-done })
 
-	e := echo.NewWithConfig(echo.Config{Logger: log, HTTPErrorHandler: httpx.ErrorHandler(log, ErrorStatus, apikey.ErrorStatus, benchmark.ErrorStatus, target.ErrorStatus)})
+	e := echo.NewWithConfig(echo.Config{Logger: log, HTTPErrorHandler: httpx.ErrorHandler(log, ErrorStatus, apikey.ErrorStatus, benchmark.ErrorStatus, target.ErrorStatus, customercount.ErrorStatus)})
 	e.Use(httpx.SecureHeaders)
 	keys := apikey.NewStore(db)
 	h := NewHandler(svc, catalog)
@@ -105,6 +108,7 @@ func newEnv(t testing.TB) *env {
 	read, write := apikey.RequireScope(apikey.ScopeRead), apikey.RequireScope(apikey.ScopeWrite)
 	benchmark.NewHandler(benchmarks, apikey.WorkspaceOf).Register(api, read, write)
 	target.NewHandler(targets, svc, apikey.WorkspaceOf).Register(api, read, write)
+	customercount.NewHandler(counts, svc, apikey.WorkspaceOf).Register(api, read, write)
 
 	en := &env{t: t, svc: svc, rec: w, keys: keys, e: e, clock: clock}
 	en.ws, en.key = en.workspace("Acme")

@@ -136,6 +136,8 @@ type Service struct {
 
 	benchmarks Benchmarks // what reports compare with (CompareWith)
 	targets    Targets
+
+	customerCounts CustomerCounts // what reports' retention and churn come from (CountCustomersWith)
 }
 
 // cacheTTL bounds how long another instance's change to a survey or workspace takes to show

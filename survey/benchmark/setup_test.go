@@ -19,6 +19,7 @@ import (
 	"github.com/surveyd/surveyd/internal/storetest"
 	"github.com/surveyd/surveyd/survey"
 	"github.com/surveyd/surveyd/survey/apikey"
+	"github.com/surveyd/surveyd/survey/customercount"
 	"github.com/surveyd/surveyd/templates"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
@@ -74,6 +75,7 @@ func newEnv(t testing.TB) *env {
 	clock := &fakeClock{t: time.Date(2026, 6, 17, 8, 0, 0, 0, time.UTC)}
 	svc := NewService(db, Options{Now: clock.now})
 	core.CompareWith(svc, nil) // these tests compare reports with benchmark sets only
+	core.CountCustomersWith(customercount.NewService(db, core.Rollups(), customercount.Options{}))
 
 	log := slog.New(slog.DiscardHandler)
 	w := survey.NewRecorder(core, log)

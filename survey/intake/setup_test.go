@@ -20,6 +20,7 @@ import (
 	"github.com/surveyd/surveyd/internal/storetest"
 	"github.com/surveyd/surveyd/survey"
 	"github.com/surveyd/surveyd/survey/apikey"
+	"github.com/surveyd/surveyd/survey/customercount"
 	"github.com/surveyd/surveyd/templates"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -80,6 +81,7 @@ func newEnv(t testing.TB) *env {
 	clock := &fakeClock{t: time.Date(2026, 6, 17, 8, 0, 0, 0, time.UTC)}
 	core := survey.NewService(db, survey.Options{Signer: signer, BaseURL: "http://surveyd.test", IPSalt: []byte("salt"), Now: clock.now,
 		SoleRollupWriter: true}) // as the one process serving an embedded store is
+	core.CountCustomersWith(customercount.NewService(db, core.Rollups(), customercount.Options{Now: clock.now}))
 	keys := apikey.NewStore(db)
 	svc := NewService(db, core, []byte("secret-key-for-tests"))
 
