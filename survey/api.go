@@ -47,10 +47,6 @@ func (h *Handler) Register(g *echo.Group) {
 	g.GET("/responses/export", h.exportResponses, read)
 	g.PATCH("/responses/:id/flags", h.overrideFlags, write)
 	g.GET("/responses/:id/flags/audit", h.listFlagAudits, read)
-
-	g.POST("/customer-counts", h.putCustomerCount, write)
-	g.GET("/customer-counts", h.listCustomerCounts, read)
-	g.DELETE("/customer-counts/:id", h.deleteCustomerCount, write)
 }
 
 // pathID parses the :id path parameter; a malformed id is a 404, like an unknown one.

@@ -26,12 +26,19 @@ type DemoOptions struct {
 	// Seeders add the demo data of features outside the core: benchmark sets and targets.
 	Seeders []DemoSeeder
 	Intake  DemoIntake // seeds the demo's rule and CRM integration; nil: neither
+	Counts  DemoCounts // seeds the demo CRM's customer counts; nil: none
 }
 
 // DemoSeeder seeds one feature's part of the demo workspace ws, whose time zone is loc,
 // replacing what an interrupted seed left; benchmark.Service and target.Service are ones.
 type DemoSeeder interface {
 	SeedDemo(ctx context.Context, ws bson.ObjectID, loc *time.Location) error
+}
+
+// DemoCounts seeds the demo CRM's customer counts for the months of the demo's days of
+// history that have ended in the workspace ws's time zone loc; customercount.Service is one.
+type DemoCounts interface {
+	SeedDemo(ctx context.Context, ws bson.ObjectID, loc *time.Location, days int) error
 }
 
 // DemoIntake seeds the demo's part of the CRM intake. survey/intake provides it and
@@ -176,8 +183,10 @@ func (s *Service) SeedDemo(ctx context.Context, opts DemoOptions) (*Demo, error)
 			return nil, err
 		}
 	}
-	if err := s.seedDemoCustomerCounts(ctx, ws, days); err != nil {
-		return nil, err
+	if opts.Counts != nil {
+		if err := opts.Counts.SeedDemo(ctx, ws.ID, ws.Location(), days); err != nil {
+			return nil, err
+		}
 	}
 	if _, err := settings.InsertOne(ctx, append(marker, bson.E{Key: "at", Value: s.now()})); err != nil {
 		return nil, fmt.Errorf("survey: demo marker: %w", err)

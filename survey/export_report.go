@@ -1,7 +1,6 @@
 package survey
 
 import (
-	"context"
 	"encoding/csv"
 	"io"
 	"net/http"
@@ -9,11 +8,10 @@ import (
 	"github.com/labstack/echo/v5"
 	"github.com/surveyd/surveyd/scoring"
 	"github.com/surveyd/surveyd/survey/rollup"
-	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 // What survey/report needs of the core beyond its public API: the rollup engine it reads
-// through, a workspace's exclusion mask, the customer counts of a report's dimensions, the
+// through, a workspace's exclusion mask, the
 // CSV helpers the responses export uses, the dimensions' names, and the demo survey its
 // benchmark reads.
 
@@ -23,12 +21,6 @@ func (s *Service) Rollups() *rollup.Engine { return s.rollups }
 // Excluded is the mask of the workspace's excluding flags; a workspace stored before the
 // setting existed has the defaults.
 func (w *Workspace) Excluded() scoring.FlagMask { return w.excluded() }
-
-// ReportCounts are the customer counts a report's rows can use: those of dims, "" being the
-// workspace's own.
-func (s *Service) ReportCounts(ctx context.Context, ws bson.ObjectID, dims []scoring.Dimension) ([]scoring.CustomerCount, error) {
-	return s.reportCustomerCounts(ctx, ws, dims)
-}
 
 // NewCSV starts a CSV file on w with its header row, after a UTF-8 byte order mark (newCSV).
 func NewCSV(w io.Writer, columns []string) (*csv.Writer, error) { return newCSV(w, columns) }

@@ -30,6 +30,7 @@ import (
 	"github.com/surveyd/surveyd/survey"
 	"github.com/surveyd/surveyd/survey/apikey"
 	"github.com/surveyd/surveyd/survey/benchmark"
+	"github.com/surveyd/surveyd/survey/customercount"
 	"github.com/surveyd/surveyd/survey/intake"
 	"github.com/surveyd/surveyd/survey/report"
 	"github.com/surveyd/surveyd/survey/respondent"
@@ -50,6 +51,7 @@ type app struct {
 	benchmarks   *benchmark.Service
 	targets      *target.Service
 	reports      *report.Service
+	counts       *customercount.Service
 	keys         *apikey.Store
 	recorder     *survey.Recorder
 	catalog      *templates.Catalog
@@ -63,15 +65,17 @@ type app struct {
 	webhooks     *webhook.Service // outgoing, to the workspaces' CRMs
 }
 
-// Reports compare with benchmark sets and targets through interfaces survey/report declares,
-// and the demo seeds them through the survey core's.
+// Reports compare with benchmark sets and targets and read customer counts through
+// interfaces survey/report declares, and the demo seeds them through the survey core's.
 var (
 	_ report.Benchmarks     = (*benchmark.Service)(nil)
 	_ report.Targets        = (*target.Service)(nil)
-	_ report.CustomerCounts = (*survey.Service)(nil)
+	_ report.CustomerCounts = (*customercount.Service)(nil)
 	_ survey.DemoSeeder     = (*benchmark.Service)(nil)
 	_ survey.DemoSeeder     = (*target.Service)(nil)
+	_ survey.DemoCounts     = (*customercount.Service)(nil)
 	_ target.Periods        = (*survey.Service)(nil)
+	_ customercount.Periods = (*survey.Service)(nil)
 )
 
 // initApp opens the store, migrates it and builds the packages on top, in that order.
@@ -109,7 +113,8 @@ func initApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, e
 	a.svc = survey.NewService(st.DB, survey.Options{Signer: signer, BaseURL: cfg.BaseURL, IPSalt: salt,
 		SoleRollupWriter: st.Embedded}) // an embedded store is served by this process alone (st.Serve above)
 	a.benchmarks, a.targets = benchmark.NewService(st.DB, benchmark.Options{}), target.NewService(st.DB, target.Options{})
-	a.reports = report.NewService(a.svc, a.svc.Rollups(), report.Options{Benchmarks: a.benchmarks, Targets: a.targets, Counts: a.svc})
+	a.counts = customercount.NewService(st.DB, a.svc.Rollups(), customercount.Options{})
+	a.reports = report.NewService(a.svc, a.svc.Rollups(), report.Options{Benchmarks: a.benchmarks, Targets: a.targets, Counts: a.counts})
 	a.intake = intake.NewService(st.DB, a.svc, cfg.SecretKey)
 	a.keys = apikey.NewStore(st.DB)
 	a.recorder = survey.NewRecorder(a.svc, log)
@@ -187,7 +192,7 @@ func (a *app) close() {
 func (a *app) routes(reg *prometheus.Registry) *echo.Echo {
 	e := echo.NewWithConfig(echo.Config{
 		Logger:           a.log,
-		HTTPErrorHandler: httpx.ErrorHandler(a.log, survey.ErrorStatus, apikey.ErrorStatus, intake.ErrorStatus, benchmark.ErrorStatus, target.ErrorStatus, mailer.ErrorStatus, outbox.ErrorStatus),
+		HTTPErrorHandler: httpx.ErrorHandler(a.log, survey.ErrorStatus, apikey.ErrorStatus, intake.ErrorStatus, benchmark.ErrorStatus, target.ErrorStatus, customercount.ErrorStatus, mailer.ErrorStatus, outbox.ErrorStatus),
 		IPExtractor:      clientIP(a.cfg.TrustedProxies),
 		// An unknown path under /api/v1 is a 404 and a known one asked with another method a
 		// 405, not a catch-all route that runs the group's authentication.
@@ -246,6 +251,7 @@ func (a *app) routes(reg *prometheus.Registry) *echo.Echo {
 	benchmark.NewHandler(a.benchmarks, apikey.WorkspaceOf).Register(g, read, write)
 	target.NewHandler(a.targets, a.svc, apikey.WorkspaceOf).Register(g, read, write)
 	report.NewHandler(a.reports).Register(g)
+	customercount.NewHandler(a.counts, a.svc, apikey.WorkspaceOf).Register(g, read, write)
 	crm.Register(g)
 	a.suppressions.RegisterAPI(g)
 	a.webhooks.Register(g)

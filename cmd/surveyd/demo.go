@@ -37,6 +37,7 @@ func cmdDemo(ctx context.Context, args []string, getenv func(string) string, std
 		Seeders:   []survey.DemoSeeder{a.benchmarks, a.targets},
 		Progress:  progressBar(stderr),
 		Intake:    a.intake.Demo(),
+		Counts:    a.counts,
 	})
 	if err != nil {
 		return err

@@ -8,6 +8,7 @@ import (
 	"github.com/surveyd/surveyd/internal/surveytest"
 	"github.com/surveyd/surveyd/survey/apikey"
 	"github.com/surveyd/surveyd/survey/report"
+	"github.com/surveyd/surveyd/survey/customercount"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
@@ -27,7 +28,8 @@ func newEnv(t testing.TB) *env {
 	en := &env{Env: surveytest.New(t, ErrorStatus)}
 	en.svc = NewService(en.DB, Options{Now: en.Clock.Now})
 	// These tests compare reports with benchmark sets only.
-	report.NewHandler(report.NewService(en.Core, en.Core.Rollups(), report.Options{Benchmarks: en.svc, Counts: en.Core})).Register(en.API)
+	report.NewHandler(report.NewService(en.Core, en.Core.Rollups(), report.Options{Benchmarks: en.svc,
+		Counts: customercount.NewService(en.DB, en.Core.Rollups(), customercount.Options{Now: en.Clock.Now})})).Register(en.API)
 	NewHandler(en.svc, apikey.WorkspaceOf).Register(en.API, apikey.RequireScope(apikey.ScopeRead), apikey.RequireScope(apikey.ScopeWrite))
 	return en
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/surveyd/surveyd/internal/surveytest"
 	"github.com/surveyd/surveyd/survey"
 	"github.com/surveyd/surveyd/survey/report"
+	"github.com/surveyd/surveyd/survey/customercount"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
@@ -30,7 +31,8 @@ func newEnv(t testing.TB) *env {
 	t.Helper()
 	en := &env{Env: surveytest.New(t, ErrorStatus)}
 	en.svc = NewService(en.DB, en.Core, []byte("secret-key-for-tests"))
-	report.NewHandler(report.NewService(en.Core, en.Core.Rollups(), report.Options{Counts: en.Core})).Register(en.API)
+	report.NewHandler(report.NewService(en.Core, en.Core.Rollups(), report.Options{
+		Counts: customercount.NewService(en.DB, en.Core.Rollups(), customercount.Options{Now: en.Clock.Now})})).Register(en.API)
 	h := NewHandler(en.svc)
 	h.Register(en.API)
 	h.RegisterWebhooks(en.Echo)

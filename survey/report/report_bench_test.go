@@ -20,6 +20,7 @@ import (
 	"github.com/surveyd/surveyd/scoring"
 	"github.com/surveyd/surveyd/survey"
 	"github.com/surveyd/surveyd/survey/benchmark"
+	"github.com/surveyd/surveyd/survey/customercount"
 	"github.com/surveyd/surveyd/survey/rollup"
 	"github.com/surveyd/surveyd/survey/target"
 	"github.com/surveyd/surveyd/templates"
@@ -145,7 +146,8 @@ func openReportBench(b *testing.B, n int) (rs *reportBench, err error) {
 	}
 	rs.svc = survey.NewService(db, survey.Options{Signer: signer, BaseURL: "http://surveyd.test", IPSalt: []byte("salt")})
 	benchmarks, targets := benchmark.NewService(db, benchmark.Options{}), target.NewService(db, target.Options{})
-	rs.opts = Options{Benchmarks: benchmarks, Targets: targets, Counts: rs.svc}
+	counts := customercount.NewService(db, rs.svc.Rollups(), customercount.Options{})
+	rs.opts = Options{Benchmarks: benchmarks, Targets: targets, Counts: counts}
 	rs.reports = NewService(rs.svc, rs.svc.Rollups(), rs.opts)
 
 	b.Logf("opened and migrated %s in %s", dir, time.Since(opened).Round(time.Millisecond))
@@ -175,7 +177,7 @@ func openReportBench(b *testing.B, n int) (rs *reportBench, err error) {
 	} else {
 		start := time.Now()
 		lastLog, lastStage := start, ""
-		demo, err := rs.svc.SeedDemo(ctx, survey.DemoOptions{Responses: n, Days: 365, Catalog: benchCatalog(), Seeders: []survey.DemoSeeder{benchmarks, targets}, Progress: func(stage string, done, total int) {
+		demo, err := rs.svc.SeedDemo(ctx, survey.DemoOptions{Responses: n, Days: 365, Catalog: benchCatalog(), Seeders: []survey.DemoSeeder{benchmarks, targets}, Counts: counts, Progress: func(stage string, done, total int) {
 			if stage != lastStage || time.Since(lastLog) >= time.Minute {
 				lastLog, lastStage = time.Now(), stage
 				fmt.Fprintf(os.Stderr, "seeding %d: %s %d/%d after %s\n", n, stage, done, total, time.Since(start).Round(time.Second))

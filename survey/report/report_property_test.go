@@ -22,6 +22,7 @@ import (
 	"github.com/surveyd/surveyd/scoring"
 	"github.com/surveyd/surveyd/survey"
 	"github.com/surveyd/surveyd/survey/apikey"
+	"github.com/surveyd/surveyd/survey/customercount"
 	"github.com/surveyd/surveyd/survey/rollup"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
@@ -834,7 +835,7 @@ type propRefAnswer struct {
 type propRefData struct {
 	events    []propRefEvent
 	answers   []propRefAnswer
-	customers []survey.CustomerCount
+	customers []customercount.CustomerCount
 }
 
 var propRefDecisions = map[string]scoring.Stage{survey.StatusCreated: scoring.StageCreated, survey.StatusScheduled: scoring.StageScheduled,
@@ -859,7 +860,7 @@ func (p *prop) loadRef(sv *survey.Survey) *propRefData {
 
 	d := &propRefData{}
 	// As the API lists them, not as the report reads them.
-	counts, err := p.en.svc.ListCustomerCounts(ctx, p.ws.ID, httpx.PageParams{Limit: 1_000_000})
+	counts, err := p.en.counts.ListCustomerCounts(ctx, p.ws.ID, httpx.PageParams{Limit: 1_000_000})
 	propNoErr(t, err)
 	if counts.NextCursor != "" {
 		t.Fatal("more customer counts than one page")
@@ -1230,7 +1231,7 @@ func (d *propRefData) retention(row *scoring.Row, scope map[scoring.Dimension]st
 	for k, v := range scope {
 		dim, value = k, v
 	}
-	var mine []survey.CustomerCount
+	var mine []customercount.CustomerCount
 	for _, c := range d.customers {
 		if c.Dimension == dim && c.Value == value && !c.StartsAt.Before(from) && !c.EndsAt.After(to) {
 			mine = append(mine, c)

@@ -23,6 +23,7 @@ import (
 	"github.com/surveyd/surveyd/survey"
 	"github.com/surveyd/surveyd/survey/apikey"
 	"github.com/surveyd/surveyd/survey/benchmark"
+	"github.com/surveyd/surveyd/survey/customercount"
 	"github.com/surveyd/surveyd/survey/target"
 	"github.com/surveyd/surveyd/templates"
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -47,6 +48,7 @@ type env struct {
 	t       testing.TB
 	svc     *survey.Service
 	reports *Service
+	counts  *customercount.Service
 	rec     *survey.Recorder
 	keys    *apikey.Store
 	db      *mongo.Database
@@ -92,7 +94,8 @@ func newEnv(t testing.TB) *env {
 		SoleRollupWriter: true}) // as the one process serving an embedded store is
 	benchmarks := benchmark.NewService(db, benchmark.Options{Now: clock.now})
 	targets := target.NewService(db, target.Options{Now: clock.now})
-	reports := NewService(svc, svc.Rollups(), Options{Benchmarks: benchmarks, Targets: targets, Counts: svc})
+	counts := customercount.NewService(db, svc.Rollups(), customercount.Options{Now: clock.now})
+	reports := NewService(svc, svc.Rollups(), Options{Benchmarks: benchmarks, Targets: targets, Counts: counts})
 
 	log := slog.New(slog.DiscardHandler)
 	w := survey.NewRecorder(svc, log)
@@ -101,7 +104,7 @@ func newEnv(t testing.TB) *env {
 	go func() { defer close(done); w.Run(ctx) }()
 	t.Cleanup(func() { cancel(); <-done })
 
-	e := echo.NewWithConfig(echo.Config{Logger: log, HTTPErrorHandler: httpx.ErrorHandler(log, survey.ErrorStatus, apikey.ErrorStatus, benchmark.ErrorStatus, target.ErrorStatus)})
+	e := echo.NewWithConfig(echo.Config{Logger: log, HTTPErrorHandler: httpx.ErrorHandler(log, survey.ErrorStatus, apikey.ErrorStatus, benchmark.ErrorStatus, target.ErrorStatus, customercount.ErrorStatus)})
 	e.Use(httpx.SecureHeaders)
 	keys := apikey.NewStore(db)
 	api := e.Group("/api/v1", keys.Authenticate)
@@ -110,8 +113,9 @@ func newEnv(t testing.TB) *env {
 	read, write := apikey.RequireScope(apikey.ScopeRead), apikey.RequireScope(apikey.ScopeWrite)
 	benchmark.NewHandler(benchmarks, apikey.WorkspaceOf).Register(api, read, write)
 	target.NewHandler(targets, svc, apikey.WorkspaceOf).Register(api, read, write)
+	customercount.NewHandler(counts, svc, apikey.WorkspaceOf).Register(api, read, write)
 
-	en := &env{t: t, svc: svc, reports: reports, rec: w, keys: keys, db: db, e: e, clock: clock}
+	en := &env{t: t, svc: svc, reports: reports, counts: counts, rec: w, keys: keys, db: db, e: e, clock: clock}
 	en.ws, en.key = en.workspace("Acme")
 	return en
 }
@@ -235,13 +239,13 @@ func decode(t testing.TB, rec *httptest.ResponseRecorder, v any) {
 }
 
 // postCounts posts customer counts through the API.
-func (en *env) postCounts(body string, want int) survey.CustomerCount {
+func (en *env) postCounts(body string, want int) customercount.CustomerCount {
 	en.t.Helper()
 	rec := en.do("POST", "/api/v1/customer-counts", en.key, body)
 	if rec.Code != want {
 		en.t.Fatalf("POST /api/v1/customer-counts %s: %d, want %d: %s", body, rec.Code, want, rec.Body)
 	}
-	var cc survey.CustomerCount
+	var cc customercount.CustomerCount
 	decode(en.t, rec, &cc)
 	return cc
 }

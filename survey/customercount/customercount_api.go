@@ -1,6 +1,7 @@
-package survey
+package customercount
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"time"
@@ -8,8 +9,48 @@ import (
 	"github.com/labstack/echo/v5"
 	"github.com/surveyd/surveyd/internal/httpx"
 	"github.com/surveyd/surveyd/scoring"
-	"github.com/surveyd/surveyd/survey/apikey"
+	"go.mongodb.org/mongo-driver/v2/bson"
 )
+
+// Periods reads a count's period as a report's is read; survey.Service is one.
+type Periods interface {
+	// ReportLocation is the time zone tz names, or workspace ws's when tz is empty.
+	ReportLocation(ctx context.Context, ws bson.ObjectID, tz string) (*time.Location, error)
+	// ReportPeriod reads from and to as the instants [from, to): dates are days of loc, to
+	// included. A bad bound is a 4xx problem naming the field.
+	ReportPeriod(from, to string, loc *time.Location) (time.Time, time.Time, error)
+}
+
+// Handler serves the customer counts' API.
+type Handler struct {
+	svc       *Service
+	periods   Periods
+	workspace func(*echo.Context) bson.ObjectID
+}
+
+// NewHandler builds the API over svc; periods reads a count's period; workspace is the
+// workspace of a request's API key, as the authentication middleware in front of Register's
+// group found it (apikey.WorkspaceOf).
+func NewHandler(svc *Service, periods Periods, workspace func(*echo.Context) bson.ObjectID) *Handler {
+	return &Handler{svc: svc, periods: periods, workspace: workspace}
+}
+
+// Register adds the routes to g, the /api/v1 group behind authentication; read and write
+// let through API keys of at least that scope.
+func (h *Handler) Register(g *echo.Group, read, write echo.MiddlewareFunc) {
+	g.POST("/customer-counts", h.putCustomerCount, write)
+	g.GET("/customer-counts", h.listCustomerCounts, read)
+	g.DELETE("/customer-counts/:id", h.deleteCustomerCount, write)
+}
+
+// pathID parses the :id path parameter; a malformed id is a 404, like an unknown one.
+func pathID(c *echo.Context) (bson.ObjectID, error) {
+	id, err := bson.ObjectIDFromHex(c.Param("id"))
+	if err != nil {
+		return id, ErrNotFound
+	}
+	return id, nil
+}
 
 // customerCountRequest is the body of POST /api/v1/customer-counts. Counts are pointers so
 // that a missing one is told apart from 0. The bound is far above any customer base and keeps
@@ -30,11 +71,12 @@ func (h *Handler) putCustomerCount(c *echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	w, err := h.svc.WorkspaceByID(ctx, apikey.WorkspaceOf(c))
+	ws := h.workspace(c)
+	loc, err := h.periods.ReportLocation(ctx, ws, "")
 	if err != nil {
 		return err
 	}
-	cc, err := req.customerCount(w, h.svc.now())
+	cc, err := req.customerCount(ws, loc, h.periods)
 	if err != nil {
 		return err
 	}
@@ -50,8 +92,8 @@ func (h *Handler) putCustomerCount(c *echo.Context) error {
 }
 
 // customerCount checks what the struct tags cannot and resolves the period's days in the
-// workspace's time zone, as a report's are.
-func (r *customerCountRequest) customerCount(w *Workspace, now time.Time) (*CustomerCount, error) {
+// workspace's time zone loc, as a report's are.
+func (r *customerCountRequest) customerCount(ws bson.ObjectID, loc *time.Location, periods Periods) (*CustomerCount, error) {
 	var errs []httpx.FieldError
 	bad := func(field, message string) { errs = append(errs, httpx.FieldError{Field: field, Message: message}) }
 	for _, f := range []struct{ name, value, day string }{{"from", r.From, "first"}, {"to", r.To, "last"}} {
@@ -82,12 +124,11 @@ func (r *customerCountRequest) customerCount(w *Workspace, now time.Time) (*Cust
 	if len(errs) > 0 {
 		return nil, httpx.Invalid(errs...)
 	}
-	loc := w.Location()
-	from, to, err := reportPeriod(r.From, r.To, loc, now)
+	from, to, err := periods.ReportPeriod(r.From, r.To, loc)
 	if err != nil {
 		return nil, err
 	}
-	return &CustomerCount{WorkspaceID: w.ID, From: r.From, To: r.To, TimeZone: loc.String(), StartsAt: from, EndsAt: to,
+	return &CustomerCount{WorkspaceID: ws, From: r.From, To: r.To, TimeZone: loc.String(), StartsAt: from, EndsAt: to,
 		Dimension: dim, Value: value, Start: *r.Start, End: *r.End, New: *r.New}, nil
 }
 
@@ -96,7 +137,7 @@ func (h *Handler) listCustomerCounts(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	page, err := h.svc.ListCustomerCounts(c.Request().Context(), apikey.WorkspaceOf(c), p)
+	page, err := h.svc.ListCustomerCounts(c.Request().Context(), h.workspace(c), p)
 	if err != nil {
 		return err
 	}
@@ -108,8 +149,18 @@ func (h *Handler) deleteCustomerCount(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.svc.DeleteCustomerCount(c.Request().Context(), apikey.WorkspaceOf(c), id); err != nil {
+	if err := h.svc.DeleteCustomerCount(c.Request().Context(), h.workspace(c), id); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
+}
+
+// dimensionNames lists the dimensions counts may be posted for, besides the workspace, for
+// error messages.
+func dimensionNames() string {
+	var names []string
+	for _, d := range scoring.Dimensions() {
+		names = append(names, string(d))
+	}
+	return strings.Join(names, ", ")
 }

@@ -1,4 +1,4 @@
-package survey
+package customercount
 
 import (
 	"errors"
@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/surveyd/surveyd/survey"
 	"github.com/surveyd/surveyd/survey/apikey"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
@@ -27,7 +28,7 @@ func (en *env) postCounts(body string, want int) CustomerCount {
 }
 
 func TestCustomerCountsAPI(t *testing.T) {
-	en, _ := reportEnv(t)
+	en := newEnv(t)
 	october := `{"from":"2026-10-01","to":"2026-10-31","customers_start":200,"customers_end":180,"customers_new":20}`
 	first := en.postCounts(october, http.StatusCreated)
 	// October's days in the workspace's Asia/Ho_Chi_Minh.
@@ -46,9 +47,9 @@ func TestCustomerCountsAPI(t *testing.T) {
 	if billing.Dimension != "team" || billing.Value != "Billing" || chat.Value != "chat" || billing.ID == first.ID {
 		t.Fatalf("groups stored as %+v and %+v", billing, chat)
 	}
-	stored := func(ws *Workspace) int {
+	stored := func(ws *survey.Workspace) int {
 		t.Helper()
-		all, err := en.svc.readCustomerCounts(t.Context(), ws.ID, customerScopes)
+		all, err := en.svc.Read(t.Context(), ws.ID, customerScopes)
 		if err != nil {
 			t.Fatal(err)
 		}

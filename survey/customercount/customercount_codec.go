@@ -1,4 +1,4 @@
-package survey
+package customercount
 
 import (
 	"bytes"
@@ -12,7 +12,7 @@ import (
 // customerCountsFormat versions the binary form of a dimension's customer counts.
 const customerCountsFormat = 1
 
-var errCustomerCountsEncoding = errors.New("survey: malformed customer counts")
+var errCustomerCountsEncoding = errors.New("customercount: malformed customer counts")
 
 // encodeCustomerCounts writes counts compactly, for the reason customerCountsDoc gives: a
 // table of the strings they share (values, dates, time zones), then per count its id, its

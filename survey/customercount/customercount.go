@@ -1,8 +1,9 @@
-package survey
+package customercount
 
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -10,8 +11,52 @@ import (
 	"github.com/surveyd/surveyd/internal/httpx"
 	"github.com/surveyd/surveyd/internal/store"
 	"github.com/surveyd/surveyd/scoring"
+	"github.com/surveyd/surveyd/survey/rollup"
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 )
+
+// collection holds one document per workspace and dimension (customerCountsDoc).
+const collection = "customer_counts"
+
+// ErrNotFound is a customer count the workspace does not have. ErrorStatus maps it to HTTP.
+var ErrNotFound = errors.New("not found")
+
+// Engine runs a change to the counts the way the rollup engine runs its own (rollup.Engine):
+// the counts are read, changed and written whole like rollups are.
+type Engine interface {
+	// Exclusive runs task so that no other read-change-write of this process interleaves
+	// with it: the embedded store cannot check a version.
+	Exclusive(ctx context.Context, task func(ctx context.Context) error) error
+	// OnFerretDB says whether the store is the embedded FerretDB, which cannot check a
+	// version in a filter.
+	OnFerretDB(ctx context.Context) (bool, error)
+}
+
+var _ Engine = (*rollup.Engine)(nil)
+
+// Service stores the workspaces' customer counts and reads them for reports.
+type Service struct {
+	counts *mongo.Collection
+	engine Engine
+	now    func() time.Time
+}
+
+// Options are what a Service needs besides its database and engine.
+type Options struct {
+	// Now is the service's clock; nil: the real one, in UTC.
+	Now func() time.Time
+}
+
+// NewService binds the customer counts to db; engine serializes their changes with the
+// rollups' (survey.Service.Rollups).
+func NewService(db *mongo.Database, engine Engine, opts Options) *Service {
+	s := &Service{counts: db.Collection(collection), engine: engine, now: opts.Now}
+	if s.now == nil {
+		s.now = func() time.Time { return time.Now().UTC() }
+	}
+	return s
+}
 
 // CustomerCount is what the CRM knows of a period's customers, for the retention and churn
 // rates (SCORING.md, "Service KPIs from interactions"): the customers at its start (CS), at
@@ -56,7 +101,7 @@ type customerCountsDoc struct {
 func (doc *customerCountsDoc) decode(ws bson.ObjectID, d scoring.Dimension) error {
 	counts, err := decodeCustomerCounts(doc.Data)
 	if err != nil {
-		return fmt.Errorf("survey: customer counts %s: %w", doc.ID, err)
+		return fmt.Errorf("customercount: customer counts %s: %w", doc.ID, err)
 	}
 	for i := range counts {
 		counts[i].WorkspaceID, counts[i].Dimension = ws, d
@@ -72,8 +117,8 @@ func customerCountsKey(ws bson.ObjectID, d scoring.Dimension) string {
 	return ws.Hex() + "|" + string(d)
 }
 
-// readCustomerCounts reads the workspace's counts for the dimensions dims.
-func (s *Service) readCustomerCounts(ctx context.Context, ws bson.ObjectID, dims []scoring.Dimension) ([]CustomerCount, error) {
+// Read reads the workspace's counts for the dimensions dims ("" its own), as stored.
+func (s *Service) Read(ctx context.Context, ws bson.ObjectID, dims []scoring.Dimension) ([]CustomerCount, error) {
 	var out []CustomerCount
 	for _, d := range dims {
 		doc, _, err := s.customerCountsDoc(ctx, ws, d)
@@ -87,12 +132,12 @@ func (s *Service) readCustomerCounts(ctx context.Context, ws bson.ObjectID, dims
 
 // customerCountsDoc reads one dimension's document; a missing one is empty.
 func (s *Service) customerCountsDoc(ctx context.Context, ws bson.ObjectID, d scoring.Dimension) (doc customerCountsDoc, found bool, err error) {
-	err = s.db.Collection("customer_counts").FindOne(ctx, bson.D{{Key: "_id", Value: customerCountsKey(ws, d)}}).Decode(&doc)
+	err = s.counts.FindOne(ctx, bson.D{{Key: "_id", Value: customerCountsKey(ws, d)}}).Decode(&doc)
 	switch {
 	case store.IsNotFound(err):
 		return customerCountsDoc{ID: customerCountsKey(ws, d), WorkspaceID: ws}, false, nil
 	case err != nil:
-		return doc, false, fmt.Errorf("survey: read customer counts: %w", err)
+		return doc, false, fmt.Errorf("customercount: read customer counts: %w", err)
 	}
 	return doc, true, doc.decode(ws, d)
 }
@@ -102,12 +147,11 @@ func (s *Service) customerCountsDoc(ctx context.Context, ws bson.ObjectID, d sco
 // on MongoDB a version check makes that safe across instances; the embedded store has no
 // atomic read-modify-write, but its one process serializes the change with the rollups'.
 func (s *Service) changeCustomerCounts(ctx context.Context, ws bson.ObjectID, d scoring.Dimension, change func([]CustomerCount) ([]CustomerCount, bool)) error {
-	ferret, err := s.rollups.OnFerretDB(ctx)
+	ferret, err := s.engine.OnFerretDB(ctx)
 	if err != nil {
 		return err
 	}
-	coll := s.db.Collection("customer_counts")
-	return s.rollups.Exclusive(ctx, func(ctx context.Context) error {
+	return s.engine.Exclusive(ctx, func(ctx context.Context) error {
 		for range 20 {
 			doc, found, err := s.customerCountsDoc(ctx, ws, d)
 			if err != nil {
@@ -119,12 +163,12 @@ func (s *Service) changeCustomerCounts(ctx context.Context, ws bson.ObjectID, d 
 			}
 			next := customerCountsDoc{ID: doc.ID, WorkspaceID: ws, V: doc.V + 1, Data: encodeCustomerCounts(counts)}
 			if !found {
-				_, err := coll.InsertOne(ctx, next)
+				_, err := s.counts.InsertOne(ctx, next)
 				if store.IsDuplicateKey(err) {
 					continue
 				}
 				if err != nil {
-					return fmt.Errorf("survey: store customer counts: %w", err)
+					return fmt.Errorf("customercount: store customer counts: %w", err)
 				}
 				return nil
 			}
@@ -132,15 +176,15 @@ func (s *Service) changeCustomerCounts(ctx context.Context, ws bson.ObjectID, d 
 			if !ferret {
 				filter = append(filter, bson.E{Key: "v", Value: doc.V})
 			}
-			res, err := coll.ReplaceOne(ctx, filter, next)
+			res, err := s.counts.ReplaceOne(ctx, filter, next)
 			if err != nil {
-				return fmt.Errorf("survey: store customer counts: %w", err)
+				return fmt.Errorf("customercount: store customer counts: %w", err)
 			}
 			if res.MatchedCount == 1 {
 				return nil
 			}
 		}
-		return fmt.Errorf("survey: customer counts of %s: too many concurrent writers", ws.Hex())
+		return fmt.Errorf("customercount: customer counts of %s: too many concurrent writers", ws.Hex())
 	})
 }
 
@@ -167,7 +211,7 @@ func (s *Service) PutCustomerCount(ctx context.Context, cc *CustomerCount) (crea
 
 // ListCustomerCounts returns a page of the workspace's customer counts, newest first.
 func (s *Service) ListCustomerCounts(ctx context.Context, ws bson.ObjectID, p httpx.PageParams) (httpx.Page[CustomerCount], error) {
-	all, err := s.readCustomerCounts(ctx, ws, customerScopes)
+	all, err := s.Read(ctx, ws, customerScopes)
 	if err != nil {
 		return httpx.Page[CustomerCount]{}, err
 	}
@@ -192,13 +236,13 @@ func (s *Service) DeleteCustomerCount(ctx context.Context, ws, id bson.ObjectID)
 			return err
 		}
 	}
-	return fmt.Errorf("survey: customer counts %s: %w", id.Hex(), ErrNotFound)
+	return fmt.Errorf("customercount: customer counts %s: %w", id.Hex(), ErrNotFound)
 }
 
-// reportCustomerCounts are the customer counts a report's rows can use: those of dims, the
-// workspace's own ("") and the dimensions it groups or filters by.
-func (s *Service) reportCustomerCounts(ctx context.Context, ws bson.ObjectID, dims []scoring.Dimension) ([]scoring.CustomerCount, error) {
-	rows, err := s.readCustomerCounts(ctx, ws, dims)
+// ReportCounts are the customer counts a report's rows can use, in scoring's terms: those of
+// the dimensions dims, "" being the workspace's own (report.CustomerCounts).
+func (s *Service) ReportCounts(ctx context.Context, ws bson.ObjectID, dims []scoring.Dimension) ([]scoring.CustomerCount, error) {
+	rows, err := s.Read(ctx, ws, dims)
 	if err != nil {
 		return nil, err
 	}
