@@ -11,8 +11,8 @@ import (
 	"github.com/surveyd/surveyd/internal/storetest"
 	"github.com/surveyd/surveyd/internal/surveytest"
 	"github.com/surveyd/surveyd/survey"
-	"github.com/surveyd/surveyd/survey/report"
 	"github.com/surveyd/surveyd/survey/customercount"
+	"github.com/surveyd/surveyd/survey/report"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
