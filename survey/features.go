@@ -2,12 +2,16 @@ package survey
 
 import (
 	"context"
+	"encoding/csv"
 	"fmt"
+	"io"
+	"net/http"
 	"time"
 
 	"github.com/labstack/echo/v5"
 	"github.com/surveyd/surveyd/internal/httpx"
 	"github.com/surveyd/surveyd/internal/store"
+	"github.com/surveyd/surveyd/scoring"
 	"github.com/surveyd/surveyd/survey/rollup"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -16,7 +20,10 @@ import (
 // What the features built on the core need of it beyond its public API: its clock, the cached
 // workspaces and surveys; for survey/intake, the way an invitation decided by a rule is queued
 // and stored and the request helpers its handlers share with the core's; for
-// survey/respondent, the link's check, the invitation it names and its first visit.
+// survey/respondent, the link's check, the invitation it names and its first visit; for
+// survey/report, the rollup engine it reads through, a workspace's exclusion mask, the CSV
+// helpers the responses export uses, the dimensions' names and the demo survey its benchmark
+// reads.
 
 // Now is the service's clock, which features built on the core keep time by.
 func (s *Service) Now() time.Time { return s.now() }
@@ -110,3 +117,28 @@ func (w *Recorder) WithoutRollups() { w.rollups = discardChanges{} }
 type discardChanges struct{}
 
 func (discardChanges) Record(context.Context, ...rollup.Change) error { return nil }
+
+// Rollups is the core's rollup engine, which reports read through (rollup.Engine.Reader).
+func (s *Service) Rollups() *rollup.Engine { return s.rollups }
+
+// Excluded is the mask of the workspace's excluding flags; a workspace stored before the
+// setting existed has the defaults.
+func (w *Workspace) Excluded() scoring.FlagMask { return w.excluded() }
+
+// NewCSV starts a CSV file on w with its header row, after a UTF-8 byte order mark (newCSV).
+func NewCSV(w io.Writer, columns []string) (*csv.Writer, error) { return newCSV(w, columns) }
+
+// Defuse keeps a spreadsheet from running a cell from outside as a formula (defuse).
+func Defuse(cell string) string { return defuse(cell) }
+
+// CSVAttachment sends the status and headers of a CSV download named filename; what is
+// written to the returned writer is the file.
+func CSVAttachment(c *echo.Context, filename string) http.ResponseWriter {
+	return csvAttachment(c, filename)
+}
+
+// DimensionNames lists the report dimensions for an error message: "agent, team, ...".
+func DimensionNames() string { return dimensionNames() }
+
+// DemoReportSurvey is the name of the demo survey the report benchmark reads: Support CSAT.
+func DemoReportSurvey() string { return demoSurveys[0].name }
