@@ -127,7 +127,7 @@ func TestReportKPIs(t *testing.T) {
 // than chats, and retention and churn for each month of its history.
 func TestDemoShowsServiceKPIs(t *testing.T) {
 	en := newEnv(t)
-	demo, err := en.svc.SeedDemo(t.Context(), survey.DemoOptions{Responses: 300, Catalog: catalog})
+	demo, err := en.svc.SeedDemo(t.Context(), survey.DemoOptions{Responses: 300, Catalog: catalog, Counts: en.counts})
 	if err != nil {
 		t.Fatal(err)
 	}
