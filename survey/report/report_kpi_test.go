@@ -12,6 +12,7 @@ import (
 	"github.com/surveyd/surveyd/scoring"
 	"github.com/surveyd/surveyd/survey"
 	"github.com/surveyd/surveyd/survey/apikey"
+	"github.com/surveyd/surveyd/survey/demo"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
@@ -127,17 +128,17 @@ func TestReportKPIs(t *testing.T) {
 // than chats, and retention and churn for each month of its history.
 func TestDemoShowsServiceKPIs(t *testing.T) {
 	en := newEnv(t)
-	demo, err := en.svc.SeedDemo(t.Context(), survey.DemoOptions{Responses: 300, Catalog: catalog})
+	seeded, err := demo.Seed(t.Context(), demo.Services{Core: en.svc, Counts: en.counts}, demo.Options{Responses: 300, Catalog: catalog})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var sv survey.Survey
-	if err := en.db.Collection("surveys").FindOne(t.Context(), bson.D{{Key: "workspace_id", Value: demo.Workspace.ID}, {Key: "name", Value: "Support CSAT"}}).Decode(&sv); err != nil {
+	if err := en.db.Collection("surveys").FindOne(t.Context(), bson.D{{Key: "workspace_id", Value: seeded.Workspace.ID}, {Key: "name", Value: "Support CSAT"}}).Decode(&sv); err != nil {
 		t.Fatal(err)
 	}
-	key := en.keyFor(demo.Workspace, apikey.ScopeRead)
+	key := en.keyFor(seeded.Workspace, apikey.ScopeRead)
 	// The months of the demo's 90 days that have ended.
-	now := en.clock.now().In(demo.Workspace.Location())
+	now := en.clock.now().In(seeded.Workspace.Location())
 	first := now.AddDate(0, 0, -90)
 	first = time.Date(first.Year(), first.Month(), 1, 0, 0, 0, 0, time.UTC)
 	last := time.Date(now.Year(), now.Month(), 0, 0, 0, 0, 0, time.UTC)
