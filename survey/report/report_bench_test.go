@@ -16,6 +16,7 @@ import (
 	"github.com/surveyd/surveyd/internal/config"
 	"github.com/surveyd/surveyd/internal/httpx"
 	"github.com/surveyd/surveyd/internal/store"
+	"github.com/surveyd/surveyd/internal/surveytest"
 	"github.com/surveyd/surveyd/migrations"
 	"github.com/surveyd/surveyd/scoring"
 	"github.com/surveyd/surveyd/survey"
@@ -24,7 +25,6 @@ import (
 	"github.com/surveyd/surveyd/survey/demo"
 	"github.com/surveyd/surveyd/survey/rollup"
 	"github.com/surveyd/surveyd/survey/target"
-	"github.com/surveyd/surveyd/templates"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -141,7 +141,7 @@ func openReportBench(b *testing.B, n int) (rs *reportBench, err error) {
 	if err = rs.st.IndexIDs(ctx, db); err != nil {
 		return rs, err
 	}
-	signer, err := survey.NewSigner([]config.LinkKey{testKey}, testKey.ID)
+	signer, err := survey.NewSigner([]config.LinkKey{surveytest.LinkKey}, surveytest.LinkKey.ID)
 	if err != nil {
 		return rs, err
 	}
@@ -178,7 +178,7 @@ func openReportBench(b *testing.B, n int) (rs *reportBench, err error) {
 	} else {
 		start := time.Now()
 		lastLog, lastStage := start, ""
-		seeded, err := demo.Seed(ctx, demo.Services{Core: rs.svc, Benchmarks: benchmarks, Targets: targets, Counts: counts}, demo.Options{Responses: n, Days: 365, Catalog: benchCatalog(), Progress: func(stage string, done, total int) {
+		seeded, err := demo.Seed(ctx, demo.Services{Core: rs.svc, Benchmarks: benchmarks, Targets: targets, Counts: counts}, demo.Options{Responses: n, Days: 365, Catalog: surveytest.Catalog(b), Progress: func(stage string, done, total int) {
 			if stage != lastStage || time.Since(lastLog) >= time.Minute {
 				lastLog, lastStage = time.Now(), stage
 				fmt.Fprintf(os.Stderr, "seeding %d: %s %d/%d after %s\n", n, stage, done, total, time.Since(start).Round(time.Second))
@@ -220,17 +220,6 @@ func openReportBench(b *testing.B, n int) (rs *reportBench, err error) {
 		rs.sets = append(rs.sets, set.ID)
 	}
 	return rs, nil
-}
-
-// benchCatalog is the catalog newEnv loads, loaded the same way.
-func benchCatalog() *templates.Catalog {
-	loadOnce.Do(func() {
-		var err error
-		if catalog, err = templates.LoadCatalog(); err != nil {
-			panic(err)
-		}
-	})
-	return catalog
 }
 
 // query is the last 365 days of the workspace's time zone up to the end of today.
