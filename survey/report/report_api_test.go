@@ -33,7 +33,7 @@ var reportNow = time.Date(2026, 11, 20, 3, 0, 0, 0, time.UTC)
 func reportEnv(t *testing.T) (*env, *survey.Survey) {
 	t.Helper()
 	en := newEnv(t)
-	en.Core.SetDistributor(&stubDistributor{en: en})
+	en.Core.SetDistributor(&surveytest.Distributor{DB: en.DB})
 	en.Clock.Advance(reportNow.Sub(en.Clock.Now()))
 	return en, en.CreateSurvey(`{"kind":"csat","name":"Support"}`)
 }

@@ -7,9 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/surveyd/surveyd/internal/store"
 	"github.com/surveyd/surveyd/internal/storetest"
 	"github.com/surveyd/surveyd/internal/surveytest"
 	"github.com/surveyd/surveyd/survey"
@@ -17,7 +15,6 @@ import (
 	"github.com/surveyd/surveyd/survey/benchmark"
 	"github.com/surveyd/surveyd/survey/customercount"
 	"github.com/surveyd/surveyd/survey/target"
-	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 func TestMain(m *testing.M) { storetest.Main(m) }
@@ -119,27 +116,4 @@ func (en *env) postCounts(body string, want int) customercount.CustomerCount {
 	var cc customercount.CustomerCount
 	surveytest.Decode(en.T, rec, &cc)
 	return cc
-}
-
-// stubDistributor stands in for the mailer, which the reports' tests do not build: it queues
-// each scheduled invitation in the outbox collection under the invitation's id, as the
-// mailer does, and suppresses no one.
-type stubDistributor struct{ en *env }
-
-func (d *stubDistributor) Suppressed(context.Context, bson.ObjectID, string) (bool, error) {
-	return false, nil
-}
-
-func (d *stubDistributor) Schedule(ctx context.Context, invs []*survey.Invitation, due []time.Time) error {
-	for i, inv := range invs {
-		_, err := d.en.DB.Collection("outbox").InsertOne(ctx, bson.D{
-			{Key: "_id", Value: inv.ID}, {Key: "workspace_id", Value: inv.WorkspaceID}, {Key: "kind", Value: "email"},
-			{Key: "purpose", Value: "invitation"}, {Key: "invitation_id", Value: inv.ID}, {Key: "due_at", Value: due[i]},
-			{Key: "status", Value: "pending"},
-		})
-		if err != nil && !store.IsDuplicateKey(err) {
-			return err
-		}
-	}
-	return nil
 }
