@@ -12,6 +12,7 @@
 //	survey/intake      the CRM intake: integrations, the signed interaction webhook, rules
 //	survey/benchmark   benchmark sets and their CSV import (a leaf)
 //	survey/target      targets (a leaf)
+//	survey/demo        the demo workspace, seeded through the core and the features
 //
 // What the features need of the core beyond its public API is in features.go.
 package survey

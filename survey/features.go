@@ -13,6 +13,7 @@ import (
 	"github.com/surveyd/surveyd/internal/store"
 	"github.com/surveyd/surveyd/scoring"
 	"github.com/surveyd/surveyd/survey/rollup"
+	"github.com/surveyd/surveyd/templates"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 )
@@ -22,8 +23,8 @@ import (
 // and stored and the request helpers its handlers share with the core's; for
 // survey/respondent, the link's check, the invitation it names and its first visit; for
 // survey/report, the rollup engine it reads through, a workspace's exclusion mask, the CSV
-// helpers the responses export uses, the dimensions' names and the demo survey its benchmark
-// reads.
+// helpers the responses export uses and the dimensions' names; for survey/demo, a survey with
+// the defaults, the bias flags, and the way a made-up history is written and cleared.
 
 // Now is the service's clock, which features built on the core keep time by.
 func (s *Service) Now() time.Time { return s.now() }
@@ -140,5 +141,62 @@ func CSVAttachment(c *echo.Context, filename string) http.ResponseWriter {
 // DimensionNames lists the report dimensions for an error message: "agent, team, ...".
 func DimensionNames() string { return dimensionNames() }
 
-// DemoReportSurvey is the name of the demo survey the report benchmark reads: Support CSAT.
-func DemoReportSurvey() string { return demoSurveys[0].name }
+// DefaultSurvey is a survey of kind in the workspace ws with the link validity, edit window
+// and texts POST /surveys gives one left without them; survey/demo names and scales it.
+func DefaultSurvey(catalog *templates.Catalog, ws bson.ObjectID, kind Kind) *Survey {
+	return &Survey{
+		WorkspaceID: ws, Kind: kind,
+		LinkValidDays: defaultLinkValidDays, EditWindowHours: defaultEditWindowHours, Reasons: []Reason{},
+		Question:      defaultText(catalog, "survey.default.question."+string(kind)),
+		CommentPrompt: defaultText(catalog, "survey.default.comment_prompt"),
+		ThankYou:      defaultText(catalog, "survey.default.thank_you"),
+	}
+}
+
+// Flags are the bias flags the recorder gives r, sv's answer to inv (flags).
+func Flags(sv *Survey, inv *Invitation, r *Response) []scoring.Flag { return flags(sv, inv, r) }
+
+// InsertHistory stores invitations and responses as they are, without counting them in the
+// rollups or queueing an email: survey/demo's made-up history, whose rollups RebuildRollups
+// counts afterwards.
+func (s *Service) InsertHistory(ctx context.Context, invs []*Invitation, resps []*Response) error {
+	if len(invs) > 0 {
+		if _, err := s.invitations.InsertMany(ctx, invs); err != nil {
+			return fmt.Errorf("survey: seed invitations: %w", err)
+		}
+	}
+	if len(resps) > 0 {
+		if _, err := s.responses.InsertMany(ctx, resps); err != nil {
+			return fmt.Errorf("survey: seed responses: %w", err)
+		}
+	}
+	return nil
+}
+
+// ClearWorkspace deletes the workspace's surveys, invitations and responses, not their
+// rollups: survey/demo redoes an interrupted seed after it, and rebuilds them.
+func (s *Service) ClearWorkspace(ctx context.Context, ws bson.ObjectID) error {
+	for _, coll := range []*mongo.Collection{s.surveys, s.invitations, s.responses} {
+		if err := store.DeleteMany(ctx, coll, bson.D{{Key: "workspace_id", Value: ws}}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// InteractionInvitations lists the workspace's invitations for the interaction whose CRM id
+// is interaction; survey/demo finds its live links so.
+func (s *Service) InteractionInvitations(ctx context.Context, ws bson.ObjectID, interaction string) ([]Invitation, error) {
+	cur, err := s.invitations.Find(ctx, bson.D{{Key: "workspace_id", Value: ws}, {Key: "interaction.id", Value: interaction}})
+	if err != nil {
+		return nil, fmt.Errorf("survey: invitations of interaction %s: %w", interaction, err)
+	}
+	var invs []Invitation
+	if err := cur.All(ctx, &invs); err != nil {
+		return nil, fmt.Errorf("survey: invitations of interaction %s: %w", interaction, err)
+	}
+	return invs, nil
+}
+
+// Settings holds the install's settings documents by _id: the IP salt's, survey/demo's marker.
+func (s *Service) Settings() *mongo.Collection { return s.db.Collection("settings") }

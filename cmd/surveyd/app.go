@@ -66,14 +66,11 @@ type app struct {
 }
 
 // Reports compare with benchmark sets and targets and read customer counts through
-// interfaces survey/report declares, and the demo seeds them through the survey core's.
+// interfaces survey/report declares.
 var (
 	_ report.Benchmarks     = (*benchmark.Service)(nil)
 	_ report.Targets        = (*target.Service)(nil)
 	_ report.CustomerCounts = (*customercount.Service)(nil)
-	_ survey.DemoSeeder     = (*benchmark.Service)(nil)
-	_ survey.DemoSeeder     = (*target.Service)(nil)
-	_ survey.DemoCounts     = (*customercount.Service)(nil)
 	_ target.Periods        = (*survey.Service)(nil)
 	_ customercount.Periods = (*survey.Service)(nil)
 )

@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/surveyd/surveyd/survey"
 	"github.com/surveyd/surveyd/survey/apikey"
+	"github.com/surveyd/surveyd/survey/demo"
 	"github.com/surveyd/surveyd/survey/intake"
 )
 
@@ -30,42 +30,35 @@ func cmdDemo(ctx context.Context, args []string, getenv func(string) string, std
 	defer a.close()
 
 	fmt.Fprintln(stderr, "seeding the demo workspace…")
-	demo, err := a.svc.SeedDemo(ctx, survey.DemoOptions{
-		Responses: responses,
-		Days:      days,
-		Catalog:   a.catalog,
-		Seeders:   []survey.DemoSeeder{a.benchmarks, a.targets},
-		Progress:  progressBar(stderr),
-		Intake:    a.intake.Demo(),
-		Counts:    a.counts,
-	})
+	seeded, err := demo.Seed(ctx, demo.Services{Core: a.svc, Intake: a.intake, Benchmarks: a.benchmarks, Targets: a.targets, Counts: a.counts},
+		demo.Options{Responses: responses, Days: days, Catalog: a.catalog, Progress: progressBar(stderr)})
 	if err != nil {
 		return err
 	}
-	if !demo.Seeded {
+	if !seeded.Seeded {
 		fmt.Fprintln(stderr, "  already seeded; nothing added")
 	}
 	// The key is shown once, so each run makes a new one and retires the previous demo keys.
-	if err := a.keys.RevokeNamed(ctx, demo.Workspace.ID, "demo"); err != nil {
+	if err := a.keys.RevokeNamed(ctx, seeded.Workspace.ID, "demo"); err != nil {
 		return err
 	}
-	_, secret, err := a.keys.Create(ctx, demo.Workspace.ID, "demo", apikey.ScopeAdmin)
+	_, secret, err := a.keys.Create(ctx, seeded.Workspace.ID, "demo", apikey.ScopeAdmin)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "\nDemo workspace %q is ready.\n\nAPI key (admin):\n  %s\n\nTry it:\n", demo.Workspace.Name, secret)
+	fmt.Fprintf(stdout, "\nDemo workspace %q is ready.\n\nAPI key (admin):\n  %s\n\nTry it:\n", seeded.Workspace.Name, secret)
 	fmt.Fprintf(stdout, "  curl -H 'Authorization: Bearer %s' %s/api/v1/surveys\n\nLive survey links:\n", secret, cfg.BaseURL)
-	for _, l := range demo.Links {
+	for _, l := range seeded.Links {
 		fmt.Fprintf(stdout, "  %-18s %s\n", l.Survey, l.Link)
 	}
 	fmt.Fprintln(stdout, "\nAdd ?lang=vi or ?lang=en to a link to pick the language.")
-	in := demo.Integration
+	in := seeded.Integration
 	fmt.Fprintf(stdout, `
 A CRM webhook (a rule sends chats and emails the Support CSAT; quiet hours 21:00-08:00 %s):
   BODY='{"event_id":"demo-'"$RANDOM"'","interaction":{"channel":"chat","agent":"Nguyễn Thu An","team":"Billing","country":"VN"},"customer":{"email":"you@example.com","name":"You","locale":"vi"}}'
   TS=$(date +%%s); SIG=$(printf '%%s.%%s' "$TS" "$BODY" | openssl dgst -sha256 -hmac '%s' | sed 's/^.* //')
   curl -s -H 'Content-Type: application/json' -H '%s: %s' -H "%s: t=$TS,v1=$SIG" -d "$BODY" %s/api/v1/webhooks/interactions
-`, demo.Workspace.TimeZone, in.Secret, intake.HeaderIntegration, in.ID.Hex(), intake.HeaderSignature, cfg.BaseURL)
+`, seeded.Workspace.TimeZone, in.Secret, intake.HeaderIntegration, in.ID.Hex(), intake.HeaderSignature, cfg.BaseURL)
 	if cfg.SMTPURL == "" {
 		fmt.Fprintf(stdout, "Emails go to %s/mail/*.eml (no SURVEYD_SMTP_URL set); each survey link is also logged.\n", cfg.DataDir)
 	}

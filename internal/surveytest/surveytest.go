@@ -1,7 +1,8 @@
 // Package surveytest builds what the tests of the packages on top of the survey core all
 // need: a database of their own on the embedded store, a fake clock that starts at a fixed
 // instant, the core with its answer recorder running, the API key store, and the real Echo
-// router with the core's API behind the key middleware, where a package adds its own routes.
+// router with the core's API behind the key middleware, where a package adds its own routes;
+// and a Distributor that stands in for the mailer.
 //
 // The core's own tests cannot use it (it imports survey); they have theirs in
 // survey/setup_test.go.

@@ -20,7 +20,7 @@ csat,percent,,86,,,2012,"Zendesk, Customer Satisfaction by the Numbers: Zendesk 
 `
 
 // SeedDemo gives the demo workspace ws its benchmark set, replacing any an interrupted seed
-// left (survey.DemoSeeder; the set has no dates, so loc is not needed).
+// left (survey/demo seeds through it; the set has no dates, so loc is not needed).
 func (s *Service) SeedDemo(ctx context.Context, ws bson.ObjectID, _ *time.Location) error {
 	if err := store.DeleteMany(ctx, s.sets, bson.D{{Key: "workspace_id", Value: ws}}); err != nil {
 		return fmt.Errorf("benchmark: clear demo %s: %w", collection, err)

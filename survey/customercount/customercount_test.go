@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/surveyd/surveyd/internal/surveytest"
 	"github.com/surveyd/surveyd/survey"
 	"github.com/surveyd/surveyd/survey/apikey"
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -17,13 +18,13 @@ const countsURL = "/api/v1/customer-counts"
 
 // postCounts posts customer counts and returns what was stored, failing unless the status is want.
 func (en *env) postCounts(body string, want int) CustomerCount {
-	en.t.Helper()
-	rec := en.do("POST", countsURL, en.key, body)
+	en.T.Helper()
+	rec := en.Do("POST", countsURL, en.Key, body)
 	if rec.Code != want {
-		en.t.Fatalf("POST %s %s: %d, want %d: %s", countsURL, body, rec.Code, want, rec.Body)
+		en.T.Fatalf("POST %s %s: %d, want %d: %s", countsURL, body, rec.Code, want, rec.Body)
 	}
 	var cc CustomerCount
-	decode(en.t, rec, &cc)
+	surveytest.Decode(en.T, rec, &cc)
 	return cc
 }
 
@@ -55,14 +56,14 @@ func TestCustomerCountsAPI(t *testing.T) {
 		}
 		return len(all)
 	}
-	if n := stored(en.ws); n != 3 {
+	if n := stored(en.WS); n != 3 {
 		t.Fatalf("%d customer counts stored, want 3", n)
 	}
 
-	rival, rivalKey := en.workspace("Rival")
-	read := en.keyFor(en.ws, apikey.ScopeRead)
+	rival, rivalKey := en.Workspace("Rival")
+	read := en.KeyFor(en.WS, apikey.ScopeRead)
 	u := countsURL + "/"
-	en.run(t, []scenario{
+	en.Run(t, []scenario{
 		{"list", "GET", countsURL, read, nil, nil, 200, []string{`"id":"` + chat.ID.Hex() + `"`, `"customers_end":181`, `"dimension":"team","value":"Billing"`}},
 		{"list, paged", "GET", countsURL + "?limit=2", read, nil, nil, 200, []string{`"next_cursor":"`}},
 		{"another workspace lists its own", "GET", countsURL, rivalKey, nil, nil, 200, []string{`{"data":[]}`}},
@@ -70,9 +71,9 @@ func TestCustomerCountsAPI(t *testing.T) {
 		{"a read key cannot post", "POST", countsURL, read, october, nil, 403, nil},
 		{"a read key cannot delete", "DELETE", u + chat.ID.Hex(), read, nil, nil, 403, nil},
 		{"no key", "GET", countsURL, "", nil, nil, 401, nil},
-		{"delete", "DELETE", u + chat.ID.Hex(), en.key, nil, nil, 204, nil},
-		{"delete again", "DELETE", u + chat.ID.Hex(), en.key, nil, nil, 404, nil},
-		{"malformed id", "DELETE", u + "nope", en.key, nil, nil, 404, nil},
+		{"delete", "DELETE", u + chat.ID.Hex(), en.Key, nil, nil, 204, nil},
+		{"delete again", "DELETE", u + chat.ID.Hex(), en.Key, nil, nil, 404, nil},
+		{"malformed id", "DELETE", u + "nope", en.Key, nil, nil, 404, nil},
 	})
 	if n := stored(rival); n != 0 {
 		t.Errorf("the rival workspace has %d customer counts", n)
@@ -83,11 +84,11 @@ func TestCustomerCountsAPI(t *testing.T) {
 		NextCursor string          `json:"next_cursor"`
 	}
 	var one, two page
-	decode(t, en.do("GET", countsURL+"?limit=1", read, nil), &one)
+	surveytest.Decode(t, en.Do("GET", countsURL+"?limit=1", read, nil), &one)
 	if len(one.Data) != 1 || one.Data[0].ID != billing.ID || one.NextCursor == "" {
 		t.Fatalf("first page %+v", one)
 	}
-	decode(t, en.do("GET", countsURL+"?limit=1&cursor="+one.NextCursor, read, nil), &two)
+	surveytest.Decode(t, en.Do("GET", countsURL+"?limit=1&cursor="+one.NextCursor, read, nil), &two)
 	if len(two.Data) != 1 || two.Data[0].ID != first.ID || two.NextCursor != "" {
 		t.Errorf("second page %+v", two)
 	}
@@ -95,31 +96,31 @@ func TestCustomerCountsAPI(t *testing.T) {
 	body := func(fields string) string {
 		return `{"from":"2026-10-01","to":"2026-10-31","customers_start":200,"customers_end":180,"customers_new":20` + fields + `}`
 	}
-	en.run(t, []scenario{
-		{"malformed JSON", "POST", countsURL, en.key, `{"from":"2026-10-01",`, nil, 400, []string{"not valid JSON"}},
-		{"empty body", "POST", countsURL, en.key, ``, nil, 400, []string{"empty"}},
-		{"not an object", "POST", countsURL, en.key, `[1,2]`, nil, 400, nil},
-		{"a count as a string", "POST", countsURL, en.key, strings.Replace(october, `200`, `"200"`, 1), nil, 400, []string{`"field":"customers_start"`, "whole number"}},
-		{"a fractional count", "POST", countsURL, en.key, strings.Replace(october, `180`, `180.5`, 1), nil, 400, []string{`"field":"customers_end"`, "whole number"}},
-		{"a date as a number", "POST", countsURL, en.key, strings.Replace(october, `"2026-10-01"`, `20261001`, 1), nil, 400, []string{`"field":"from"`}},
-		{"unknown field", "POST", countsURL, en.key, body(`,"churned":20`), nil, 400, []string{`"field":"churned"`}},
-		{"negative", "POST", countsURL, en.key, strings.Replace(october, `"customers_new":20`, `"customers_new":-1`, 1), nil, 422, []string{`"field":"customers_new"`, "at least 0"}},
-		{"missing counts", "POST", countsURL, en.key, `{"from":"2026-10-01","to":"2026-10-31","customers_start":200}`, nil, 422,
+	en.Run(t, []scenario{
+		{"malformed JSON", "POST", countsURL, en.Key, `{"from":"2026-10-01",`, nil, 400, []string{"not valid JSON"}},
+		{"empty body", "POST", countsURL, en.Key, ``, nil, 400, []string{"empty"}},
+		{"not an object", "POST", countsURL, en.Key, `[1,2]`, nil, 400, nil},
+		{"a count as a string", "POST", countsURL, en.Key, strings.Replace(october, `200`, `"200"`, 1), nil, 400, []string{`"field":"customers_start"`, "whole number"}},
+		{"a fractional count", "POST", countsURL, en.Key, strings.Replace(october, `180`, `180.5`, 1), nil, 400, []string{`"field":"customers_end"`, "whole number"}},
+		{"a date as a number", "POST", countsURL, en.Key, strings.Replace(october, `"2026-10-01"`, `20261001`, 1), nil, 400, []string{`"field":"from"`}},
+		{"unknown field", "POST", countsURL, en.Key, body(`,"churned":20`), nil, 400, []string{`"field":"churned"`}},
+		{"negative", "POST", countsURL, en.Key, strings.Replace(october, `"customers_new":20`, `"customers_new":-1`, 1), nil, 422, []string{`"field":"customers_new"`, "at least 0"}},
+		{"missing counts", "POST", countsURL, en.Key, `{"from":"2026-10-01","to":"2026-10-31","customers_start":200}`, nil, 422,
 			[]string{`"field":"customers_end","message":"is required"`, `"field":"customers_new","message":"is required"`}},
-		{"more customers at the end than there could be", "POST", countsURL, en.key, strings.Replace(october, `"customers_end":180`, `"customers_end":221`, 1), nil, 422,
+		{"more customers at the end than there could be", "POST", countsURL, en.Key, strings.Replace(october, `"customers_end":180`, `"customers_end":221`, 1), nil, 422,
 			[]string{`"field":"customers_end"`, "customers_start + customers_new"}},
-		{"as many as there could be", "POST", countsURL, en.key, strings.Replace(body(`,"dimension":"agent","value":"Lan"`), `"customers_end":180`, `"customers_end":220`, 1), nil, 201, nil},
-		{"absurdly many", "POST", countsURL, en.key, strings.Replace(october, `200`, `9000000000000`, 1), nil, 422, []string{`"field":"customers_start"`}},
-		{"no period", "POST", countsURL, en.key, `{"customers_start":200,"customers_end":180,"customers_new":20}`, nil, 422, []string{`"field":"from"`, `"field":"to"`}},
-		{"a month that does not exist", "POST", countsURL, en.key, strings.Replace(october, `2026-10-01`, `2026-13-01`, 1), nil, 422, []string{`"field":"from"`, "2026-10-01"}},
-		{"a time instead of a date", "POST", countsURL, en.key, strings.Replace(october, `2026-10-31`, `2026-10-31T00:00:00Z`, 1), nil, 422, []string{`"field":"to"`}},
-		{"from after to", "POST", countsURL, en.key, strings.Replace(october, `2026-10-01`, `2026-11-01`, 1), nil, 400, []string{`"field":"from"`}},
-		{"longer than a report", "POST", countsURL, en.key, strings.Replace(october, `2026-10-01`, `2020-01-01`, 1), nil, 400, []string{`"field":"from"`, "1096 days"}},
-		{"unknown dimension", "POST", countsURL, en.key, body(`,"dimension":"region","value":"North"`), nil, 422, []string{`"field":"dimension"`, "agent, team, channel, country"}},
-		{"a value without its dimension", "POST", countsURL, en.key, body(`,"value":"Billing"`), nil, 422, []string{`"field":"dimension"`}},
-		{"a dimension without its value", "POST", countsURL, en.key, body(`,"dimension":"team","value":"  "`), nil, 422, []string{`"field":"value"`}},
-		{"a value too long", "POST", countsURL, en.key, body(`,"dimension":"team","value":"` + strings.Repeat("x", 201) + `"`), nil, 422, []string{`"field":"value"`, "200 characters"}},
-		{"not JSON", "POST", countsURL, en.key, `customers=200`, []string{"Content-Type", "application/x-www-form-urlencoded"}, 415, nil},
+		{"as many as there could be", "POST", countsURL, en.Key, strings.Replace(body(`,"dimension":"agent","value":"Lan"`), `"customers_end":180`, `"customers_end":220`, 1), nil, 201, nil},
+		{"absurdly many", "POST", countsURL, en.Key, strings.Replace(october, `200`, `9000000000000`, 1), nil, 422, []string{`"field":"customers_start"`}},
+		{"no period", "POST", countsURL, en.Key, `{"customers_start":200,"customers_end":180,"customers_new":20}`, nil, 422, []string{`"field":"from"`, `"field":"to"`}},
+		{"a month that does not exist", "POST", countsURL, en.Key, strings.Replace(october, `2026-10-01`, `2026-13-01`, 1), nil, 422, []string{`"field":"from"`, "2026-10-01"}},
+		{"a time instead of a date", "POST", countsURL, en.Key, strings.Replace(october, `2026-10-31`, `2026-10-31T00:00:00Z`, 1), nil, 422, []string{`"field":"to"`}},
+		{"from after to", "POST", countsURL, en.Key, strings.Replace(october, `2026-10-01`, `2026-11-01`, 1), nil, 400, []string{`"field":"from"`}},
+		{"longer than a report", "POST", countsURL, en.Key, strings.Replace(october, `2026-10-01`, `2020-01-01`, 1), nil, 400, []string{`"field":"from"`, "1096 days"}},
+		{"unknown dimension", "POST", countsURL, en.Key, body(`,"dimension":"region","value":"North"`), nil, 422, []string{`"field":"dimension"`, "agent, team, channel, country"}},
+		{"a value without its dimension", "POST", countsURL, en.Key, body(`,"value":"Billing"`), nil, 422, []string{`"field":"dimension"`}},
+		{"a dimension without its value", "POST", countsURL, en.Key, body(`,"dimension":"team","value":"  "`), nil, 422, []string{`"field":"value"`}},
+		{"a value too long", "POST", countsURL, en.Key, body(`,"dimension":"team","value":"` + strings.Repeat("x", 201) + `"`), nil, 422, []string{`"field":"value"`, "200 characters"}},
+		{"not JSON", "POST", countsURL, en.Key, `customers=200`, []string{"Content-Type", "application/x-www-form-urlencoded"}, 415, nil},
 	})
 }
 

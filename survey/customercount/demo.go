@@ -11,23 +11,22 @@ import (
 )
 
 // demoTeams are the demo's teams with the customers each looks after when its history
-// begins, and the quality effect the demo gives each (survey's demoTeams): the weaker a
-// team, the more customers it loses.
+// begins.
 var demoTeams = []struct {
 	name      string
-	effect    float64
 	customers int64
 }{
-	{"Billing", 0.2, 5200},
-	{"Technical", -0.35, 4100},
-	{"Onboarding", 0.45, 2700},
+	{"Billing", 5200},
+	{"Technical", 4100},
+	{"Onboarding", 2700},
 }
 
 // SeedDemo posts the demo CRM's customer counts for every month of the demo's history of
 // days that has ended in ws's time zone loc, per team and for the whole workspace, so reports
-// show retention and churn (CRR, CCR) beside the scores: Technical, the weakest team, loses
-// the most customers. Posting a month again replaces it, so an interrupted seed is redone.
-func (s *Service) SeedDemo(ctx context.Context, ws bson.ObjectID, loc *time.Location, days int) error {
+// show retention and churn (CRR, CCR) beside the scores. effects are the quality effects
+// survey/demo gives the teams' answers: the weaker a team, the more customers it loses, so
+// Technical loses the most. Posting a month again replaces it, so an interrupted seed is redone.
+func (s *Service) SeedDemo(ctx context.Context, ws bson.ObjectID, loc *time.Location, days int, effects map[string]float64) error {
 	rng := rand.New(rand.NewPCG(20261124, uint64(days)))
 	now := s.now()
 	local := now.AddDate(0, 0, -days).In(loc)
@@ -40,7 +39,7 @@ func (s *Service) SeedDemo(ctx context.Context, ws bson.ObjectID, loc *time.Loca
 		var total CustomerCount
 		for _, t := range demoTeams {
 			start := customers[t.name]
-			lost := int64(math.Round(float64(start) * (0.012 - t.effect/40 + rng.Float64()*0.006)))
+			lost := int64(math.Round(float64(start) * (0.012 - effects[t.name]/40 + rng.Float64()*0.006)))
 			gained := int64(math.Round(float64(start) * (0.016 + rng.Float64()*0.008)))
 			c := CustomerCount{Dimension: "team", Value: t.name, Start: start, End: start - lost + gained, New: gained}
 			if err := s.putDemoCustomerCount(ctx, ws, loc, m, &c); err != nil {

@@ -3,7 +3,6 @@ package intake
 import (
 	"context"
 
-	"github.com/surveyd/surveyd/survey"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
@@ -12,9 +11,7 @@ type Demo struct {
 	svc *Service
 }
 
-var _ survey.DemoIntake = Demo{}
-
-// Demo returns what survey.DemoOptions.Intake needs.
+// Demo returns the intake's part of the demo, which survey/demo seeds through.
 func (s *Service) Demo() Demo { return Demo{svc: s} }
 
 const demoIntegration = "Demo CRM"
@@ -34,21 +31,18 @@ func (d Demo) SeedRule(ctx context.Context, ws, sv bson.ObjectID) error {
 	return d.svc.rules.Create(ctx, rule)
 }
 
-// Integration returns the demo CRM's integration. It is made once; its secret is derived, so
-// every run prints the same one.
-func (d Demo) Integration(ctx context.Context, ws bson.ObjectID) (*survey.DemoIntegration, error) {
+// Integration returns the demo CRM's integration with its Secret. It is made once; its secret
+// is derived, so every run prints the same one.
+func (d Demo) Integration(ctx context.Context, ws bson.ObjectID) (*Integration, error) {
 	integrations, err := d.svc.ListIntegrations(ctx, ws)
 	if err != nil {
 		return nil, err
 	}
 	for i := range integrations {
 		if in := &integrations[i]; in.Name == demoIntegration && in.RevokedAt == nil {
-			return &survey.DemoIntegration{ID: in.ID, Secret: d.svc.IntegrationSecret(in, in.Version)}, nil
+			in.Secret = d.svc.IntegrationSecret(in, in.Version)
+			return in, nil
 		}
 	}
-	in, err := d.svc.CreateIntegration(ctx, ws, demoIntegration)
-	if err != nil {
-		return nil, err
-	}
-	return &survey.DemoIntegration{ID: in.ID, Secret: in.Secret}, nil
+	return d.svc.CreateIntegration(ctx, ws, demoIntegration)
 }

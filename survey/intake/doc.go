@@ -6,5 +6,5 @@
 //
 // It imports survey, the core, whose Service creates the invitations the rules decide and
 // keeps the rollups of them; survey never imports intake. cmd/surveyd wires it, the mailer
-// checks its bounce notices' signatures with it, and `surveyd demo` seeds through Demo.
+// checks its bounce notices' signatures with it, and survey/demo seeds through Demo.
 package intake

@@ -26,7 +26,7 @@ type hookEnv struct {
 	sv    *survey.Survey
 	integ Integration
 	rule  Rule
-	dist  *stubDistributor
+	dist  *surveytest.Distributor
 }
 
 // newHookEnv makes the setup; rule is extra JSON fields of the rule ("" for the defaults
@@ -34,7 +34,7 @@ type hookEnv struct {
 func newHookEnv(t *testing.T, rule string) *hookEnv {
 	t.Helper()
 	h := &hookEnv{env: newEnv(t)}
-	h.dist = &stubDistributor{en: h.env, suppressed: map[string]bool{}}
+	h.dist = &surveytest.Distributor{DB: h.DB, Suppress: map[string]bool{}}
 	h.Core.SetDistributor(h.dist)
 	h.sv = h.CreateSurvey(`{"kind":"csat","name":"Support"}`)
 	h.integ = h.createIntegration(h.Key, "Helpdesk")
@@ -133,18 +133,18 @@ func TestInteractionWebhookAccepted(t *testing.T) {
 	}
 	h.checkCounts(map[string]int64{"interactions": 3, "invitations": 2, "webhook_events": 3, "outbox": 2})
 
-	calls := h.dist.scheduled()
+	calls := h.dist.Calls()
 	if len(calls) != 2 {
 		t.Fatalf("Schedule called for %d invitations, want 2", len(calls))
 	}
-	inv, err := h.Core.Invitation(t.Context(), h.WS.ID, calls[0].invitation)
+	inv, err := h.Core.Invitation(t.Context(), h.WS.ID, calls[0].Invitation)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !calls[0].due.Equal(now) || inv.Status != survey.StatusScheduled || !inv.Send || inv.SurveyID != h.sv.ID ||
+	if !calls[0].Due.Equal(now) || inv.Status != survey.StatusScheduled || !inv.Send || inv.SurveyID != h.sv.ID ||
 		inv.Customer.Email != "lan@example.com" || inv.Interaction.Type != "ticket" || inv.Interaction.Channel != "chat" ||
 		inv.Interaction.Country != "VN" || inv.Interaction.OccurredAt == nil {
-		t.Fatalf("scheduled invitation: due %s, %+v", calls[0].due, inv)
+		t.Fatalf("scheduled invitation: due %s, %+v", calls[0].Due, inv)
 	}
 	var si StoredInteraction
 	if err := h.DB.Collection("interactions").FindOne(t.Context(), bson.D{{Key: "event_id", Value: "evt-1"}}).Decode(&si); err != nil {
@@ -299,7 +299,7 @@ func TestInteractionWebhookReplay(t *testing.T) {
 	changed := interactionEventJSON("evt-1", "chat", `{"id":"C-9","email":"someone-else@example.com"}`)
 	replay("the same event id with another payload", changed, h.signed(h.integ.Secret, h.Clock.Now(), changed))
 	h.checkCounts(before)
-	if n := len(h.dist.scheduled()); n != 1 {
+	if n := len(h.dist.Calls()); n != 1 {
 		t.Fatalf("Schedule called %d times, want 1", n)
 	}
 
@@ -374,8 +374,8 @@ func TestInteractionWebhookConcurrentDuplicates(t *testing.T) {
 	}
 	h.checkCounts(map[string]int64{"interactions": 1, "invitations": 1, "webhook_events": 1, "outbox": 1})
 	distinct := map[bson.ObjectID]bool{}
-	for _, c := range h.dist.scheduled() {
-		distinct[c.invitation] = true
+	for _, c := range h.dist.Calls() {
+		distinct[c.Invitation] = true
 	}
 	if len(distinct) != 1 {
 		t.Fatalf("scheduled %d different invitations, want 1", len(distinct))
@@ -515,7 +515,7 @@ func TestInteractionWebhookRejectsBadPayloads(t *testing.T) {
 	}
 	h.Run(t, scenarios)
 	h.checkCounts(map[string]int64{"interactions": 0, "invitations": 0, "webhook_events": 0, "outbox": 0})
-	if n := len(h.dist.scheduled()); n != 0 {
+	if n := len(h.dist.Calls()); n != 0 {
 		t.Fatalf("bad payloads scheduled %d emails", n)
 	}
 }
@@ -554,7 +554,7 @@ func TestInteractionWebhookThrottles(t *testing.T) {
 			t.Fatalf("%s: %d emails queued, want %d", s.name, n, s.outbox)
 		}
 	}
-	if n := len(h.dist.scheduled()); n != 4 {
+	if n := len(h.dist.Calls()); n != 4 {
 		t.Fatalf("Schedule called %d times, want 4", n)
 	}
 	if n := h.Count("invitations", bson.D{{Key: "status", Value: survey.StatusThrottled}, {Key: "send", Value: false}}); n != 5 {
@@ -571,14 +571,14 @@ func TestInteractionWebhookSampledOut(t *testing.T) {
 		}
 	}
 	h.checkCounts(map[string]int64{"interactions": 3, "invitations": 3, "outbox": 0})
-	if n := len(h.dist.scheduled()); n != 0 {
+	if n := len(h.dist.Calls()); n != 0 {
 		t.Fatalf("sampled-out interactions scheduled %d emails", n)
 	}
 }
 
 func TestInteractionWebhookSuppressed(t *testing.T) {
 	h := newHookEnv(t, "")
-	h.dist.suppressed["blocked@example.com"] = true
+	h.dist.Suppress["blocked@example.com"] = true
 	res := h.postOK(interactionEventJSON("evt-1", "chat", `{"id":"C-1","email":"Blocked@Example.com"}`), 202)
 	if res.Decision != survey.StatusSuppressed || res.DueAt != "" {
 		t.Fatalf("suppressed address: %+v", res)
@@ -586,7 +586,7 @@ func TestInteractionWebhookSuppressed(t *testing.T) {
 	if res := h.postOK(interactionEventJSON("evt-2", "chat", `{"id":"C-2","email":"open@example.com"}`), 202); res.Decision != survey.StatusScheduled {
 		t.Fatalf("other address: %+v", res)
 	}
-	calls := h.dist.scheduled()
+	calls := h.dist.Calls()
 	if len(calls) != 1 || h.Count("outbox", nil) != 1 {
 		t.Fatalf("scheduled %d emails, want only the unsuppressed one", len(calls))
 	}
@@ -596,7 +596,7 @@ func TestInteractionWebhookSuppressed(t *testing.T) {
 		t.Fatalf("suppressed invitation: %+v %v", inv, err)
 	}
 	// A suppressed customer was not surveyed, so lifting the suppression does not throttle them.
-	delete(h.dist.suppressed, "blocked@example.com")
+	delete(h.dist.Suppress, "blocked@example.com")
 	if res := h.postOK(interactionEventJSON("evt-3", "chat", `{"id":"C-1","email":"blocked@example.com"}`), 202); res.Decision != survey.StatusScheduled {
 		t.Fatalf("after the suppression is lifted: %+v", res)
 	}

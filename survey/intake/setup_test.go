@@ -1,19 +1,13 @@
 package intake
 
 import (
-	"context"
 	"net/http"
-	"sync"
 	"testing"
-	"time"
 
-	"github.com/surveyd/surveyd/internal/store"
 	"github.com/surveyd/surveyd/internal/storetest"
 	"github.com/surveyd/surveyd/internal/surveytest"
-	"github.com/surveyd/surveyd/survey"
 	"github.com/surveyd/surveyd/survey/customercount"
 	"github.com/surveyd/surveyd/survey/report"
-	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 func TestMain(m *testing.M) { storetest.Main(m) }
@@ -49,47 +43,4 @@ func (en *env) report(target, key string) *report.Report {
 	var rep report.Report
 	surveytest.Decode(en.T, rec, &rep)
 	return &rep
-}
-
-// stubDistributor stands in for the mailer, which the intake's tests do not build: it reports
-// the listed addresses as suppressed, records every Schedule call, and queues each scheduled
-// invitation in the outbox collection under the invitation's id, as the mailer does.
-type stubDistributor struct {
-	en         *env
-	suppressed map[string]bool
-
-	mu    sync.Mutex
-	calls []scheduledCall
-}
-
-type scheduledCall struct {
-	invitation bson.ObjectID
-	due        time.Time
-}
-
-func (d *stubDistributor) Suppressed(_ context.Context, _ bson.ObjectID, email string) (bool, error) {
-	return d.suppressed[survey.NormalizeEmail(email)], nil
-}
-
-func (d *stubDistributor) Schedule(ctx context.Context, invs []*survey.Invitation, due []time.Time) error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	for i, inv := range invs {
-		d.calls = append(d.calls, scheduledCall{inv.ID, due[i]})
-		_, err := d.en.DB.Collection("outbox").InsertOne(ctx, bson.D{
-			{Key: "_id", Value: inv.ID}, {Key: "workspace_id", Value: inv.WorkspaceID}, {Key: "kind", Value: "email"},
-			{Key: "purpose", Value: "invitation"}, {Key: "invitation_id", Value: inv.ID}, {Key: "due_at", Value: due[i]},
-			{Key: "status", Value: "pending"},
-		})
-		if err != nil && !store.IsDuplicateKey(err) {
-			return err
-		}
-	}
-	return nil
-}
-
-func (d *stubDistributor) scheduled() []scheduledCall {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return append([]scheduledCall(nil), d.calls...)
 }

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/surveyd/surveyd/internal/surveytest"
 	"github.com/surveyd/surveyd/scoring"
 	"github.com/surveyd/surveyd/survey"
 	"github.com/surveyd/surveyd/survey/apikey"
@@ -32,43 +33,43 @@ var reportNow = time.Date(2026, 11, 20, 3, 0, 0, 0, time.UTC)
 func reportEnv(t *testing.T) (*env, *survey.Survey) {
 	t.Helper()
 	en := newEnv(t)
-	en.svc.SetDistributor(&stubDistributor{en: en})
-	en.clock.advance(reportNow.Sub(en.clock.now()))
-	return en, en.createSurvey(`{"kind":"csat","name":"Support"}`)
+	en.Core.SetDistributor(&surveytest.Distributor{DB: en.DB})
+	en.Clock.Advance(reportNow.Sub(en.Clock.Now()))
+	return en, en.CreateSurvey(`{"kind":"csat","name":"Support"}`)
 }
 
 // inviteAbout makes an invitation through the API for an interaction given as JSON, and
 // records its email as sent an hour ago, so it counts as delivered and an answer now is not
 // too soon to be human.
 func (en *env) inviteAbout(sv *survey.Survey, email, interaction string) (*survey.Invitation, string) {
-	en.t.Helper()
-	rec := en.do("POST", "/api/v1/invitations", en.key,
+	en.T.Helper()
+	rec := en.Do("POST", "/api/v1/invitations", en.Key,
 		`{"survey_id":"`+sv.ID.Hex()+`","customer":{"email":"`+email+`","locale":"en"},"interaction":`+interaction+`}`)
 	if rec.Code != http.StatusCreated {
-		en.t.Fatalf("create invitation: %d %s", rec.Code, rec.Body)
+		en.T.Fatalf("create invitation: %d %s", rec.Code, rec.Body)
 	}
 	var inv survey.Invitation
-	decode(en.t, rec, &inv)
-	if err := en.svc.MarkSent(en.t.Context(), inv.ID, en.clock.now().Add(-time.Hour), false); err != nil {
-		en.t.Fatal(err)
+	surveytest.Decode(en.T, rec, &inv)
+	if err := en.Core.MarkSent(en.T.Context(), inv.ID, en.Clock.Now().Add(-time.Hour), false); err != nil {
+		en.T.Fatal(err)
 	}
 	return &inv, inv.Link[strings.LastIndex(inv.Link, "/")+1:]
 }
 
 // answer records an answer as the respondent page does when a person taps it.
 func (en *env) answer(tok, score string, kv ...string) {
-	en.t.Helper()
+	en.T.Helper()
 	en.respond(tok, formAnswer(score, append(kv, "interacted", "1")...))
 }
 
 func (en *env) report(target, key string) *Report {
-	en.t.Helper()
-	rec := en.do("GET", target, key, nil)
+	en.T.Helper()
+	rec := en.Do("GET", target, key, nil)
 	if rec.Code != http.StatusOK {
-		en.t.Fatalf("GET %s: %d %s", target, rec.Code, rec.Body)
+		en.T.Fatalf("GET %s: %d %s", target, rec.Code, rec.Body)
 	}
 	var rep Report
-	decode(en.t, rec, &rep)
+	surveytest.Decode(en.T, rec, &rep)
 	return &rep
 }
 
@@ -77,7 +78,7 @@ func near(got, want float64) bool { return math.Abs(got-want) < 1e-9 }
 // Two agents of two teams on two channels: Lan (Billing, email) has two answers of two
 // emails, Minh (Sales, chat) one of two.
 func seedReport(en *env, sv *survey.Survey) {
-	en.t.Helper()
+	en.T.Helper()
 	lan := `{"agent":"Lan","team":"Billing","channel":"email","country":"VN"}`
 	minh := `{"agent":"Minh","team":"Sales","channel":"chat","country":"VN"}`
 	_, a := en.inviteAbout(sv, "a@example.com", lan)
@@ -95,7 +96,7 @@ func TestReport(t *testing.T) {
 	u := "/api/v1/surveys/" + sv.ID.Hex() + "/report"
 
 	t.Run("defaults", func(t *testing.T) {
-		rep := en.report(u, en.keyFor(en.ws, apikey.ScopeRead))
+		rep := en.report(u, en.KeyFor(en.WS, apikey.ScopeRead))
 		// The 30 days up to today, 22 October to 20 November in Ho Chi Minh City.
 		if rep.TimeZone != "Asia/Ho_Chi_Minh" || !rep.From.Equal(time.Date(2026, 10, 21, 17, 0, 0, 0, time.UTC)) ||
 			!rep.To.Equal(time.Date(2026, 11, 20, 17, 0, 0, 0, time.UTC)) {
@@ -118,7 +119,7 @@ func TestReport(t *testing.T) {
 	})
 
 	t.Run("by agent", func(t *testing.T) {
-		rep := en.report(u+"?group_by=Agent", en.key)
+		rep := en.report(u+"?group_by=Agent", en.Key)
 		if rep.GroupBy != "agent" || len(rep.Groups) != 2 {
 			t.Fatalf("groups %+v", rep.Groups)
 		}
@@ -135,22 +136,22 @@ func TestReport(t *testing.T) {
 	})
 
 	t.Run("filter", func(t *testing.T) {
-		rep := en.report(u+"?filter=team:Sales", en.key)
+		rep := en.report(u+"?filter=team:Sales", en.Key)
 		if rep.Filter["team"] != "Sales" || rep.Total.Funnel.Delivered != 2 || rep.Total.Funnel.Responded != 1 {
 			t.Errorf("team Sales: filter %v, funnel %+v", rep.Filter, rep.Total.Funnel)
 		}
 		// Channels are stored in lower case and countries in upper case, whatever was asked.
-		rep = en.report(u+"?filter=channel:EMAIL&filter=country:vn&group_by=team", en.key)
+		rep = en.report(u+"?filter=channel:EMAIL&filter=country:vn&group_by=team", en.Key)
 		if rep.Total.Funnel.Responded != 2 || len(rep.Groups) != 1 || rep.Groups[0].Group != "Billing" {
 			t.Errorf("email in VN: %+v, groups %+v", rep.Total.Funnel, rep.Groups)
 		}
-		if rep := en.report(u+"?filter=agent:"+url.QueryEscape("Lan:2"), en.key); rep.Filter["agent"] != "Lan:2" || rep.Total.Funnel.Invited != 0 {
+		if rep := en.report(u+"?filter=agent:"+url.QueryEscape("Lan:2"), en.Key); rep.Filter["agent"] != "Lan:2" || rep.Total.Funnel.Invited != 0 {
 			t.Errorf("a value with a colon: %v, %+v", rep.Filter, rep.Total.Funnel)
 		}
 	})
 
 	t.Run("daily series", func(t *testing.T) {
-		rep := en.report(u+"?from=2026-11-18&to=2026-11-20&interval=day", en.key)
+		rep := en.report(u+"?from=2026-11-18&to=2026-11-20&interval=day", en.Key)
 		if rep.Interval != "day" || len(rep.Series) != 3 {
 			t.Fatalf("series %+v", rep.Series)
 		}
@@ -159,7 +160,7 @@ func TestReport(t *testing.T) {
 			if i == 2 {
 				want = 3
 			}
-			day := time.Date(2026, 11, 18+i, 0, 0, 0, 0, en.ws.Location())
+			day := time.Date(2026, 11, 18+i, 0, 0, 0, 0, en.WS.Location())
 			if !p.From.Equal(day) || !p.To.Equal(day.AddDate(0, 0, 1)) || p.Total.Funnel.Responded != want {
 				t.Errorf("point %d: %s–%s responded %d, want %s and %d", i, p.From, p.To, p.Total.Funnel.Responded, day, want)
 			}
@@ -171,45 +172,45 @@ func TestReport(t *testing.T) {
 
 	t.Run("times and zones", func(t *testing.T) {
 		// 01:45 to 02:15 UTC holds the emails sent at 02:00 UTC; invitations and answers came at 03:00.
-		rep := en.report(u+"?from=2026-11-20T01:45:00Z&to=2026-11-20T09:15:00%2B07:00", en.key)
+		rep := en.report(u+"?from=2026-11-20T01:45:00Z&to=2026-11-20T09:15:00%2B07:00", en.Key)
 		if rep.Total.Funnel.Sent != 4 || rep.Total.Funnel.Responded != 0 {
 			t.Errorf("01:45–02:15 UTC: %+v", rep.Total.Funnel)
 		}
-		rep = en.report(u+"?tz=America/New_York&from=2026-11-19&to=2026-11-19", en.key)
+		rep = en.report(u+"?tz=America/New_York&from=2026-11-19&to=2026-11-19", en.Key)
 		if rep.TimeZone != "America/New_York" || !rep.From.Equal(time.Date(2026, 11, 19, 5, 0, 0, 0, time.UTC)) || rep.Total.Funnel.Responded != 3 {
 			t.Errorf("19 November in New York: %s %s %+v", rep.TimeZone, rep.From, rep.Total.Funnel)
 		}
 	})
 
-	_, rival := en.workspace("Rival")
+	_, rival := en.Workspace("Rival")
 	long := "filter=agent:" + strings.Repeat("x", maxFilterValue+1)
-	en.run(t, []scenario{
-		{"bad date", "GET", u + "?from=2026-13-01", en.key, nil, nil, 400, []string{`"field":"from"`, "2026-11-01"}},
-		{"not a date", "GET", u + "?to=yesterday", en.key, nil, nil, 400, []string{`"field":"to"`}},
-		{"unescaped plus", "GET", u + "?to=2026-11-20T09:00:00+07:00", en.key, nil, nil, 400, []string{`"field":"to"`, "%2B"}},
-		{"time off the quarter-hour", "GET", u + "?from=2026-11-20T09:10:00Z", en.key, nil, nil, 400, []string{`"field":"from"`, "quarter-hour"}},
-		{"from after to", "GET", u + "?from=2026-11-20&to=2026-11-19", en.key, nil, nil, 400, []string{`"field":"from"`}},
-		{"empty period", "GET", u + "?from=2026-11-20T00:00:00Z&to=2026-11-20T00:00:00Z", en.key, nil, nil, 400, []string{`"field":"from"`}},
-		{"from in the future", "GET", u + "?from=2026-12-01", en.key, nil, nil, 400, []string{`"field":"from"`}},
-		{"three years", "GET", u + "?from=2023-11-21&to=2026-11-20", en.key, nil, nil, 200, nil},
-		{"longer than three years", "GET", u + "?from=2023-11-20&to=2026-11-20", en.key, nil, nil, 400, []string{`"field":"from"`, "1096 days"}},
-		{"unknown group", "GET", u + "?group_by=region", en.key, nil, nil, 400, []string{`"field":"group_by"`, "agent, team, channel, country"}},
-		{"unknown zone", "GET", u + "?tz=Mars/Olympus", en.key, nil, nil, 400, []string{`"field":"tz"`}},
-		{"the server's zone", "GET", u + "?tz=Local", en.key, nil, nil, 400, []string{`"field":"tz"`}},
-		{"zone whose midnight is off the quarter-hour", "GET", u + "?tz=Asia/Bangkok&from=1900-01-01&to=1900-01-01", en.key, nil, nil, 400, []string{`"field":"tz"`, "quarter-hour"}},
-		{"unknown filter dimension", "GET", u + "?filter=region:North", en.key, nil, nil, 400, []string{`"field":"filter"`}},
-		{"filter without a colon", "GET", u + "?filter=team", en.key, nil, nil, 400, []string{`"field":"filter"`}},
-		{"filter without a value", "GET", u + "?filter=team:", en.key, nil, nil, 400, []string{`"field":"filter"`}},
-		{"a dimension filtered twice", "GET", u + "?filter=team:A&filter=team:B", en.key, nil, nil, 400, []string{`"field":"filter"`, "twice"}},
-		{"filter value too long", "GET", u + "?" + long, en.key, nil, nil, 400, []string{`"field":"filter"`, "200 characters"}},
-		{"unknown interval", "GET", u + "?interval=hour", en.key, nil, nil, 400, []string{`"field":"interval"`}},
-		{"too many points", "GET", u + "?from=2024-01-01&to=2026-11-20&interval=day", en.key, nil, nil, 400, []string{`"field":"interval"`, "1000 points"}},
-		{"weekly over the same period", "GET", u + "?from=2024-01-01&to=2026-11-20&interval=week", en.key, nil, nil, 200, []string{`"interval":"week"`}},
-		{"malformed id", "GET", "/api/v1/surveys/not-an-id/report", en.key, nil, nil, 404, nil},
-		{"unknown survey", "GET", "/api/v1/surveys/" + bson.NewObjectID().Hex() + "/report", en.key, nil, nil, 404, nil},
+	en.Run(t, []scenario{
+		{"bad date", "GET", u + "?from=2026-13-01", en.Key, nil, nil, 400, []string{`"field":"from"`, "2026-11-01"}},
+		{"not a date", "GET", u + "?to=yesterday", en.Key, nil, nil, 400, []string{`"field":"to"`}},
+		{"unescaped plus", "GET", u + "?to=2026-11-20T09:00:00+07:00", en.Key, nil, nil, 400, []string{`"field":"to"`, "%2B"}},
+		{"time off the quarter-hour", "GET", u + "?from=2026-11-20T09:10:00Z", en.Key, nil, nil, 400, []string{`"field":"from"`, "quarter-hour"}},
+		{"from after to", "GET", u + "?from=2026-11-20&to=2026-11-19", en.Key, nil, nil, 400, []string{`"field":"from"`}},
+		{"empty period", "GET", u + "?from=2026-11-20T00:00:00Z&to=2026-11-20T00:00:00Z", en.Key, nil, nil, 400, []string{`"field":"from"`}},
+		{"from in the future", "GET", u + "?from=2026-12-01", en.Key, nil, nil, 400, []string{`"field":"from"`}},
+		{"three years", "GET", u + "?from=2023-11-21&to=2026-11-20", en.Key, nil, nil, 200, nil},
+		{"longer than three years", "GET", u + "?from=2023-11-20&to=2026-11-20", en.Key, nil, nil, 400, []string{`"field":"from"`, "1096 days"}},
+		{"unknown group", "GET", u + "?group_by=region", en.Key, nil, nil, 400, []string{`"field":"group_by"`, "agent, team, channel, country"}},
+		{"unknown zone", "GET", u + "?tz=Mars/Olympus", en.Key, nil, nil, 400, []string{`"field":"tz"`}},
+		{"the server's zone", "GET", u + "?tz=Local", en.Key, nil, nil, 400, []string{`"field":"tz"`}},
+		{"zone whose midnight is off the quarter-hour", "GET", u + "?tz=Asia/Bangkok&from=1900-01-01&to=1900-01-01", en.Key, nil, nil, 400, []string{`"field":"tz"`, "quarter-hour"}},
+		{"unknown filter dimension", "GET", u + "?filter=region:North", en.Key, nil, nil, 400, []string{`"field":"filter"`}},
+		{"filter without a colon", "GET", u + "?filter=team", en.Key, nil, nil, 400, []string{`"field":"filter"`}},
+		{"filter without a value", "GET", u + "?filter=team:", en.Key, nil, nil, 400, []string{`"field":"filter"`}},
+		{"a dimension filtered twice", "GET", u + "?filter=team:A&filter=team:B", en.Key, nil, nil, 400, []string{`"field":"filter"`, "twice"}},
+		{"filter value too long", "GET", u + "?" + long, en.Key, nil, nil, 400, []string{`"field":"filter"`, "200 characters"}},
+		{"unknown interval", "GET", u + "?interval=hour", en.Key, nil, nil, 400, []string{`"field":"interval"`}},
+		{"too many points", "GET", u + "?from=2024-01-01&to=2026-11-20&interval=day", en.Key, nil, nil, 400, []string{`"field":"interval"`, "1000 points"}},
+		{"weekly over the same period", "GET", u + "?from=2024-01-01&to=2026-11-20&interval=week", en.Key, nil, nil, 200, []string{`"interval":"week"`}},
+		{"malformed id", "GET", "/api/v1/surveys/not-an-id/report", en.Key, nil, nil, 404, nil},
+		{"unknown survey", "GET", "/api/v1/surveys/" + bson.NewObjectID().Hex() + "/report", en.Key, nil, nil, 404, nil},
 		{"another workspace's survey", "GET", u, rival, nil, nil, 404, nil},
 		{"another workspace's export", "GET", u + "/export", rival, nil, nil, 404, nil},
-		{"export of bad input", "GET", u + "/export?interval=hour", en.key, nil, nil, 400, []string{`"field":"interval"`}},
+		{"export of bad input", "GET", u + "/export?interval=hour", en.Key, nil, nil, 400, []string{`"field":"interval"`}},
 		{"no key", "GET", u, "", nil, nil, 401, nil},
 	})
 }
@@ -220,7 +221,7 @@ func TestReportCSV(t *testing.T) {
 	_, tok := en.inviteAbout(sv, "e@example.com", `{"agent":"=HYPERLINK(\"http://evil.example\")","channel":"chat"}`)
 	en.answer(tok, "3")
 
-	rec := en.do("GET", "/api/v1/surveys/"+sv.ID.Hex()+"/report/export?group_by=agent&from=2026-11-19&to=2026-11-20&interval=day", en.key, nil)
+	rec := en.Do("GET", "/api/v1/surveys/"+sv.ID.Hex()+"/report/export?group_by=agent&from=2026-11-19&to=2026-11-20&interval=day", en.Key, nil)
 	body := rec.Body.String()
 	wantName := `attachment; filename="report-` + sv.ID.Hex() + `-2026-11-19-2026-11-20.csv"`
 	if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != "text/csv; charset=utf-8" || rec.Header().Get("Content-Disposition") != wantName {
@@ -286,7 +287,7 @@ func TestReportFollowsExcludeFlags(t *testing.T) {
 
 	check := func(name string, exclude []string, excluded, filtered int64, value float64) {
 		t.Helper()
-		rep := en.report(u, en.key)
+		rep := en.report(u, en.Key)
 		if !slices.Equal(rep.ExcludeFlags, exclude) || rep.Total.Excluded != excluded ||
 			rep.Total.Filtered.Responses != filtered || !near(rep.Total.Filtered.Value, value) || rep.Total.Raw.Responses != 3 {
 			t.Errorf("%s: exclude %v, excluded %d, filtered %+v", name, rep.ExcludeFlags, rep.Total.Excluded, rep.Total.Filtered)
@@ -302,17 +303,17 @@ func TestReportFollowsExcludeFlags(t *testing.T) {
 	// By default the contradiction is excluded and the late answer shown.
 	check("default", []string{"automated", "contradiction", "non_attributable"}, 1, 2, 100)
 
-	en.run(t, []scenario{
-		{"exclude late answers only", "PATCH", "/api/v1/workspace", en.key, `{"exclude_flags":["late"]}`, nil, 200, []string{`"exclude_flags":["late"]`}},
+	en.Run(t, []scenario{
+		{"exclude late answers only", "PATCH", "/api/v1/workspace", en.Key, `{"exclude_flags":["late"]}`, nil, 200, []string{`"exclude_flags":["late"]`}},
 	})
 	check("late only", []string{"late"}, 1, 2, 50)
 
-	en.run(t, []scenario{
-		{"exclude nothing", "PATCH", "/api/v1/workspace", en.key, `{"exclude_flags":[]}`, nil, 200, []string{`"exclude_flags":[]`}},
-		{"absent leaves it", "PATCH", "/api/v1/workspace", en.key, `{"reminder_days":2}`, nil, 200, []string{`"exclude_flags":[]`}},
-		{"unknown flag", "PATCH", "/api/v1/workspace", en.key, `{"exclude_flags":["repeat"]}`, nil, 422, []string{`"field":"exclude_flags[0]"`}},
-		{"flag twice", "PATCH", "/api/v1/workspace", en.key, `{"exclude_flags":["late","late"]}`, nil, 422, []string{`"field":"exclude_flags"`}},
-		{"not a list", "PATCH", "/api/v1/workspace", en.key, `{"exclude_flags":"late"}`, nil, 400, []string{`"field":"exclude_flags"`}},
+	en.Run(t, []scenario{
+		{"exclude nothing", "PATCH", "/api/v1/workspace", en.Key, `{"exclude_flags":[]}`, nil, 200, []string{`"exclude_flags":[]`}},
+		{"absent leaves it", "PATCH", "/api/v1/workspace", en.Key, `{"reminder_days":2}`, nil, 200, []string{`"exclude_flags":[]`}},
+		{"unknown flag", "PATCH", "/api/v1/workspace", en.Key, `{"exclude_flags":["repeat"]}`, nil, 422, []string{`"field":"exclude_flags[0]"`}},
+		{"flag twice", "PATCH", "/api/v1/workspace", en.Key, `{"exclude_flags":["late","late"]}`, nil, 422, []string{`"field":"exclude_flags"`}},
+		{"not a list", "PATCH", "/api/v1/workspace", en.Key, `{"exclude_flags":"late"}`, nil, 400, []string{`"field":"exclude_flags"`}},
 	})
 	check("none", []string{}, 0, 3, 200.0/3)
 }
@@ -329,7 +330,7 @@ func TestReportRepeatCustomerAndLostRollups(t *testing.T) {
 	en.answer(second, "5")
 	en.answer(other, "1")
 	target := "/api/v1/surveys/" + sv.ID.Hex() + "/report?from=2026-11-01&to=2026-11-30"
-	rep := en.report(target, en.key)
+	rep := en.report(target, en.Key)
 	r := rep.Total
 	// Weights ½, ½, 1: the repeat customer's two top-box answers count as one, so the
 	// weighted CSAT is 1 of 2, and n_eff = (Σw)²/Σw² = 4/1.5.
@@ -342,15 +343,15 @@ func TestReportRepeatCustomerAndLostRollups(t *testing.T) {
 
 	ctx := t.Context()
 	for _, coll := range []string{rollup.CollRollups, rollup.CollRespondents} {
-		if _, err := en.db.Collection(coll).DeleteMany(ctx, bson.D{}); err != nil {
+		if _, err := en.DB.Collection(coll).DeleteMany(ctx, bson.D{}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	// A survey that never invited anyone needs no rebuild, and is not looked at again.
-	unused := en.createSurvey(`{"kind":"nps","name":"Unused"}`)
+	unused := en.CreateSurvey(`{"kind":"nps","name":"Unused"}`)
 	wantMissing := func(when string) []survey.RollupSurvey {
 		t.Helper()
-		missing, err := en.svc.SurveysWithoutRollups(ctx)
+		missing, err := en.Core.SurveysWithoutRollups(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -360,13 +361,13 @@ func TestReportRepeatCustomerAndLostRollups(t *testing.T) {
 		return missing
 	}
 	missing := wantMissing("rollups dropped")
-	if n := en.count(rollup.CollRollups, bson.D{{Key: "survey_id", Value: unused.ID}}); n != 1 {
+	if n := en.Count(rollup.CollRollups, bson.D{{Key: "survey_id", Value: unused.ID}}); n != 1 {
 		t.Errorf("the survey without invitations has %d rollup states, want 1", n)
 	}
 
 	// A rebuild stopped half-way is marked failed, found again, and taken over at once.
 	stopped, stop := context.WithCancel(ctx)
-	err := en.svc.RebuildRollups(stopped, missing, rollup.RebuildOptions{Alone: true, Progress: func(stage string, _, _ int) {
+	err := en.Core.RebuildRollups(stopped, missing, rollup.RebuildOptions{Alone: true, Progress: func(stage string, _, _ int) {
 		if stage == "invitations" {
 			stop()
 		}
@@ -374,28 +375,28 @@ func TestReportRepeatCustomerAndLostRollups(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("stopped rebuild: %v, want context.Canceled", err)
 	}
-	if m, err := en.svc.Rollups().State(ctx, sv.ID); err != nil || m.Building == nil || !m.Building.Failed {
+	if m, err := en.Core.Rollups().State(ctx, sv.ID); err != nil || m.Building == nil || !m.Building.Failed {
 		t.Fatalf("after a stopped rebuild the state is %+v (%v), want its building failed", m, err)
 	}
 	missing = wantMissing("rebuild stopped")
 	// One killed before it could say so is still marked running; the process that writes the
 	// rollups alone knows it died with it.
-	if _, err := en.db.Collection(rollup.CollRollups).UpdateOne(ctx, bson.D{{Key: "survey_id", Value: sv.ID}, {Key: "building.failed", Value: true}},
+	if _, err := en.DB.Collection(rollup.CollRollups).UpdateOne(ctx, bson.D{{Key: "survey_id", Value: sv.ID}, {Key: "building.failed", Value: true}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "building.failed", Value: false}}}}); err != nil {
 		t.Fatal(err)
 	}
 	// Until then, by the service's clock, it is one that another rebuild must not take over.
-	if err := en.svc.RebuildRollups(ctx, missing, rollup.RebuildOptions{Alone: true}); !errors.Is(err, rollup.ErrRebuildRunning) {
+	if err := en.Core.RebuildRollups(ctx, missing, rollup.RebuildOptions{Alone: true}); !errors.Is(err, rollup.ErrRebuildRunning) {
 		t.Fatalf("rebuild beside a running one: %v, want ErrRebuildRunning", err)
 	}
 	missing = wantMissing("rebuild killed")
-	if err := en.svc.RebuildRollups(ctx, missing, rollup.RebuildOptions{Alone: true}); err != nil {
+	if err := en.Core.RebuildRollups(ctx, missing, rollup.RebuildOptions{Alone: true}); err != nil {
 		t.Fatal(err)
 	}
-	if again := en.report(target, en.key); !reflect.DeepEqual(again.Total, rep.Total) {
+	if again := en.report(target, en.Key); !reflect.DeepEqual(again.Total, rep.Total) {
 		t.Errorf("rebuilt: %+v\nwant %+v", again.Total, rep.Total)
 	}
-	if missing, err := en.svc.SurveysWithoutRollups(ctx); err != nil || len(missing) != 0 {
+	if missing, err := en.Core.SurveysWithoutRollups(ctx); err != nil || len(missing) != 0 {
 		t.Errorf("after the rebuild, surveys without rollups: %+v, %v", missing, err)
 	}
 }
@@ -436,22 +437,22 @@ func TestReportCompare(t *testing.T) {
 		en.answer(binh, map[bool]string{true: "4", false: "1"}[i < 3])
 	}
 	var set benchmark.Set
-	rec := en.do("POST", "/api/v1/benchmark-sets", en.key, `{"name":"Support desks","values":[
+	rec := en.Do("POST", "/api/v1/benchmark-sets", en.Key, `{"name":"Support desks","values":[
 		{"metric":"csat","scale":"percent","value":50,"segment":{"industry":"Software"},"statistic":"median","source":"Example Survey","year":2025},
 		{"metric":"nps","scale":"nps","value":36,"source":"Example Survey","year":2025}]}`)
 	if rec.Code != http.StatusCreated {
 		t.Fatalf("benchmark set: %d %s", rec.Code, rec.Body)
 	}
-	decode(t, rec, &set)
-	en.run(t, []scenario{
-		{"workspace target", "POST", "/api/v1/targets", en.key, `{"metric":"csat","dimension":"workspace","value":70,"from":"2026-11-01","to":"2026-12-31","note":"Q4"}`, nil, 201, nil},
-		{"An's target", "POST", "/api/v1/targets", en.key, `{"metric":"csat","dimension":"agent","group":"An","value":95,"from":"2026-10-01","to":"2026-12-31"}`, nil, 201, nil},
-		{"Binh's target of another year", "POST", "/api/v1/targets", en.key, `{"metric":"csat","dimension":"agent","group":"Binh","value":95,"from":"2025-01-01","to":"2025-12-31"}`, nil, 201, nil},
-		{"a team target", "POST", "/api/v1/targets", en.key, `{"metric":"csat","dimension":"team","group":"Billing","value":80,"from":"2026-11-01","to":"2026-11-30"}`, nil, 201, nil},
-		{"an nps target", "POST", "/api/v1/targets", en.key, `{"metric":"nps","dimension":"workspace","value":30,"from":"2026-11-01","to":"2026-11-30"}`, nil, 201, nil},
+	surveytest.Decode(t, rec, &set)
+	en.Run(t, []scenario{
+		{"workspace target", "POST", "/api/v1/targets", en.Key, `{"metric":"csat","dimension":"workspace","value":70,"from":"2026-11-01","to":"2026-12-31","note":"Q4"}`, nil, 201, nil},
+		{"An's target", "POST", "/api/v1/targets", en.Key, `{"metric":"csat","dimension":"agent","group":"An","value":95,"from":"2026-10-01","to":"2026-12-31"}`, nil, 201, nil},
+		{"Binh's target of another year", "POST", "/api/v1/targets", en.Key, `{"metric":"csat","dimension":"agent","group":"Binh","value":95,"from":"2025-01-01","to":"2025-12-31"}`, nil, 201, nil},
+		{"a team target", "POST", "/api/v1/targets", en.Key, `{"metric":"csat","dimension":"team","group":"Billing","value":80,"from":"2026-11-01","to":"2026-11-30"}`, nil, 201, nil},
+		{"an nps target", "POST", "/api/v1/targets", en.Key, `{"metric":"nps","dimension":"workspace","value":30,"from":"2026-11-01","to":"2026-11-30"}`, nil, 201, nil},
 	})
 	u := "/api/v1/surveys/" + sv.ID.Hex() + "/report?from=2026-11-01&to=2026-11-30&group_by=agent&rank=true&compare=all,benchmark:" + set.ID.Hex()
-	rep := en.report(u, en.key)
+	rep := en.report(u, en.Key)
 
 	cs := rep.Comparisons
 	if cs == nil || cs.Estimate != "filtered" || cs.Method != "benjamini_hochberg" || cs.Q != 0.05 || cs.Alpha != 0.05 {
@@ -527,7 +528,7 @@ func TestReportCompare(t *testing.T) {
 
 	// October 2 to 31 had no answers: the comparison is reported and is no test.
 	c = comparisonOf(t, total, scoring.RefPrevious)
-	loc := en.ws.Location()
+	loc := en.WS.Location()
 	if c.Valid || c.Verdict != scoring.VerdictNotDistinguishable || c.Reference.Estimate == nil || c.Reference.Estimate.Valid ||
 		!c.Reference.From.Equal(time.Date(2026, 10, 2, 0, 0, 0, 0, loc)) || !c.Reference.To.Equal(time.Date(2026, 11, 1, 0, 0, 0, 0, loc)) ||
 		!strings.Contains(c.Reference.Label, "2026-10-02 to 2026-10-31") {
@@ -535,7 +536,7 @@ func TestReportCompare(t *testing.T) {
 	}
 
 	// The export carries the same numbers: the rank, then a line per comparison.
-	rec = en.do("GET", strings.Replace(u, "/report?", "/report/export?", 1), en.key, nil)
+	rec = en.Do("GET", strings.Replace(u, "/report?", "/report/export?", 1), en.Key, nil)
 	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(rec.Body.String(), "\ufeff"))).ReadAll()
 	if rec.Code != http.StatusOK || err != nil {
 		t.Fatalf("export: %d %v", rec.Code, err)
@@ -577,13 +578,13 @@ func TestReportComparePeriods(t *testing.T) {
 		_, tok := en.inviteAbout(sv, fmt.Sprintf("early%d@example.com", i), `{"agent":"Lan"}`)
 		en.answer(tok, "5")
 	}
-	en.clock.advance(7 * 24 * time.Hour) // Friday 27 November
+	en.Clock.Advance(7 * 24 * time.Hour) // Friday 27 November
 	_, tok := en.inviteAbout(sv, "late@example.com", `{"agent":"Lan"}`)
 	en.answer(tok, "1")
 	u := "/api/v1/surveys/" + sv.ID.Hex() + "/report"
 
 	// The week of 24 November against 17–23 November, which holds the first two answers.
-	rep := en.report(u+"?from=2026-11-24&to=2026-11-30&group_by=agent&compare=previous,last_year", en.key)
+	rep := en.report(u+"?from=2026-11-24&to=2026-11-30&group_by=agent&compare=previous,last_year", en.Key)
 	prev := comparisonOf(t, rep.Total, scoring.RefPrevious)
 	if rep.Total.Filtered.Responses != 1 || prev.Reference.Estimate.Responses != 2 || prev.Reference.Value != 100 || prev.Difference != -100 {
 		t.Errorf("previous week: %d answers against %+v", rep.Total.Filtered.Responses, prev)
@@ -614,16 +615,16 @@ func TestReportComparePeriods(t *testing.T) {
 		// In 2025 the clocks changed on 9 March: the same dates, not the same instants.
 		{"last year across the change", "tz=America/New_York&from=2026-03-08&to=2026-03-14", scoring.RefLastYear, day(ny, 2025, 3, 8), day(ny, 2025, 3, 15)},
 		// February 2024 has 29 days; the same dates a year earlier end on the 28th.
-		{"february of a leap year", "from=2024-02-01&to=2024-02-29", scoring.RefLastYear, day(en.ws.Location(), 2023, 2, 1), day(en.ws.Location(), 2023, 3, 1)},
-		{"the leap day itself", "from=2024-02-29&to=2024-02-29", scoring.RefLastYear, day(en.ws.Location(), 2023, 2, 28), day(en.ws.Location(), 2023, 3, 1)},
+		{"february of a leap year", "from=2024-02-01&to=2024-02-29", scoring.RefLastYear, day(en.WS.Location(), 2023, 2, 1), day(en.WS.Location(), 2023, 3, 1)},
+		{"the leap day itself", "from=2024-02-29&to=2024-02-29", scoring.RefLastYear, day(en.WS.Location(), 2023, 2, 28), day(en.WS.Location(), 2023, 3, 1)},
 		// March 2024's 31 days follow 30 January to 29 February.
-		{"the month after a leap day", "from=2024-03-01&to=2024-03-31", scoring.RefPrevious, day(en.ws.Location(), 2024, 1, 30), day(en.ws.Location(), 2024, 3, 1)},
+		{"the month after a leap day", "from=2024-03-01&to=2024-03-31", scoring.RefPrevious, day(en.WS.Location(), 2024, 1, 30), day(en.WS.Location(), 2024, 3, 1)},
 		// Instants rather than days: the same length just before.
 		{"hours", "from=2026-11-20T08:00:00Z&to=2026-11-20T10:30:00Z", scoring.RefPrevious,
 			time.Date(2026, 11, 20, 5, 30, 0, 0, time.UTC), time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			rep := en.report(u+"?compare=previous,last_year&"+tc.query, en.key)
+			rep := en.report(u+"?compare=previous,last_year&"+tc.query, en.Key)
 			ref := comparisonOf(t, rep.Total, tc.kind).Reference
 			if !ref.From.Equal(tc.from) || !ref.To.Equal(tc.to) {
 				t.Errorf("%s: %s to %s, want %s to %s", tc.kind, ref.From, ref.To, tc.from.UTC(), tc.to.UTC())
@@ -635,31 +636,31 @@ func TestReportComparePeriods(t *testing.T) {
 func TestReportCompareBadInput(t *testing.T) {
 	en, sv := reportEnv(t)
 	u := "/api/v1/surveys/" + sv.ID.Hex() + "/report"
-	_, rivalKey := en.workspace("Rival")
-	rec := en.do("POST", "/api/v1/benchmark-sets", rivalKey, `{"name":"Theirs","values":[{"metric":"csat","scale":"percent","value":80,"source":"Theirs","year":2025}]}`)
+	_, rivalKey := en.Workspace("Rival")
+	rec := en.Do("POST", "/api/v1/benchmark-sets", rivalKey, `{"name":"Theirs","values":[{"metric":"csat","scale":"percent","value":80,"source":"Theirs","year":2025}]}`)
 	if rec.Code != http.StatusCreated {
 		t.Fatalf("rival's set: %d %s", rec.Code, rec.Body)
 	}
 	var theirs benchmark.Set
-	decode(t, rec, &theirs)
+	surveytest.Decode(t, rec, &theirs)
 	var many []string
 	for range maxCompareSets + 1 {
 		many = append(many, "benchmark:"+bson.NewObjectID().Hex())
 	}
-	en.run(t, []scenario{
-		{"unknown comparison", "GET", u + "?compare=previous,yesterday", en.key, nil, nil, 400, []string{`"field":"compare"`, `\"yesterday\"`}},
-		{"malformed benchmark id", "GET", u + "?compare=benchmark:42", en.key, nil, nil, 400, []string{`"field":"compare"`, "24 hexadecimal"}},
-		{"unknown benchmark set", "GET", u + "?compare=benchmark:" + bson.NewObjectID().Hex(), en.key, nil, nil, 404, []string{`"field":"compare"`}},
-		{"another workspace's set", "GET", u + "?compare=benchmark:" + theirs.ID.Hex(), en.key, nil, nil, 404, []string{`"field":"compare"`, theirs.ID.Hex()}},
-		{"another workspace's set in an export", "GET", u + "/export?compare=benchmark:" + theirs.ID.Hex(), en.key, nil, nil, 404, []string{`"field":"compare"`}},
-		{"too many sets", "GET", u + "?compare=" + strings.Join(many, ","), en.key, nil, nil, 400, []string{`"field":"compare"`}},
-		{"company without groups", "GET", u + "?compare=company", en.key, nil, nil, 400, []string{`"field":"compare"`, "group_by"}},
-		{"all without groups leaves the company out", "GET", u + "?compare=all", en.key, nil, nil, 200, []string{`"kind":"previous"`}},
-		{"rank without groups", "GET", u + "?rank=true", en.key, nil, nil, 400, []string{`"field":"rank"`}},
-		{"rank of channels", "GET", u + "?rank=true&group_by=channel", en.key, nil, nil, 400, []string{`"field":"rank"`, "agent"}},
-		{"rank neither true nor false", "GET", u + "?rank=maybe&group_by=agent", en.key, nil, nil, 400, []string{`"field":"rank"`}},
-		{"rank of teams", "GET", u + "?rank=1&group_by=team", en.key, nil, nil, 200, []string{`"ranking"`}},
-		{"rank=false", "GET", u + "?rank=false", en.key, nil, nil, 200, nil},
+	en.Run(t, []scenario{
+		{"unknown comparison", "GET", u + "?compare=previous,yesterday", en.Key, nil, nil, 400, []string{`"field":"compare"`, `\"yesterday\"`}},
+		{"malformed benchmark id", "GET", u + "?compare=benchmark:42", en.Key, nil, nil, 400, []string{`"field":"compare"`, "24 hexadecimal"}},
+		{"unknown benchmark set", "GET", u + "?compare=benchmark:" + bson.NewObjectID().Hex(), en.Key, nil, nil, 404, []string{`"field":"compare"`}},
+		{"another workspace's set", "GET", u + "?compare=benchmark:" + theirs.ID.Hex(), en.Key, nil, nil, 404, []string{`"field":"compare"`, theirs.ID.Hex()}},
+		{"another workspace's set in an export", "GET", u + "/export?compare=benchmark:" + theirs.ID.Hex(), en.Key, nil, nil, 404, []string{`"field":"compare"`}},
+		{"too many sets", "GET", u + "?compare=" + strings.Join(many, ","), en.Key, nil, nil, 400, []string{`"field":"compare"`}},
+		{"company without groups", "GET", u + "?compare=company", en.Key, nil, nil, 400, []string{`"field":"compare"`, "group_by"}},
+		{"all without groups leaves the company out", "GET", u + "?compare=all", en.Key, nil, nil, 200, []string{`"kind":"previous"`}},
+		{"rank without groups", "GET", u + "?rank=true", en.Key, nil, nil, 400, []string{`"field":"rank"`}},
+		{"rank of channels", "GET", u + "?rank=true&group_by=channel", en.Key, nil, nil, 400, []string{`"field":"rank"`, "agent"}},
+		{"rank neither true nor false", "GET", u + "?rank=maybe&group_by=agent", en.Key, nil, nil, 400, []string{`"field":"rank"`}},
+		{"rank of teams", "GET", u + "?rank=1&group_by=team", en.Key, nil, nil, 200, []string{`"ranking"`}},
+		{"rank=false", "GET", u + "?rank=false", en.Key, nil, nil, 200, nil},
 	})
 }
 
@@ -667,7 +668,7 @@ func TestReportCompareBadInput(t *testing.T) {
 // the ranked agents, unranked with the reason, in the JSON and in the export.
 func TestReportRankUnranked(t *testing.T) {
 	en, _ := reportEnv(t)
-	sv := en.createSurvey(`{"kind":"ces","name":"Effort","points":7}`)
+	sv := en.CreateSurvey(`{"kind":"ces","name":"Effort","points":7}`)
 	answers := map[string][]string{
 		"Lan":  {"7", "7", "7", "7", "7", "7", "7", "7", "6", "6"},
 		"Minh": {"7", "7", "7", "6", "6", "6", "5", "5", "4"},
@@ -680,7 +681,7 @@ func TestReportRankUnranked(t *testing.T) {
 		}
 	}
 	u := "/api/v1/surveys/" + sv.ID.Hex() + "/report?from=2026-11-01&to=2026-11-30&group_by=agent&rank=true"
-	rep := en.report(u, en.key)
+	rep := en.report(u, en.Key)
 	if r := rep.Ranking; r == nil || r.MinN != scoring.MinRankedN || r.PseudoCount < scoring.MinPseudoCount {
 		t.Errorf("ranking %+v", r)
 	}
@@ -695,12 +696,12 @@ func TestReportRankUnranked(t *testing.T) {
 	if lan == nil || lan.Rank != 1 || solo == nil || solo.Rank != 0 || solo.Unranked != scoring.UnrankedFewAnswers || solo.Score != 7 || solo.N != 1 {
 		t.Errorf("Lan %+v, Solo %+v", lan, solo)
 	}
-	rec := en.do("GET", u, en.key, nil)
+	rec := en.Do("GET", u, en.Key, nil)
 	if body := rec.Body.String(); !strings.Contains(body, `"min_n":5`) || !strings.Contains(body, `"unranked":"fewer_than_min_n"`) {
 		t.Errorf("report JSON %s", body)
 	}
 
-	rec = en.do("GET", strings.Replace(u, "/report?", "/report/export?", 1), en.key, nil)
+	rec = en.Do("GET", strings.Replace(u, "/report?", "/report/export?", 1), en.Key, nil)
 	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(rec.Body.String(), "\ufeff"))).ReadAll()
 	if rec.Code != http.StatusOK || err != nil {
 		t.Fatalf("export: %d %v", rec.Code, err)
@@ -720,33 +721,33 @@ func TestReportRankUnranked(t *testing.T) {
 func TestReportResponseRateReached(t *testing.T) {
 	en, sv := reportEnv(t)
 	for i := range 5 {
-		rec := en.do("POST", "/api/v1/invitations", en.key,
+		rec := en.Do("POST", "/api/v1/invitations", en.Key,
 			fmt.Sprintf(`{"survey_id":"%s","customer":{"email":"c%d@example.com"},"send":false}`, sv.ID.Hex(), i))
 		if rec.Code != http.StatusCreated {
 			t.Fatalf("create invitation: %d %s", rec.Code, rec.Body)
 		}
 		var inv survey.Invitation
-		decode(t, rec, &inv)
+		surveytest.Decode(t, rec, &inv)
 		if i < 3 {
-			en.clock.advance(time.Minute)
+			en.Clock.Advance(time.Minute)
 			en.answer(inv.Link[strings.LastIndex(inv.Link, "/")+1:], "5")
 		}
 	}
 	u := "/api/v1/surveys/" + sv.ID.Hex() + "/report"
-	rep := en.report(u, en.key)
+	rep := en.report(u, en.Key)
 	if f := rep.Total.Funnel; f.Created != 5 || f.Delivered != 0 || f.Reached != 5 || f.Responded != 3 ||
 		rep.Total.ResponseRate == nil || !near(*rep.Total.ResponseRate, 60) || rep.Total.LowResponseRate {
 		t.Errorf("funnel %+v, response rate %v", f, rep.Total.ResponseRate)
 	}
 
 	empty := u + "?from=2026-10-01&to=2026-10-31"
-	rec := en.do("GET", empty, en.key, nil)
+	rec := en.Do("GET", empty, en.Key, nil)
 	for _, want := range []string{`"response_rate":null`, `"raw":{"value":null,"lo":null,"hi":null,`, `"reached":0`} {
 		if !strings.Contains(rec.Body.String(), want) {
 			t.Errorf("empty report lacks %s: %s", want, rec.Body)
 		}
 	}
-	rec = en.do("GET", strings.Replace(empty, "/report?", "/report/export?", 1), en.key, nil)
+	rec = en.Do("GET", strings.Replace(empty, "/report?", "/report/export?", 1), en.Key, nil)
 	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(rec.Body.String(), "\ufeff"))).ReadAll()
 	if rec.Code != http.StatusOK || err != nil || len(rows) != 2 {
 		t.Fatalf("export: %d %v %q", rec.Code, err, rows)

@@ -16,14 +16,15 @@ import (
 	"github.com/surveyd/surveyd/internal/config"
 	"github.com/surveyd/surveyd/internal/httpx"
 	"github.com/surveyd/surveyd/internal/store"
+	"github.com/surveyd/surveyd/internal/surveytest"
 	"github.com/surveyd/surveyd/migrations"
 	"github.com/surveyd/surveyd/scoring"
 	"github.com/surveyd/surveyd/survey"
 	"github.com/surveyd/surveyd/survey/benchmark"
 	"github.com/surveyd/surveyd/survey/customercount"
+	"github.com/surveyd/surveyd/survey/demo"
 	"github.com/surveyd/surveyd/survey/rollup"
 	"github.com/surveyd/surveyd/survey/target"
-	"github.com/surveyd/surveyd/templates"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -140,7 +141,7 @@ func openReportBench(b *testing.B, n int) (rs *reportBench, err error) {
 	if err = rs.st.IndexIDs(ctx, db); err != nil {
 		return rs, err
 	}
-	signer, err := survey.NewSigner([]config.LinkKey{testKey}, testKey.ID)
+	signer, err := survey.NewSigner([]config.LinkKey{surveytest.LinkKey}, surveytest.LinkKey.ID)
 	if err != nil {
 		return rs, err
 	}
@@ -152,12 +153,12 @@ func openReportBench(b *testing.B, n int) (rs *reportBench, err error) {
 
 	b.Logf("opened and migrated %s in %s", dir, time.Since(opened).Round(time.Millisecond))
 
-	// SeedDemo finds a seeded demo by itself, but its answer then lists the live links, a
+	// demo.Seed finds a seeded demo by itself, but its answer then lists the live links, a
 	// query the embedded store answers by scanning every invitation: minutes at a million.
 	// So a kept store that was seeded to the end says so in a file, and is not asked again.
 	done := filepath.Join(dir, "seeded")
 	if _, err := os.Stat(done); err == nil {
-		if rs.ws, err = rs.svc.WorkspaceByName(ctx, survey.DemoWorkspace); err != nil {
+		if rs.ws, err = rs.svc.WorkspaceByName(ctx, demo.WorkspaceName); err != nil {
 			return rs, err
 		}
 		b.Logf("reusing the %d responses seeded into %s", n, dir)
@@ -177,7 +178,7 @@ func openReportBench(b *testing.B, n int) (rs *reportBench, err error) {
 	} else {
 		start := time.Now()
 		lastLog, lastStage := start, ""
-		demo, err := rs.svc.SeedDemo(ctx, survey.DemoOptions{Responses: n, Days: 365, Catalog: benchCatalog(), Seeders: []survey.DemoSeeder{benchmarks, targets}, Counts: counts, Progress: func(stage string, done, total int) {
+		seeded, err := demo.Seed(ctx, demo.Services{Core: rs.svc, Benchmarks: benchmarks, Targets: targets, Counts: counts}, demo.Options{Responses: n, Days: 365, Catalog: surveytest.Catalog(b), Progress: func(stage string, done, total int) {
 			if stage != lastStage || time.Since(lastLog) >= time.Minute {
 				lastLog, lastStage = time.Now(), stage
 				fmt.Fprintf(os.Stderr, "seeding %d: %s %d/%d after %s\n", n, stage, done, total, time.Since(start).Round(time.Second))
@@ -186,11 +187,11 @@ func openReportBench(b *testing.B, n int) (rs *reportBench, err error) {
 		if err != nil {
 			return rs, fmt.Errorf("seed %d responses: %w", n, err)
 		}
-		rs.ws = demo.Workspace
-		if demo.Seeded {
+		rs.ws = seeded.Workspace
+		if seeded.Seeded {
 			b.Logf("seeded %d responses over 365 days into %s in %s", n, dir, time.Since(start).Round(time.Second))
 		} else {
-			b.Logf("reusing the %d responses seeded into %s (SeedDemo found them in %s)", n, dir, time.Since(start).Round(time.Millisecond))
+			b.Logf("reusing the %d responses seeded into %s (demo.Seed found them in %s)", n, dir, time.Since(start).Round(time.Millisecond))
 		}
 		if rs.tmp == "" {
 			if err := os.WriteFile(done, []byte(time.Now().UTC().Format(time.RFC3339)+"\n"), 0o600); err != nil {
@@ -204,12 +205,12 @@ func openReportBench(b *testing.B, n int) (rs *reportBench, err error) {
 		return rs, err
 	}
 	for i := range surveys {
-		if surveys[i].Name == survey.DemoReportSurvey() { // Support CSAT
+		if surveys[i].Name == demo.ReportSurvey() { // Support CSAT
 			rs.survey = &surveys[i]
 		}
 	}
 	if rs.survey == nil {
-		return rs, fmt.Errorf("no %q survey in the demo workspace", survey.DemoReportSurvey())
+		return rs, fmt.Errorf("no %q survey in the demo workspace", demo.ReportSurvey())
 	}
 	sets, err := benchmarks.List(ctx, rs.ws.ID, httpx.PageParams{Limit: maxCompareSets})
 	if err != nil {
@@ -219,17 +220,6 @@ func openReportBench(b *testing.B, n int) (rs *reportBench, err error) {
 		rs.sets = append(rs.sets, set.ID)
 	}
 	return rs, nil
-}
-
-// benchCatalog is the catalog newEnv loads, loaded the same way.
-func benchCatalog() *templates.Catalog {
-	loadOnce.Do(func() {
-		var err error
-		if catalog, err = templates.LoadCatalog(); err != nil {
-			panic(err)
-		}
-	})
-	return catalog
 }
 
 // query is the last 365 days of the workspace's time zone up to the end of today.

@@ -9,9 +9,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/surveyd/surveyd/internal/surveytest"
 	"github.com/surveyd/surveyd/scoring"
 	"github.com/surveyd/surveyd/survey"
 	"github.com/surveyd/surveyd/survey/apikey"
+	"github.com/surveyd/surveyd/survey/demo"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
@@ -54,7 +56,7 @@ func TestReportKPIs(t *testing.T) {
 		}
 	}
 
-	rec := en.do("GET", u+"?from=2026-10-01&to=2026-11-20&group_by=team", en.key, nil)
+	rec := en.Do("GET", u+"?from=2026-10-01&to=2026-11-20&group_by=team", en.Key, nil)
 	if rec.Code != http.StatusOK {
 		t.Fatalf("report: %d %s", rec.Code, rec.Body)
 	}
@@ -63,7 +65,7 @@ func TestReportKPIs(t *testing.T) {
 		t.Errorf("unknowns are not null: %s", body)
 	}
 	var rep Report
-	decode(t, rec, &rep)
+	surveytest.Decode(t, rec, &rep)
 	check("total", rep.Total.KPI, want{volume: 4, fcr: 200.0 / 3, fcrN: 3, aht: 450, ahtN: 2, transfer: 25, transferN: 4, crr: 80, ccr: 10, period: 1})
 	if len(rep.Groups) != 2 {
 		t.Fatalf("groups %+v", rep.Groups)
@@ -76,7 +78,7 @@ func TestReportKPIs(t *testing.T) {
 	}
 
 	// September and October make one period: 190 at its start, 180 at its end, 35 new.
-	rep = *en.report(u+"?from=2026-09-01&to=2026-11-20", en.key)
+	rep = *en.report(u+"?from=2026-09-01&to=2026-11-20", en.Key)
 	check("September to November", rep.Total.KPI, want{volume: 4, fcr: 200.0 / 3, fcrN: 3, aht: 450, ahtN: 2, transfer: 25, transferN: 4,
 		crr: 100 * (180.0 - 35) / 190, ccr: 100 * 10.0 / 190, period: 2})
 	if c := rep.Total.KPI.Customers; c.Start != 190 || c.End != 180 || c.New != 35 {
@@ -84,7 +86,7 @@ func TestReportKPIs(t *testing.T) {
 	}
 
 	// A monthly series: each month its own counts and interactions.
-	rep = *en.report(u+"?from=2026-09-01&to=2026-11-20&interval=month&filter=team:Billing", en.key)
+	rep = *en.report(u+"?from=2026-09-01&to=2026-11-20&interval=month&filter=team:Billing", en.Key)
 	if len(rep.Series) != 3 {
 		t.Fatalf("series %+v", rep.Series)
 	}
@@ -93,7 +95,7 @@ func TestReportKPIs(t *testing.T) {
 	check("Billing in November", rep.Series[2].Total.KPI, want{volume: 2, fcr: 50, fcrN: 2, aht: 450, ahtN: 2, transfer: 50, transferN: 2, crr: null, ccr: null})
 
 	// The export carries the same numbers, empty where unknown.
-	rec = en.do("GET", u+"/export?from=2026-10-01&to=2026-11-20&group_by=team", en.key, nil)
+	rec = en.Do("GET", u+"/export?from=2026-10-01&to=2026-11-20&group_by=team", en.Key, nil)
 	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(rec.Body.String(), "\ufeff"))).ReadAll()
 	if err != nil || len(rows) != 4 {
 		t.Fatalf("export: %v %q", err, rows)
@@ -127,17 +129,17 @@ func TestReportKPIs(t *testing.T) {
 // than chats, and retention and churn for each month of its history.
 func TestDemoShowsServiceKPIs(t *testing.T) {
 	en := newEnv(t)
-	demo, err := en.svc.SeedDemo(t.Context(), survey.DemoOptions{Responses: 300, Catalog: catalog, Counts: en.counts})
+	seeded, err := demo.Seed(t.Context(), demo.Services{Core: en.Core, Counts: en.counts}, demo.Options{Responses: 300, Catalog: surveytest.Catalog(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var sv survey.Survey
-	if err := en.db.Collection("surveys").FindOne(t.Context(), bson.D{{Key: "workspace_id", Value: demo.Workspace.ID}, {Key: "name", Value: "Support CSAT"}}).Decode(&sv); err != nil {
+	if err := en.DB.Collection("surveys").FindOne(t.Context(), bson.D{{Key: "workspace_id", Value: seeded.Workspace.ID}, {Key: "name", Value: "Support CSAT"}}).Decode(&sv); err != nil {
 		t.Fatal(err)
 	}
-	key := en.keyFor(demo.Workspace, apikey.ScopeRead)
+	key := en.KeyFor(seeded.Workspace, apikey.ScopeRead)
 	// The months of the demo's 90 days that have ended.
-	now := en.clock.now().In(demo.Workspace.Location())
+	now := en.Clock.Now().In(seeded.Workspace.Location())
 	first := now.AddDate(0, 0, -90)
 	first = time.Date(first.Year(), first.Month(), 1, 0, 0, 0, 0, time.UTC)
 	last := time.Date(now.Year(), now.Month(), 0, 0, 0, 0, 0, time.UTC)

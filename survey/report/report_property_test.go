@@ -91,34 +91,32 @@ func playProperty(t *testing.T, seed uint64) {
 
 	en := newEnv(t)
 	ctx := context.Background()
-	p := &prop{t: t, ctx: ctx, en: en, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), ws: en.ws,
-		key: &apikey.Key{ID: bson.NewObjectID(), WorkspaceID: en.ws.ID, Name: "property test"}}
+	p := &prop{t: t, ctx: ctx, en: en, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), ws: en.WS,
+		key: &apikey.Key{ID: bson.NewObjectID(), WorkspaceID: en.WS.ID, Name: "property test"}}
 
 	// The rollups take the workspace's zone when their survey's first event is recorded.
 	p.ws.TimeZone = propZones[p.rng.IntN(len(propZones))]
-	if err := en.svc.UpdateWorkspace(ctx, p.ws); err != nil {
+	if err := en.Core.UpdateWorkspace(ctx, p.ws); err != nil {
 		t.Fatal(err)
 	}
 	tl := propTimeline(seed, p.ws.TimeZone)
 	t.Logf("rollup time zone %s; events from %s, the rebuild from %s, %s", p.ws.TimeZone,
 		tl.start.Format(time.RFC3339), tl.rebuild.Format(time.RFC3339), tl.boundary)
 	p.surveys = []*survey.Survey{
-		en.createSurvey(`{"kind":"csat","name":"CSAT","edit_window_hours":504}`),
-		en.createSurvey(`{"kind":"nps","name":"NPS","edit_window_hours":504}`),
-		en.createSurvey(fmt.Sprintf(`{"kind":"ces","name":"CES","points":%d,"edit_window_hours":504}`, []int{5, 7}[p.rng.IntN(2)])),
+		en.CreateSurvey(`{"kind":"csat","name":"CSAT","edit_window_hours":504}`),
+		en.CreateSurvey(`{"kind":"nps","name":"NPS","edit_window_hours":504}`),
+		en.CreateSurvey(fmt.Sprintf(`{"kind":"ces","name":"CES","points":%d,"edit_window_hours":504}`, []int{5, 7}[p.rng.IntN(2)])),
 	}
 
-	p.w = survey.NewRecorder(en.svc, slog.New(slog.DiscardHandler))
+	p.w = survey.NewRecorder(en.Core, slog.New(slog.DiscardHandler))
 	wctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { defer close(done); p.w.Run(wctx) }()
 	t.Cleanup(func() { cancel(); <-done })
 
 	// Time only moves forward from the timeline's start.
-	en.clock.mu.Lock()
-	en.clock.t = tl.start
-	p.start = en.clock.t
-	en.clock.mu.Unlock()
+	en.Clock.Advance(tl.start.Sub(en.Clock.Now()))
+	p.start = en.Clock.Now()
 
 	const steps = 900
 	began := time.Now()
@@ -141,7 +139,7 @@ func playProperty(t *testing.T, seed uint64) {
 	// densely, so the rebuild and the reports kept before it meet the boundary with events on
 	// both sides.
 	if lead := tl.rebuild.Add(-3 * 24 * time.Hour); p.now().Before(lead) {
-		en.clock.advance(lead.Sub(p.now()))
+		en.Clock.Advance(lead.Sub(p.now()))
 	}
 	for i := steps; p.now().Before(tl.rebuild); i++ {
 		p.advance(time.Hour)
@@ -158,12 +156,12 @@ func playProperty(t *testing.T, seed uint64) {
 	}
 
 	// Rebuild into another time zone while events keep arriving.
-	rebuildAt := en.clock.now()
+	rebuildAt := en.Clock.Now()
 	from := p.ws.TimeZone
 	for p.ws.TimeZone == from {
 		p.ws.TimeZone = propZones[p.rng.IntN(len(propZones))]
 	}
-	if err := en.svc.UpdateWorkspace(ctx, p.ws); err != nil {
+	if err := en.Core.UpdateWorkspace(ctx, p.ws); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("rebuild into time zone %s", p.ws.TimeZone)
@@ -371,7 +369,7 @@ type propInv struct {
 
 func propPick[T any](rng *rand.Rand, s []T) T { return s[rng.IntN(len(s))] }
 
-func (p *prop) now() time.Time { return p.en.clock.now() }
+func (p *prop) now() time.Time { return p.en.Clock.Now() }
 
 // advance moves the clock on by a random time of mean `mean`, sometimes by seconds only so
 // that events share their quarter-hour.
@@ -380,7 +378,7 @@ func (p *prop) advance(mean time.Duration) {
 	if p.rng.IntN(8) == 0 {
 		d = time.Duration(p.rng.Int64N(int64(20 * time.Minute)))
 	}
-	p.en.clock.advance(d + time.Microsecond)
+	p.en.Clock.Advance(d + time.Microsecond)
 }
 
 func (p *prop) find(ok func(*propInv) bool) *propInv {
@@ -399,7 +397,7 @@ func (p *prop) find(ok func(*propInv) bool) *propInv {
 // step plays one random event. Answers first recorded before answeredSince are neither edited
 // nor overridden (zero: any answer may be).
 func (p *prop) step(answeredSince time.Time) {
-	t, ctx, svc := p.t, p.ctx, p.en.svc
+	t, ctx, svc := p.t, p.ctx, p.en.Core
 	t.Helper()
 	p.times = append(p.times, p.now())
 	x := p.rng.IntN(100)
@@ -519,11 +517,11 @@ func (p *prop) invite() {
 			transfers := max(p.rng.IntN(6)-3, 0)
 			in.Transfers = &transfers
 		}
-		inv := p.en.svc.NewInvitation(sv, c, in, decision == survey.StatusScheduled)
+		inv := p.en.Core.NewInvitation(sv, c, in, decision == survey.StatusScheduled)
 		inv.Status = decision
 		invs[i] = inv
 	}
-	propNoErr(p.t, p.en.svc.CreateInvitations(p.ctx, invs))
+	propNoErr(p.t, p.en.Core.CreateInvitations(p.ctx, invs))
 	for _, inv := range invs {
 		p.invs = append(p.invs, &propInv{id: inv.ID, sv: sv, customer: inv.Customer, interaction: inv.Interaction, decision: inv.Decision})
 	}
@@ -603,7 +601,7 @@ func (p *prop) edit(answeredSince time.Time) {
 // rebuildDuringEvents rebuilds every survey's rollups while events keep arriving. Answers
 // from before the cutoff are not edited meanwhile: the rebuild counts them as it read them.
 func (p *prop) rebuildDuringEvents() {
-	t, ctx, svc := p.t, p.ctx, p.en.svc
+	t, ctx, svc := p.t, p.ctx, p.en.Core
 	begun, started := p.now(), time.Now()
 	all := make([]survey.RollupSurvey, len(p.surveys))
 	for i, sv := range p.surveys {
@@ -627,7 +625,7 @@ func (p *prop) rebuildDuringEvents() {
 		}
 	}
 	// Past every cutoff (a few seconds ahead of the clock when the rebuild started).
-	p.en.clock.advance(time.Minute)
+	p.en.Clock.Advance(time.Minute)
 	// A fixed number of events, so a seed replays the same data, spread over the seconds the
 	// rebuild takes: before its cutoff settles, while it counts and writes, after it switches.
 	const events = 150
@@ -722,7 +720,7 @@ func propSeriesAdvance(t *testing.T, q ReportQuery) bool {
 // setting existed.
 func (p *prop) setExclusion(flags []string) {
 	p.ws.ExcludeFlags = flags
-	propNoErr(p.t, p.en.svc.UpdateWorkspace(p.ctx, p.ws))
+	propNoErr(p.t, p.en.Core.UpdateWorkspace(p.ctx, p.ws))
 }
 
 func (p *prop) randomQuery() (ReportQuery, []string) {
@@ -850,11 +848,11 @@ func (p *prop) loadRef(sv *survey.Survey) *propRefData {
 	t, ctx := p.t, p.ctx
 	filter := bson.D{{Key: "survey_id", Value: sv.ID}}
 	var invs []survey.Invitation
-	cur, err := p.en.db.Collection("invitations").Find(ctx, filter)
+	cur, err := p.en.DB.Collection("invitations").Find(ctx, filter)
 	propNoErr(t, err)
 	propNoErr(t, cur.All(ctx, &invs))
 	var resps []survey.Response
-	cur, err = p.en.db.Collection("responses").Find(ctx, filter)
+	cur, err = p.en.DB.Collection("responses").Find(ctx, filter)
 	propNoErr(t, err)
 	propNoErr(t, cur.All(ctx, &resps))
 
@@ -1293,7 +1291,7 @@ func (p *prop) postCustomerCounts() {
 	start, gained := rng.Int64N(500), rng.Int64N(100)
 	body := fmt.Sprintf(`{"from":%q,"to":%q,"customers_start":%d,"customers_end":%d,"customers_new":%d%s}`,
 		first.Format(time.DateOnly), last.Format(time.DateOnly), start, rng.Int64N(start+gained+1), gained, group)
-	if rec := p.en.do("POST", "/api/v1/customer-counts", p.en.key, body); rec.Code != 200 && rec.Code != 201 {
+	if rec := p.en.Do("POST", "/api/v1/customer-counts", p.en.Key, body); rec.Code != 200 && rec.Code != 201 {
 		p.t.Fatalf("post customer counts %s: %d %s", body, rec.Code, rec.Body)
 	}
 }

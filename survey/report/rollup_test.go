@@ -33,28 +33,28 @@ func TestRollupMetrics(t *testing.T) {
 		}
 		return 0
 	}
-	en.svc.SetMetrics(m)
-	sv := en.createSurvey(`{"kind":"csat","name":"Support"}`)
+	en.Core.SetMetrics(m)
+	sv := en.CreateSurvey(`{"kind":"csat","name":"Support"}`)
 	_, tok := en.invite(sv, `{"email":"lan@example.com","locale":"en"}`)
 	en.answer(tok, "5")
 
 	target := "/api/v1/surveys/" + sv.ID.Hex() + "/report"
-	en.report(target, en.key)
+	en.report(target, en.Key)
 	hits, misses := value("surveyd_rollup_cache_reads_total", "hit"), value("surveyd_rollup_cache_reads_total", "miss")
 	if misses == 0 {
 		t.Error("no cache misses counted: the first writes and reads find the cache empty")
 	}
-	en.report(target, en.key)
+	en.report(target, en.Key)
 	if h, ms := value("surveyd_rollup_cache_reads_total", "hit"), value("surveyd_rollup_cache_reads_total", "miss"); h <= hits || ms != misses {
 		t.Errorf("the report read again: hits %v → %v, misses %v → %v; want more hits and no new miss", hits, h, misses, ms)
 	}
 
-	surveys, err := en.svc.RollupSurveys(t.Context(), sv.ID)
+	surveys, err := en.Core.RollupSurveys(t.Context(), sv.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	stages := map[string]bool{}
-	err = en.svc.RebuildRollups(t.Context(), surveys, rollup.RebuildOptions{Alone: true, Progress: func(stage string, done, total int) {
+	err = en.Core.RebuildRollups(t.Context(), surveys, rollup.RebuildOptions{Alone: true, Progress: func(stage string, done, total int) {
 		stages[stage] = true
 		if running := value("surveyd_rollup_rebuilds_running", ""); running != 1 {
 			t.Errorf("during the rebuild %v running, want 1", running)
@@ -89,21 +89,21 @@ func TestAnswerMonthsSharedByWriters(t *testing.T) {
 	// started over as such a writer, read the buckets for the reports below.
 	en.reports.rollups = sharedWriter(en)
 	a, b := sharedWriter(en), sharedWriter(en)
-	at := en.clock.now().Add(-time.Hour)
+	at := en.Clock.Now().Add(-time.Hour)
 	answer := func(score int) scoring.Answer {
 		return scoring.Answer{ID: bson.NewObjectID(), Customer: 42, At: at.UnixMilli(),
 			Tuple: scoring.Tuple{Agent: "Lan", Team: "Billing", Channel: "email", Country: "VN"}, Score: score}
 	}
 	record := func(w *rollup.Engine, ans scoring.Answer) {
 		t.Helper()
-		if err := w.Record(ctx, rollup.Change{Workspace: en.ws.ID, Survey: sv.ID, At: at, Answer: &ans}); err != nil {
+		if err := w.Record(ctx, rollup.Change{Workspace: en.WS.ID, Survey: sv.ID, At: at, Answer: &ans}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	target := "/api/v1/surveys/" + sv.ID.Hex() + "/report?from=2026-11-01&to=2026-11-30"
 	check := func(when string, answers int64, csat float64) {
 		t.Helper()
-		r := en.report(target, en.key).Total
+		r := en.report(target, en.Key).Total
 		if r.Raw.N != float64(answers) || !near(r.Raw.Value, csat) {
 			t.Errorf("%s: raw CSAT %.4f of %v answers, want %.4f of %d", when, r.Raw.Value, r.Raw.N, csat, answers)
 		}
@@ -123,7 +123,7 @@ func TestAnswerMonthsSharedByWriters(t *testing.T) {
 	restarted := sharedWriter(en)
 	record(restarted, answer(1)) // reads entries 1–4 before writing the fifth
 	check("a fourth after a restart", 4, 50)
-	if n := en.count(rollup.CollRespondents, bson.D{{Key: "survey_id", Value: sv.ID}}); n != 5 {
+	if n := en.Count(rollup.CollRespondents, bson.D{{Key: "survey_id", Value: sv.ID}}); n != 5 {
 		t.Errorf("the month's log has %d entries, want 5: one per write", n)
 	}
 }
@@ -131,7 +131,7 @@ func TestAnswerMonthsSharedByWriters(t *testing.T) {
 // sharedWriter is a rollup engine of en's store as an instance sharing a MongoDB with others
 // has one: without a bucket cache, new rollups in their workspace's time zone.
 func sharedWriter(en *env) *rollup.Engine {
-	return rollup.New(en.db, rollup.Options{Zones: workspaceZones{en.svc}, Now: en.clock.now})
+	return rollup.New(en.DB, rollup.Options{Zones: workspaceZones{en.Core}, Now: en.Clock.Now})
 }
 
 // workspaceZones gives new rollups their workspace's time zone, as the core does.

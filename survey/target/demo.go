@@ -26,7 +26,7 @@ var demoTargets = []struct {
 }
 
 // SeedDemo gives the demo workspace ws, whose time zone is loc, its targets, replacing any
-// an interrupted seed left (survey.DemoSeeder).
+// an interrupted seed left (survey/demo seeds through it).
 func (s *Service) SeedDemo(ctx context.Context, ws bson.ObjectID, loc *time.Location) error {
 	if err := store.DeleteMany(ctx, s.targets, bson.D{{Key: "workspace_id", Value: ws}}); err != nil {
 		return fmt.Errorf("target: clear demo %s: %w", collection, err)

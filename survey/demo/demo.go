@@ -1,4 +1,11 @@
-package survey
+// Package demo seeds the demo workspace `surveyd demo` serves: surveys, a made-up history of
+// invitations and responses with their rollups, and the demo's part of each feature on top of
+// the core (the intake's rule and CRM integration, a benchmark set, targets, customer counts),
+// each seeded by its own package.
+//
+// It imports survey, the core, and the feature packages it seeds through; none of them imports
+// it. cmd/surveyd builds the services and calls Seed; the report benchmark seeds through it too.
+package demo
 
 import (
 	"context"
@@ -8,91 +15,75 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"github.com/surveyd/surveyd/internal/store"
+	"github.com/surveyd/surveyd/survey"
+	"github.com/surveyd/surveyd/survey/benchmark"
+	"github.com/surveyd/surveyd/survey/customercount"
+	"github.com/surveyd/surveyd/survey/intake"
 	"github.com/surveyd/surveyd/survey/rollup"
+	"github.com/surveyd/surveyd/survey/target"
 	"github.com/surveyd/surveyd/templates"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
-// DemoWorkspace is the name of the workspace `surveyd demo` seeds.
-const DemoWorkspace = "Demo"
+// WorkspaceName is the name of the workspace `surveyd demo` seeds.
+const WorkspaceName = "Demo"
 
-// DemoOptions size the demo data.
-type DemoOptions struct {
+// Services are what the demo seeds through: the core, and the features on top of it, each of
+// which may be nil to leave its part out.
+type Services struct {
+	Core       *survey.Service
+	Intake     *intake.Service        // the demo's rule and CRM integration
+	Benchmarks *benchmark.Service     // the demo company's benchmark set
+	Targets    *target.Service        // the quarterly targets
+	Counts     *customercount.Service // the demo CRM's customer counts
+}
+
+// Options size the demo data.
+type Options struct {
 	Responses int                                 // about this many answered invitations
 	Days      int                                 // spread over this many days back; 0: 90
 	Progress  func(stage string, done, total int) // called as seeding advances; may be nil
 	Catalog   *templates.Catalog                  // supplies the surveys' default texts
-	// Seeders add the demo data of features outside the core: benchmark sets and targets.
-	Seeders []DemoSeeder
-	Intake  DemoIntake // seeds the demo's rule and CRM integration; nil: neither
-	Counts  DemoCounts // seeds the demo CRM's customer counts; nil: none
-}
-
-// DemoSeeder seeds one feature's part of the demo workspace ws, whose time zone is loc,
-// replacing what an interrupted seed left; benchmark.Service and target.Service are ones.
-type DemoSeeder interface {
-	SeedDemo(ctx context.Context, ws bson.ObjectID, loc *time.Location) error
-}
-
-// DemoCounts seeds the demo CRM's customer counts for the months of the demo's days of
-// history that have ended in the workspace ws's time zone loc; customercount.Service is one.
-type DemoCounts interface {
-	SeedDemo(ctx context.Context, ws bson.ObjectID, loc *time.Location, days int) error
-}
-
-// DemoIntake seeds the demo's part of the CRM intake. survey/intake provides it and
-// cmd/surveyd passes it in: intake imports survey, so the demo cannot call it directly.
-type DemoIntake interface {
-	// ClearRules deletes the workspace's rules, when an interrupted seed is redone.
-	ClearRules(ctx context.Context, ws bson.ObjectID) error
-	// SeedRule makes the demo's rule, which sends sv after chats and emails.
-	SeedRule(ctx context.Context, ws, sv bson.ObjectID) error
-	// Integration is the demo CRM's integration with its secret, made on first use.
-	Integration(ctx context.Context, ws bson.ObjectID) (*DemoIntegration, error)
-}
-
-// DemoIntegration is what `surveyd demo` prints of the demo CRM's integration.
-type DemoIntegration struct {
-	ID     bson.ObjectID
-	Secret string
 }
 
 // Demo is the seeded workspace with one live, unanswered link per survey.
 type Demo struct {
-	Workspace   *Workspace
-	Links       []DemoLink
-	Integration *DemoIntegration // the demo CRM's, with its Secret; nil without DemoOptions.Intake
-	Seeded      bool             // false when the data was already there
+	Workspace   *survey.Workspace
+	Links       []Link
+	Integration *intake.Integration // the demo CRM's, with its Secret; nil without Services.Intake
+	Seeded      bool                // false when the data was already there
 }
 
-// DemoLink is a survey's live link for trying the respondent pages.
-type DemoLink struct {
+// Link is a survey's live link for trying the respondent pages.
+type Link struct {
 	Survey string
-	Kind   Kind
+	Kind   survey.Kind
 	Link   string
 }
+
+// ReportSurvey is the name of the demo survey the report benchmark reads: Support CSAT.
+func ReportSurvey() string { return demoSurveys[0].name }
 
 // demoSurveys are the demo's surveys, with the share of responses each gets.
 var demoSurveys = []struct {
 	name  string
-	kind  Kind
+	kind  survey.Kind
 	scale string
 	share float64
 }{
-	{"Support CSAT", CSAT, "stars", 0.40},
-	{"Chat CSAT", CSAT, "faces", 0.15},
-	{"Relationship NPS", NPS, "", 0.25},
-	{"Customer effort", CES, "", 0.20},
+	{"Support CSAT", survey.CSAT, "stars", 0.40},
+	{"Chat CSAT", survey.CSAT, "faces", 0.15},
+	{"Relationship NPS", survey.NPS, "", 0.25},
+	{"Customer effort", survey.CES, "", 0.20},
 }
 
-var demoReasons = []Reason{
-	{"resolution", Text{"Getting my issue resolved", "Việc giải quyết vấn đề của tôi"}, "service"},
-	{"attitude", Text{"The agent's attitude", "Thái độ của nhân viên"}, "service"},
-	{"wait", Text{"Waiting time", "Thời gian chờ"}, "service"},
-	{"product", Text{"The product itself", "Bản thân sản phẩm"}, "product"},
-	{"price", Text{"Price or fees", "Giá hoặc phí"}, "price"},
-	{"policy", Text{"Company policy", "Chính sách của công ty"}, "policy"},
+var demoReasons = []survey.Reason{
+	{Code: "resolution", Label: survey.Text{En: "Getting my issue resolved", Vi: "Việc giải quyết vấn đề của tôi"}, About: "service"},
+	{Code: "attitude", Label: survey.Text{En: "The agent's attitude", Vi: "Thái độ của nhân viên"}, About: "service"},
+	{Code: "wait", Label: survey.Text{En: "Waiting time", Vi: "Thời gian chờ"}, About: "service"},
+	{Code: "product", Label: survey.Text{En: "The product itself", Vi: "Bản thân sản phẩm"}, About: "product"},
+	{Code: "price", Label: survey.Text{En: "Price or fees", Vi: "Giá hoặc phí"}, About: "price"},
+	{Code: "policy", Label: survey.Text{En: "Company policy", Vi: "Chính sách của công ty"}, About: "policy"},
 }
 
 // demoTeams carry a quality effect each; agents get their own on top.
@@ -136,99 +127,103 @@ var (
 	demoGiven  = []string{"Anh", "Bảo", "Cường", "Dung", "Hạnh", "Hiếu", "Linh", "Long", "Mai", "Phúc", "Quân", "Trang", "Tuấn", "Vy"}
 )
 
-// SeedDemo creates the demo workspace with surveys, invitations and responses spread over the
+// Seed creates the demo workspace with surveys, invitations and responses spread over the
 // last opts.Days days, with their rollups, unless it is already complete. An interrupted seed is cleared and redone.
-func (s *Service) SeedDemo(ctx context.Context, opts DemoOptions) (*Demo, error) {
+func Seed(ctx context.Context, svc Services, opts Options) (*Demo, error) {
 	progress := opts.Progress
 	if progress == nil {
 		progress = func(string, int, int) {}
 	}
-	ws, err := s.WorkspaceByName(ctx, DemoWorkspace)
+	core := svc.Core
+	ws, err := core.WorkspaceByName(ctx, WorkspaceName)
 	switch {
-	case errors.Is(err, ErrNotFound):
-		ws = NewWorkspace(DemoWorkspace)
+	case errors.Is(err, survey.ErrNotFound):
+		ws = survey.NewWorkspace(WorkspaceName)
 		ws.CompanyName = "Sao Mai Telecom"
-		if err := s.CreateWorkspace(ctx, ws); err != nil {
+		if err := core.CreateWorkspace(ctx, ws); err != nil {
 			return nil, err
 		}
 	case err != nil:
 		return nil, err
 	}
 	marker := bson.D{{Key: "_id", Value: "demo_seeded:" + ws.ID.Hex()}}
-	settings := s.db.Collection("settings")
+	settings := core.Settings()
 	if n, err := settings.CountDocuments(ctx, marker); err != nil {
-		return nil, fmt.Errorf("survey: demo marker: %w", err)
+		return nil, fmt.Errorf("demo: marker: %w", err)
 	} else if n > 0 {
-		return s.demo(ctx, ws, opts.Intake, false)
+		return gather(ctx, svc, ws, false)
 	}
-	for _, coll := range []string{"surveys", "invitations", "responses"} {
-		if err := store.DeleteMany(ctx, s.db.Collection(coll), bson.D{{Key: "workspace_id", Value: ws.ID}}); err != nil {
-			return nil, fmt.Errorf("survey: clear partial demo: %w", err)
-		}
+	if err := core.ClearWorkspace(ctx, ws.ID); err != nil {
+		return nil, fmt.Errorf("demo: clear partial demo: %w", err)
 	}
-	if opts.Intake != nil {
-		if err := opts.Intake.ClearRules(ctx, ws.ID); err != nil {
-			return nil, fmt.Errorf("survey: clear partial demo: %w", err)
+	if svc.Intake != nil {
+		if err := svc.Intake.Demo().ClearRules(ctx, ws.ID); err != nil {
+			return nil, fmt.Errorf("demo: clear partial demo: %w", err)
 		}
 	}
 	days := opts.Days
 	if days <= 0 {
 		days = 90
 	}
-	if err := s.seedDemo(ctx, ws, opts.Catalog, opts.Intake, max(opts.Responses, 1), days, progress); err != nil {
+	if err := seed(ctx, svc, ws, opts.Catalog, max(opts.Responses, 1), days, progress); err != nil {
 		return nil, err
 	}
-	for _, seeder := range opts.Seeders {
-		if err := seeder.SeedDemo(ctx, ws.ID, ws.Location()); err != nil {
+	if svc.Benchmarks != nil {
+		if err := svc.Benchmarks.SeedDemo(ctx, ws.ID, ws.Location()); err != nil {
 			return nil, err
 		}
 	}
-	if opts.Counts != nil {
-		if err := opts.Counts.SeedDemo(ctx, ws.ID, ws.Location(), days); err != nil {
+	if svc.Targets != nil {
+		if err := svc.Targets.SeedDemo(ctx, ws.ID, ws.Location()); err != nil {
 			return nil, err
 		}
 	}
-	if _, err := settings.InsertOne(ctx, append(marker, bson.E{Key: "at", Value: s.now()})); err != nil {
-		return nil, fmt.Errorf("survey: demo marker: %w", err)
+	if svc.Counts != nil {
+		effects := map[string]float64{}
+		for _, t := range demoTeams {
+			effects[t.name] = t.effect
+		}
+		if err := svc.Counts.SeedDemo(ctx, ws.ID, ws.Location(), days, effects); err != nil {
+			return nil, err
+		}
 	}
-	return s.demo(ctx, ws, opts.Intake, true)
+	if _, err := settings.InsertOne(ctx, append(marker, bson.E{Key: "at", Value: core.Now()})); err != nil {
+		return nil, fmt.Errorf("demo: marker: %w", err)
+	}
+	return gather(ctx, svc, ws, true)
 }
 
-// demo gathers what `surveyd demo` prints.
-func (s *Service) demo(ctx context.Context, ws *Workspace, intake DemoIntake, seeded bool) (*Demo, error) {
-	links, err := s.demoLinks(ctx, ws)
+// gather collects what `surveyd demo` prints.
+func gather(ctx context.Context, svc Services, ws *survey.Workspace, seeded bool) (*Demo, error) {
+	links, err := liveLinks(ctx, svc.Core, ws)
 	if err != nil {
 		return nil, err
 	}
 	d := &Demo{Workspace: ws, Links: links, Seeded: seeded}
-	if intake != nil {
-		d.Integration, err = intake.Integration(ctx, ws.ID)
+	if svc.Intake != nil {
+		d.Integration, err = svc.Intake.Demo().Integration(ctx, ws.ID)
 	}
 	return d, err
 }
 
-func (s *Service) seedDemo(ctx context.Context, ws *Workspace, catalog *templates.Catalog, intake DemoIntake, responses, days int, progress func(string, int, int)) error {
+func seed(ctx context.Context, svc Services, ws *survey.Workspace, catalog *templates.Catalog, responses, days int, progress func(string, int, int)) error {
+	core := svc.Core
 	rng := rand.New(rand.NewPCG(20261123, uint64(responses)))
-	now := s.now()
-	var surveys []*Survey
+	now := core.Now()
+	var surveys []*survey.Survey
 	for _, d := range demoSurveys {
-		sv := &Survey{
-			WorkspaceID: ws.ID, Kind: d.kind, Name: d.name, Scale: d.scale,
-			LinkValidDays: defaultLinkValidDays, EditWindowHours: defaultEditWindowHours, Reasons: []Reason{},
-			Question:      defaultText(catalog, "survey.default.question."+string(d.kind)),
-			CommentPrompt: defaultText(catalog, "survey.default.comment_prompt"),
-			ThankYou:      defaultText(catalog, "survey.default.thank_you"),
-		}
+		sv := survey.DefaultSurvey(catalog, ws.ID, d.kind)
+		sv.Name, sv.Scale = d.name, d.scale
 		switch d.kind {
-		case CSAT:
+		case survey.CSAT:
 			sv.Points = 5
 			sv.Reasons = demoReasons
-		case NPS:
+		case survey.NPS:
 			sv.Points = 11
-		case CES:
+		case survey.CES:
 			sv.Points = 7
 		}
-		if err := s.CreateSurvey(ctx, sv); err != nil {
+		if err := core.CreateSurvey(ctx, sv); err != nil {
 			return err
 		}
 		surveys = append(surveys, sv)
@@ -240,7 +235,7 @@ func (s *Service) seedDemo(ctx context.Context, ws *Workspace, catalog *template
 			agentEffect[a] = rng.NormFloat64() * 0.45
 		}
 	}
-	customers := make([]Customer, max(responses*3/5, 50))
+	customers := make([]survey.Customer, max(responses*3/5, 50))
 	customerCountry := make([]string, len(customers))
 	for i := range customers {
 		country := demoCountries[pick(rng, len(demoCountries), func(j int) float64 { return demoCountries[j].weight })].code
@@ -248,7 +243,7 @@ func (s *Service) seedDemo(ctx context.Context, ws *Workspace, catalog *template
 		if country == "VN" && rng.Float64() < 0.9 {
 			locale = "vi"
 		}
-		customers[i] = Customer{
+		customers[i] = survey.Customer{
 			ID:     fmt.Sprintf("C%05d", i+1),
 			Email:  fmt.Sprintf("customer%05d@example.com", i+1),
 			Name:   demoFamily[rng.IntN(len(demoFamily))] + " " + demoGiven[rng.IntN(len(demoGiven))],
@@ -257,18 +252,19 @@ func (s *Service) seedDemo(ctx context.Context, ws *Workspace, catalog *template
 		customerCountry[i] = country
 	}
 
-	var invs, resps []any
+	var invs []*survey.Invitation
+	var resps []*survey.Response
 	answered := 0
 	flush := func(force bool) error {
 		if len(invs) >= 1000 || (force && len(invs) > 0) {
-			if _, err := s.invitations.InsertMany(ctx, invs); err != nil {
-				return fmt.Errorf("survey: seed invitations: %w", err)
+			if err := core.InsertHistory(ctx, invs, nil); err != nil {
+				return err
 			}
 			invs = invs[:0]
 		}
 		if len(resps) >= 1000 || (force && len(resps) > 0) {
-			if _, err := s.responses.InsertMany(ctx, resps); err != nil {
-				return fmt.Errorf("survey: seed responses: %w", err)
+			if err := core.InsertHistory(ctx, nil, resps); err != nil {
+				return err
 			}
 			resps = resps[:0]
 		}
@@ -289,31 +285,31 @@ func (s *Service) seedDemo(ctx context.Context, ws *Workspace, catalog *template
 		if created.After(now) {
 			created = now
 		}
-		inv := &Invitation{
+		inv := &survey.Invitation{
 			ID: bson.NewObjectIDFromTimestamp(created), WorkspaceID: ws.ID, SurveyID: sv.ID, Customer: customers[ci],
-			Interaction: Interaction{
+			Interaction: survey.Interaction{
 				ID: fmt.Sprintf("T%07d", rng.IntN(9_999_999)), Agent: agent, Team: team.name, Channel: ch.name,
 				Country: customerCountry[ci], OccurredAt: &occurred,
 			},
-			Send: true, Status: StatusCreated, Decision: StatusScheduled, ExpiresAt: created.AddDate(0, 0, sv.LinkValidDays), CreatedAt: created,
+			Send: true, Status: survey.StatusCreated, Decision: survey.StatusScheduled, ExpiresAt: created.AddDate(0, 0, sv.LinkValidDays), CreatedAt: created,
 		}
-		demoServiceFacts(&inv.Interaction)
+		serviceFacts(&inv.Interaction)
 		sent := created.Add(time.Minute)
-		inv.Status, inv.SentAt = StatusSent, &sent
+		inv.Status, inv.SentAt = survey.StatusSent, &sent
 		// A few go nowhere: throttled or sampled out by a rule, refused by the mail server, or
 		// bounced later; the funnel shows each.
 		switch x := rng.Float64(); {
 		case x < 0.03:
-			inv.Status, inv.Decision, inv.SentAt = StatusThrottled, StatusThrottled, nil
+			inv.Status, inv.Decision, inv.SentAt = survey.StatusThrottled, survey.StatusThrottled, nil
 		case x < 0.05:
-			inv.Status, inv.Decision, inv.SentAt = StatusSampledOut, StatusSampledOut, nil
+			inv.Status, inv.Decision, inv.SentAt = survey.StatusSampledOut, survey.StatusSampledOut, nil
 		case x < 0.06:
-			inv.Status, inv.SentAt, inv.FailedAt, inv.Failure = StatusFailed, nil, &sent, "550 mailbox unavailable"
+			inv.Status, inv.SentAt, inv.FailedAt, inv.Failure = survey.StatusFailed, nil, &sent, "550 mailbox unavailable"
 		case x < 0.08:
 			bounced := sent.Add(2 * time.Minute)
-			inv.Status, inv.BouncedAt, inv.Failure = StatusBounced, &bounced, "550 5.1.1 user unknown"
+			inv.Status, inv.BouncedAt, inv.Failure = survey.StatusBounced, &bounced, "550 5.1.1 user unknown"
 		}
-		if inv.Status != StatusSent {
+		if inv.Status != survey.StatusSent {
 			invs = append(invs, inv)
 			if err := flush(false); err != nil {
 				return err
@@ -331,7 +327,7 @@ func (s *Service) seedDemo(ctx context.Context, ws *Workspace, catalog *template
 			}
 			latent := 0.8 + team.effect + agentEffect[agent] + ch.effect + rng.NormFloat64()
 			r := demoResponse(rng, sv, inv, latent, at)
-			inv.Status, inv.OpenedAt = StatusOpened, &at
+			inv.Status, inv.OpenedAt = survey.StatusOpened, &at
 			resps = append(resps, r)
 			answered++
 			if answered%250 == 0 || answered == responses {
@@ -340,7 +336,7 @@ func (s *Service) seedDemo(ctx context.Context, ws *Workspace, catalog *template
 		} else if rng.Float64() < 0.3 {
 			opened := created.Add(time.Duration(rng.ExpFloat64() * float64(4*time.Hour)))
 			if opened.Before(now) {
-				inv.Status, inv.OpenedAt = StatusOpened, &opened
+				inv.Status, inv.OpenedAt = survey.StatusOpened, &opened
 			}
 		}
 		invs = append(invs, inv)
@@ -352,29 +348,29 @@ func (s *Service) seedDemo(ctx context.Context, ws *Workspace, catalog *template
 		return err
 	}
 
-	if intake != nil {
-		if err := intake.SeedRule(ctx, ws.ID, surveys[0].ID); err != nil {
+	if svc.Intake != nil {
+		if err := svc.Intake.Demo().SeedRule(ctx, ws.ID, surveys[0].ID); err != nil {
 			return err
 		}
 	}
 
 	// One fresh, unanswered invitation per survey, for trying the pages.
-	var live []*Invitation
+	var live []*survey.Invitation
 	for _, sv := range surveys {
-		inv := s.NewInvitation(sv, Customer{ID: "demo", Email: "demo@example.com", Name: "Demo"},
-			Interaction{ID: "demo-live", Agent: "Nguyễn Thu An", Team: "Billing", Channel: "email", Country: "VN"}, false)
-		inv.ExpiresAt = s.now().AddDate(1, 0, 0)
+		inv := core.NewInvitation(sv, survey.Customer{ID: "demo", Email: "demo@example.com", Name: "Demo"},
+			survey.Interaction{ID: "demo-live", Agent: "Nguyễn Thu An", Team: "Billing", Channel: "email", Country: "VN"}, false)
+		inv.ExpiresAt = core.Now().AddDate(1, 0, 0)
 		live = append(live, inv)
 	}
-	if err := s.CreateInvitations(ctx, live); err != nil {
+	if err := core.CreateInvitations(ctx, live); err != nil {
 		return err
 	}
 	// The history above went straight into the collections; its rollups are counted from them.
-	rebuild := make([]RollupSurvey, len(surveys))
+	rebuild := make([]survey.RollupSurvey, len(surveys))
 	for i, sv := range surveys {
-		rebuild[i] = RollupSurvey{ID: sv.ID, WorkspaceID: sv.WorkspaceID, Name: sv.Name}
+		rebuild[i] = survey.RollupSurvey{ID: sv.ID, WorkspaceID: sv.WorkspaceID, Name: sv.Name}
 	}
-	if err := s.RebuildRollups(ctx, rebuild, rollup.RebuildOptions{Alone: true, Progress: func(stage string, done, total int) {
+	if err := core.RebuildRollups(ctx, rebuild, rollup.RebuildOptions{Alone: true, Progress: func(stage string, done, total int) {
 		progress("rollups, "+stage, done, total)
 	}}); err != nil {
 		return err
@@ -387,14 +383,14 @@ func (s *Service) seedDemo(ctx context.Context, ws *Workspace, catalog *template
 // demoResponse also plays the people the bias filters exist for: a mail scanner that opens
 // every button and confirms within seconds, customers who read the scale backwards, and
 // complaints about price rather than service.
-func demoResponse(rng *rand.Rand, sv *Survey, inv *Invitation, latent float64, at time.Time) *Response {
+func demoResponse(rng *rand.Rand, sv *survey.Survey, inv *survey.Invitation, latent float64, at time.Time) *survey.Response {
 	var score int
 	switch sv.Kind {
-	case CSAT:
+	case survey.CSAT:
 		score = 1 + count(latent, -1.6, -0.9, -0.2, 1.3)
-	case NPS:
+	case survey.NPS:
 		score = clamp(int(math.Round(8.0+1.5*(latent-0.8))), 0, 10)
-	case CES:
+	case survey.CES:
 		score = clamp(int(math.Round(5.3+1.1*(latent-0.8))), 1, 7)
 	}
 	lang := inv.Customer.Locale
@@ -408,11 +404,11 @@ func demoResponse(rng *rand.Rand, sv *Survey, inv *Invitation, latent float64, a
 		at = inv.SentAt.Add(time.Duration(1+rng.IntN(3)) * time.Second)
 		for n := sv.MinScore(); n <= sv.MaxScore(); n++ {
 			s := n
-			inv.Visits = append(inv.Visits, Visit{At: inv.SentAt.Add(time.Duration(n*40) * time.Millisecond), Score: &s, UAClass: UADesktop})
+			inv.Visits = append(inv.Visits, survey.Visit{At: inv.SentAt.Add(time.Duration(n*40) * time.Millisecond), Score: &s, UAClass: survey.UADesktop})
 		}
 		score = sv.MinScore() + rng.IntN(sv.Points)
 	}
-	r := &Response{
+	r := &survey.Response{
 		ID: inv.ID, WorkspaceID: inv.WorkspaceID, SurveyID: sv.ID, InvitationID: inv.ID,
 		Kind: sv.Kind, Points: sv.Points, Score: score, Locale: lang,
 		Customer: inv.Customer, Interaction: inv.Interaction, Revision: 1, CreatedAt: at, UpdatedAt: at,
@@ -431,37 +427,34 @@ func demoResponse(rng *rand.Rand, sv *Survey, inv *Invitation, latent float64, a
 		}
 	}
 	onPage := 8 + rng.ExpFloat64()*25
-	uaClass := UADesktop
+	uaClass := survey.UADesktop
 	if rng.Float64() < 0.62 {
-		uaClass = UAMobile
+		uaClass = survey.UAMobile
 	}
-	r.Signals = Signals{
+	r.Signals = survey.Signals{
 		SinceInviteSeconds: at.Sub(inv.CreatedAt).Seconds(), OnPageSeconds: &onPage, UAClass: uaClass,
 		IPHash: fmt.Sprintf("%024x", rng.Uint64()), Interacted: !scanner, AutoConfirmed: scanner,
 	}
 	if scanner {
 		r.Signals.OnPageSeconds = nil
 	}
-	r.Flags = flags(sv, inv, r)
+	r.Flags = survey.Flags(sv, inv, r)
 	return r
 }
 
-func (s *Service) demoLinks(ctx context.Context, ws *Workspace) ([]DemoLink, error) {
-	cur, err := s.invitations.Find(ctx, bson.D{{Key: "workspace_id", Value: ws.ID}, {Key: "interaction.id", Value: "demo-live"}})
+// liveLinks are the links of the workspace's live invitations, one per survey.
+func liveLinks(ctx context.Context, core *survey.Service, ws *survey.Workspace) ([]Link, error) {
+	invs, err := core.InteractionInvitations(ctx, ws.ID, "demo-live")
 	if err != nil {
-		return nil, fmt.Errorf("survey: demo links: %w", err)
+		return nil, err
 	}
-	var invs []Invitation
-	if err := cur.All(ctx, &invs); err != nil {
-		return nil, fmt.Errorf("survey: demo links: %w", err)
-	}
-	var links []DemoLink
+	var links []Link
 	for _, inv := range invs {
-		sv, err := s.Survey(ctx, ws.ID, inv.SurveyID)
+		sv, err := core.Survey(ctx, ws.ID, inv.SurveyID)
 		if err != nil {
 			return nil, err
 		}
-		links = append(links, DemoLink{Survey: sv.Name, Kind: sv.Kind, Link: s.LinkFor(&inv)})
+		links = append(links, Link{Survey: sv.Name, Kind: sv.Kind, Link: core.LinkFor(&inv)})
 	}
 	return links, nil
 }

@@ -1,9 +1,11 @@
-package survey
+package demo
 
 import (
 	"hash/fnv"
 	"math"
 	"math/rand/v2"
+
+	"github.com/surveyd/surveyd/survey"
 )
 
 // The demo's service KPIs: first-contact resolution between 70% and 80% depending on team
@@ -18,10 +20,10 @@ var (
 	demoTransferredTeam = map[string]float64{"Billing": 0.08, "Technical": 0.15, "Onboarding": 0.06}
 )
 
-// demoServiceFacts fills in what the demo CRM says of how an interaction went. It draws from
+// serviceFacts fills in what the demo CRM says of how an interaction went. It draws from
 // the interaction's id rather than the seeding's generator, so the demo's answers are what
 // they were before interactions carried KPIs.
-func demoServiceFacts(in *Interaction) {
+func serviceFacts(in *survey.Interaction) {
 	h := fnv.New64a()
 	h.Write([]byte(in.ID))
 	rng := rand.New(rand.NewPCG(h.Sum64(), 20261124))

@@ -1,10 +1,9 @@
-package intake
+package demo
 
 import (
 	"testing"
 
 	"github.com/surveyd/surveyd/internal/surveytest"
-	"github.com/surveyd/surveyd/survey"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
@@ -12,8 +11,8 @@ import (
 // them: the same secret, no second rule.
 func TestSeedDemoIntake(t *testing.T) {
 	en := newEnv(t)
-	opts := survey.DemoOptions{Responses: 300, Catalog: surveytest.Catalog(t), Intake: en.svc.Demo()}
-	first, err := en.Core.SeedDemo(t.Context(), opts)
+	svc, opts := Services{Core: en.Core, Intake: en.intake}, Options{Responses: 300, Catalog: surveytest.Catalog(t)}
+	first, err := Seed(t.Context(), svc, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -21,7 +20,7 @@ func TestSeedDemoIntake(t *testing.T) {
 	if !first.Seeded || first.Integration == nil || first.Integration.Secret == "" || en.Count("rules", ws) != 1 {
 		t.Fatalf("first seed: %+v, %d rules", first, en.Count("rules", ws))
 	}
-	again, err := en.Core.SeedDemo(t.Context(), opts)
+	again, err := Seed(t.Context(), svc, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

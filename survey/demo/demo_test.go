@@ -1,22 +1,23 @@
-package survey
+package demo
 
 import (
 	"strings"
 	"testing"
 
+	"github.com/surveyd/surveyd/internal/surveytest"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 func TestSeedDemoIsIdempotent(t *testing.T) {
 	en := newEnv(t)
-	opts := DemoOptions{Responses: 300, Catalog: catalog}
-	first, err := en.svc.SeedDemo(t.Context(), opts)
+	svc, opts := Services{Core: en.Core}, Options{Responses: 300, Catalog: surveytest.Catalog(t)}
+	first, err := Seed(t.Context(), svc, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ws := bson.D{{Key: "workspace_id", Value: first.Workspace.ID}}
 	counts := func() [3]int64 {
-		return [3]int64{en.count("surveys", ws), en.count("invitations", ws), en.count("responses", ws)}
+		return [3]int64{en.Count("surveys", ws), en.Count("invitations", ws), en.Count("responses", ws)}
 	}
 	seeded := counts()
 	if !first.Seeded || seeded[0] != 4 || seeded[2] != 300 || seeded[1] < 450 || len(first.Links) != 4 {
@@ -27,7 +28,7 @@ func TestSeedDemoIsIdempotent(t *testing.T) {
 			t.Fatalf("link %q", l.Link)
 		}
 	}
-	again, err := en.svc.SeedDemo(t.Context(), opts)
+	again, err := Seed(t.Context(), svc, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,16 +37,16 @@ func TestSeedDemoIsIdempotent(t *testing.T) {
 	}
 	// Distributions differ by group, so the demo has something to show.
 	for _, team := range []string{"Billing", "Technical", "Onboarding"} {
-		if en.count("responses", append(ws, bson.E{Key: "interaction.team", Value: team})) == 0 {
+		if en.Count("responses", append(ws, bson.E{Key: "interaction.team", Value: team})) == 0 {
 			t.Errorf("no responses for team %s", team)
 		}
 	}
-	if en.count("responses", append(ws, bson.E{Key: "locale", Value: "vi"})) == 0 || en.count("responses", append(ws, bson.E{Key: "locale", Value: "en"})) == 0 {
+	if en.Count("responses", append(ws, bson.E{Key: "locale", Value: "vi"})) == 0 || en.Count("responses", append(ws, bson.E{Key: "locale", Value: "en"})) == 0 {
 		t.Error("demo responses should be in both languages")
 	}
 	// Every bias filter has something to show.
 	for _, flag := range []string{"automated", "contradiction", "non_attributable", "late"} {
-		if en.count("responses", append(ws, bson.E{Key: "flags.name", Value: flag})) == 0 {
+		if en.Count("responses", append(ws, bson.E{Key: "flags.name", Value: flag})) == 0 {
 			t.Errorf("no demo response is flagged %s", flag)
 		}
 	}
