@@ -12,6 +12,8 @@
 //	survey/intake      the CRM intake: integrations, the signed interaction webhook, rules
 //	survey/benchmark   benchmark sets and their CSV import (a leaf)
 //	survey/target      targets (a leaf)
+//	survey/customercount  the customer counts behind retention and churn
+//	survey/report      a survey's report, its comparisons and CSV export
 //	survey/demo        the demo workspace, seeded through the core and the features
 //
 // What the features need of the core beyond its public API is in features.go.
