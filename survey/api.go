@@ -49,15 +49,6 @@ func (h *Handler) Register(g *echo.Group) {
 	g.GET("/responses/:id/flags/audit", h.listFlagAudits, read)
 }
 
-// pathID parses the :id path parameter; a malformed id is a 404, like an unknown one.
-func pathID(c *echo.Context) (bson.ObjectID, error) {
-	id, err := bson.ObjectIDFromHex(c.Param("id"))
-	if err != nil {
-		return id, ErrNotFound
-	}
-	return id, nil
-}
-
 // queryID parses an optional id query parameter.
 func queryID(c *echo.Context, name string) (bson.ObjectID, error) {
 	s := c.QueryParam(name)

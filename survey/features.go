@@ -88,9 +88,6 @@ func NormalizeInput(c *Customer, in *InteractionInput) {
 	(&invitationRequest{Customer: c, Interaction: in}).normalize()
 }
 
-// PathID parses the :id path parameter; a malformed id is a 404, like an unknown one.
-func PathID(c *echo.Context) (bson.ObjectID, error) { return pathID(c) }
-
 // FindPage reads up to p.Limit+1 of coll's documents matching filter, newest first after the
 // cursor, so the caller can tell whether another page follows.
 func FindPage[T any](ctx context.Context, coll *mongo.Collection, filter bson.D, p httpx.PageParams) ([]T, error) {

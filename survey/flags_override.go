@@ -129,7 +129,7 @@ func (s *Service) FlagAudits(ctx context.Context, ws, id bson.ObjectID) ([]FlagA
 }
 
 func (h *Handler) overrideFlags(c *echo.Context) error {
-	id, err := pathID(c)
+	id, err := httpx.PathID(c, ErrNotFound)
 	if err != nil {
 		return err
 	}
@@ -156,7 +156,7 @@ func (h *Handler) overrideFlags(c *echo.Context) error {
 }
 
 func (h *Handler) listFlagAudits(c *echo.Context) error {
-	id, err := pathID(c)
+	id, err := httpx.PathID(c, ErrNotFound)
 	if err != nil {
 		return err
 	}

@@ -165,7 +165,7 @@ func (h *Handler) prepare(ctx context.Context, ws bson.ObjectID, reqs []invitati
 }
 
 func (h *Handler) getInvitation(c *echo.Context) error {
-	id, err := pathID(c)
+	id, err := httpx.PathID(c, ErrNotFound)
 	if err != nil {
 		return err
 	}
@@ -199,7 +199,7 @@ func (h *Handler) listInvitations(c *echo.Context) error {
 }
 
 func (h *Handler) listVisits(c *echo.Context) error {
-	id, err := pathID(c)
+	id, err := httpx.PathID(c, ErrNotFound)
 	if err != nil {
 		return err
 	}

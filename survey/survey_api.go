@@ -75,7 +75,7 @@ func (h *Handler) createSurvey(c *echo.Context) error {
 }
 
 func (h *Handler) updateSurvey(c *echo.Context) error {
-	id, err := pathID(c)
+	id, err := httpx.PathID(c, ErrNotFound)
 	if err != nil {
 		return err
 	}
@@ -182,7 +182,7 @@ func defaultText(catalog *templates.Catalog, id string) Text {
 }
 
 func (h *Handler) getSurvey(c *echo.Context) error {
-	id, err := pathID(c)
+	id, err := httpx.PathID(c, ErrNotFound)
 	if err != nil {
 		return err
 	}
@@ -218,7 +218,7 @@ func (h *Handler) archiveSurvey(c *echo.Context) error { return h.setArchived(c,
 func (h *Handler) restoreSurvey(c *echo.Context) error { return h.setArchived(c, false) }
 
 func (h *Handler) setArchived(c *echo.Context, archived bool) error {
-	id, err := pathID(c)
+	id, err := httpx.PathID(c, ErrNotFound)
 	if err != nil {
 		return err
 	}

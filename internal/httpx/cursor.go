@@ -61,3 +61,13 @@ func NewPage[T any](rows []T, limit int, id func(T) bson.ObjectID) Page[T] {
 	last := id(rows[limit-1])
 	return Page[T]{Data: rows, NextCursor: base64.RawURLEncoding.EncodeToString(last[:])}
 }
+
+// PathID parses the :id path parameter. A malformed id is notFound, the caller's sentinel
+// for an unknown one: to a client, an id that cannot exist is as absent as one that does not.
+func PathID(c *echo.Context, notFound error) (bson.ObjectID, error) {
+	id, err := bson.ObjectIDFromHex(c.Param("id"))
+	if err != nil {
+		return id, notFound
+	}
+	return id, nil
+}

@@ -38,15 +38,6 @@ func (h *Handler) Register(g *echo.Group, read, write echo.MiddlewareFunc) {
 	g.DELETE("/benchmark-sets/:id", h.deleteSet, write)
 }
 
-// pathID parses the :id path parameter; a malformed id is a 404, like an unknown one.
-func pathID(c *echo.Context) (bson.ObjectID, error) {
-	id, err := bson.ObjectIDFromHex(c.Param("id"))
-	if err != nil {
-		return id, ErrNotFound
-	}
-	return id, nil
-}
-
 // benchmarkSetRequest is the body of POST /benchmark-sets and of PUT, which replaces the
 // name, the description and every value.
 type benchmarkSetRequest struct {
@@ -80,7 +71,7 @@ func (h *Handler) createSet(c *echo.Context) error {
 }
 
 func (h *Handler) updateSet(c *echo.Context) error {
-	id, err := pathID(c)
+	id, err := httpx.PathID(c, ErrNotFound)
 	if err != nil {
 		return err
 	}
@@ -191,7 +182,7 @@ func (h *Handler) importSet(c *echo.Context) error {
 }
 
 func (h *Handler) getSet(c *echo.Context) error {
-	id, err := pathID(c)
+	id, err := httpx.PathID(c, ErrNotFound)
 	if err != nil {
 		return err
 	}
@@ -215,7 +206,7 @@ func (h *Handler) listSets(c *echo.Context) error {
 }
 
 func (h *Handler) deleteSet(c *echo.Context) error {
-	id, err := pathID(c)
+	id, err := httpx.PathID(c, ErrNotFound)
 	if err != nil {
 		return err
 	}

@@ -43,15 +43,6 @@ func (h *Handler) Register(g *echo.Group, read, write echo.MiddlewareFunc) {
 	g.DELETE("/customer-counts/:id", h.deleteCustomerCount, write)
 }
 
-// pathID parses the :id path parameter; a malformed id is a 404, like an unknown one.
-func pathID(c *echo.Context) (bson.ObjectID, error) {
-	id, err := bson.ObjectIDFromHex(c.Param("id"))
-	if err != nil {
-		return id, ErrNotFound
-	}
-	return id, nil
-}
-
 // customerCountRequest is the body of POST /api/v1/customer-counts. Counts are pointers so
 // that a missing one is told apart from 0. The bound is far above any customer base and keeps
 // sums over many periods from overflowing.
@@ -145,7 +136,7 @@ func (h *Handler) listCustomerCounts(c *echo.Context) error {
 }
 
 func (h *Handler) deleteCustomerCount(c *echo.Context) error {
-	id, err := pathID(c)
+	id, err := httpx.PathID(c, ErrNotFound)
 	if err != nil {
 		return err
 	}

@@ -40,7 +40,7 @@ func (h *Handler) listIntegrations(c *echo.Context) error {
 }
 
 func (h *Handler) rotateIntegration(c *echo.Context) error {
-	id, err := survey.PathID(c)
+	id, err := httpx.PathID(c, survey.ErrNotFound)
 	if err != nil {
 		return err
 	}
@@ -62,7 +62,7 @@ func (h *Handler) rotateIntegration(c *echo.Context) error {
 }
 
 func (h *Handler) revokeIntegration(c *echo.Context) error {
-	id, err := survey.PathID(c)
+	id, err := httpx.PathID(c, survey.ErrNotFound)
 	if err != nil {
 		return err
 	}

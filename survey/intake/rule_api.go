@@ -75,7 +75,7 @@ func (h *Handler) deleteRule(c *echo.Context) error {
 }
 
 func (h *Handler) rule(c *echo.Context) (*Rule, error) {
-	id, err := survey.PathID(c)
+	id, err := httpx.PathID(c, survey.ErrNotFound)
 	if err != nil {
 		return nil, err
 	}

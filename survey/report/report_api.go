@@ -68,7 +68,7 @@ func (h *Handler) exportReport(c *echo.Context) error {
 // not on a quarter-hour (a zone's local mean time of a century ago, for example) cannot be
 // read from rollups, which is the request's choice to change.
 func (h *Handler) report(c *echo.Context) (*Report, ReportQuery, error) {
-	id, err := survey.PathID(c)
+	id, err := httpx.PathID(c, survey.ErrNotFound)
 	if err != nil {
 		return nil, ReportQuery{}, err
 	}

@@ -51,15 +51,6 @@ func (h *Handler) Register(g *echo.Group, read, write echo.MiddlewareFunc) {
 	g.DELETE("/targets/:id", h.deleteTarget, write)
 }
 
-// pathID parses the :id path parameter; a malformed id is a 404, like an unknown one.
-func pathID(c *echo.Context) (bson.ObjectID, error) {
-	id, err := bson.ObjectIDFromHex(c.Param("id"))
-	if err != nil {
-		return id, ErrNotFound
-	}
-	return id, nil
-}
-
 // targetRequest is the body of POST /targets and of PUT, which replaces the whole target.
 // from and to are read as a report's are (Periods): dates in the workspace's time zone
 // (or ?tz=), to included, or RFC 3339 times, to excluded.
@@ -86,7 +77,7 @@ func (h *Handler) createTarget(c *echo.Context) error {
 }
 
 func (h *Handler) updateTarget(c *echo.Context) error {
-	id, err := pathID(c)
+	id, err := httpx.PathID(c, ErrNotFound)
 	if err != nil {
 		return err
 	}
@@ -175,7 +166,7 @@ func (h *Handler) applyTarget(c *echo.Context, t *Target) error {
 }
 
 func (h *Handler) getTarget(c *echo.Context) error {
-	id, err := pathID(c)
+	id, err := httpx.PathID(c, ErrNotFound)
 	if err != nil {
 		return err
 	}
@@ -221,7 +212,7 @@ func (h *Handler) listTargets(c *echo.Context) error {
 }
 
 func (h *Handler) deleteTarget(c *echo.Context) error {
-	id, err := pathID(c)
+	id, err := httpx.PathID(c, ErrNotFound)
 	if err != nil {
 		return err
 	}
