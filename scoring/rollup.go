@@ -123,6 +123,15 @@ const (
 // Dimensions lists the report dimensions.
 func Dimensions() []Dimension { return []Dimension{DimAgent, DimTeam, DimChannel, DimCountry} }
 
+// DimensionNames lists the report dimensions for a message: "agent, team, channel, country".
+func DimensionNames() string {
+	names := make([]string, 0, 4)
+	for _, d := range Dimensions() {
+		names = append(names, string(d))
+	}
+	return strings.Join(names, ", ")
+}
+
 // Value is the tuple's value of dimension d.
 func (t Tuple) Value(d Dimension) string {
 	switch d {

@@ -22,9 +22,9 @@ import (
 // workspaces and surveys; for survey/intake, the way an invitation decided by a rule is queued
 // and stored and the request helpers its handlers share with the core's; for
 // survey/respondent, the link's check, the invitation it names and its first visit; for
-// survey/report, the rollup engine it reads through, a workspace's exclusion mask, the CSV
-// helpers the responses export uses and the dimensions' names; for survey/demo, a survey with
-// the defaults, the bias flags, and the way a made-up history is written and cleared.
+// survey/report, the rollup engine it reads through, a workspace's exclusion mask and the CSV
+// helpers the responses export uses; for survey/demo, a survey with the defaults, the bias
+// flags, and the way a made-up history is written and cleared.
 
 // Now is the service's clock, which features built on the core keep time by.
 func (s *Service) Now() time.Time { return s.now() }
@@ -134,9 +134,6 @@ func Defuse(cell string) string { return defuse(cell) }
 func CSVAttachment(c *echo.Context, filename string) http.ResponseWriter {
 	return csvAttachment(c, filename)
 }
-
-// DimensionNames lists the report dimensions for an error message: "agent, team, ...".
-func DimensionNames() string { return dimensionNames() }
 
 // DefaultSurvey is a survey of kind in the workspace ws with the link validity, edit window
 // and texts POST /surveys gives one left without them; survey/demo names and scales it.

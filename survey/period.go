@@ -3,7 +3,6 @@ package survey
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/surveyd/surveyd/internal/httpx"
@@ -11,8 +10,8 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
-// What of a report's parameters the core reads too: the period, as a target's is read
-// (ReportPeriod), and the dimensions' names, which customer counts name in their errors.
+// What of a report's parameters the core reads too: the period and its time zone, as a
+// target's and a customer count's are read (ReportLocation, ReportPeriod).
 
 // Bounds of a report's period.
 const (
@@ -65,14 +64,6 @@ func reportBound(name, s string, loc *time.Location, lastDay bool) (time.Time, e
 		return t, httpx.BadField(name, "must be on a quarter-hour, such as 09:00, 09:15, 09:30 or 09:45")
 	}
 	return t, nil
-}
-
-func dimensionNames() string {
-	var names []string
-	for _, d := range scoring.Dimensions() {
-		names = append(names, string(d))
-	}
-	return strings.Join(names, ", ")
 }
 
 // ReportLocation is the time zone tz names, or workspace ws's when tz is empty: the zone a

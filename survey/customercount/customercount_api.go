@@ -96,10 +96,10 @@ func (r *customerCountRequest) customerCount(ws bson.ObjectID, loc *time.Locatio
 	dim, ok := scoring.ParseDimension(name)
 	switch {
 	case name == "" && value != "":
-		bad("dimension", "is required with a value: one of "+dimensionNames())
+		bad("dimension", "is required with a value: one of "+scoring.DimensionNames())
 	case name == "": // the whole workspace
 	case !ok:
-		bad("dimension", "must be one of: "+dimensionNames()+"; leave it out for the whole workspace")
+		bad("dimension", "must be one of: "+scoring.DimensionNames()+"; leave it out for the whole workspace")
 	case value == "":
 		bad("value", "is required with a dimension: the group's name, such as Billing for the team Billing")
 	}
@@ -144,14 +144,4 @@ func (h *Handler) deleteCustomerCount(c *echo.Context) error {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
-}
-
-// dimensionNames lists the dimensions counts may be posted for, besides the workspace, for
-// error messages.
-func dimensionNames() string {
-	var names []string
-	for _, d := range scoring.Dimensions() {
-		names = append(names, string(d))
-	}
-	return strings.Join(names, ", ")
 }

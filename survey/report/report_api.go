@@ -101,7 +101,7 @@ func (h *Handler) reportQuery(c *echo.Context) (ReportQuery, error) {
 	if s := c.QueryParam("group_by"); s != "" {
 		d, ok := scoring.ParseDimension(s)
 		if !ok {
-			return q, httpx.BadField("group_by", "must be one of: "+survey.DimensionNames())
+			return q, httpx.BadField("group_by", "must be one of: "+scoring.DimensionNames())
 		}
 		q.GroupBy = d
 	}
@@ -188,7 +188,7 @@ func reportFilter(params []string) (map[scoring.Dimension]string, error) {
 		d, ok := scoring.ParseDimension(name)
 		switch {
 		case !ok:
-			return nil, httpx.BadField("filter", fmt.Sprintf("%q must be dimension:value, the dimension one of: %s", p, survey.DimensionNames()))
+			return nil, httpx.BadField("filter", fmt.Sprintf("%q must be dimension:value, the dimension one of: %s", p, scoring.DimensionNames()))
 		case value == "":
 			return nil, httpx.BadField("filter", fmt.Sprintf("%q has no value after %s:", p, d))
 		case utf8.RuneCountInString(value) > maxFilterValue:

@@ -127,7 +127,7 @@ func (h *Handler) applyTarget(c *echo.Context, t *Target) error {
 			bad("group", "must be empty for a workspace target")
 		}
 	} else {
-		bad("dimension", "must be one of: "+Workspace+", "+dimensionNames())
+		bad("dimension", "must be one of: "+Workspace+", "+scoring.DimensionNames())
 	}
 
 	want := map[scoring.Metric]int{scoring.MetricCSAT: 5, scoring.MetricNPS: 11}[t.Metric]
@@ -200,7 +200,7 @@ func (h *Handler) listTargets(c *echo.Context) error {
 	default:
 		d, ok := scoring.ParseDimension(s)
 		if !ok {
-			return httpx.BadField("dimension", "must be one of: "+Workspace+", "+dimensionNames())
+			return httpx.BadField("dimension", "must be one of: "+Workspace+", "+scoring.DimensionNames())
 		}
 		f.Dimension, f.Group = string(d), groupValue(d, f.Group)
 	}
@@ -232,16 +232,6 @@ func groupValue(d scoring.Dimension, v string) string {
 		return strings.ToUpper(v)
 	}
 	return v
-}
-
-// dimensionNames lists the dimensions a target may be for, besides the workspace, for
-// error messages.
-func dimensionNames() string {
-	var names []string
-	for _, d := range scoring.Dimensions() {
-		names = append(names, string(d))
-	}
-	return strings.Join(names, ", ")
 }
 
 func number(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
