@@ -8,10 +8,12 @@ import (
 	"time"
 )
 
-// Eventually waits up to 20 seconds for cond.
+// Eventually waits up to a minute for cond: long enough for one retry of a message whose
+// first attempt met a transient failure (outbox.Backoff waits 24–36 s), which a loaded
+// machine can cause and the outbox is there to absorb.
 func Eventually(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
